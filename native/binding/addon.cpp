@@ -1,0 +1,145 @@
+// The module's entry point: what `require('quiverdb.node')` returns. The TypeScript layer
+// (src/native.ts) is its only caller and wraps it in the public API.
+#include <napi.h>
+
+#include <memory>
+
+#include "addon_data.h"
+#include "async_job.h"
+#include "common/error.h"
+#include "convert.h"
+#include "flat_index_wrap.h"
+#include "index/topk.h"
+#include "kernels/kernels.h"
+#include "probe/probes.h"
+#include "runtime/thread_pool.h"
+#include "storage/rocksdb_info.h"
+
+namespace qvnode {
+
+namespace {
+
+class MergeJob : public AsyncJob {
+ public:
+  MergeJob(Napi::Env env, std::vector<qv::SearchResult> parts, size_t k, qv::Metric metric)
+      : AsyncJob(env), parts_(std::move(parts)), k_(k), metric_(metric) {}
+
+ protected:
+  void Run() override {
+    std::vector<const qv::SearchResult*> views;
+    for (const auto& p : parts_) views.push_back(&p);
+    merged_ = qv::merge_results(views, k_, metric_);
+  }
+  Napi::Value Result(Napi::Env env) override { return ToJs(env, merged_); }
+
+ private:
+  std::vector<qv::SearchResult> parts_;
+  size_t k_;
+  qv::Metric metric_;
+  qv::SearchResult merged_;
+};
+
+// A measurement that returns one number (bandwidth, FMA rate).
+class ProbeJob : public AsyncJob {
+ public:
+  ProbeJob(Napi::Env env, std::function<double()> probe) : AsyncJob(env), probe_(std::move(probe)) {}
+
+ protected:
+  void Run() override { value_ = probe_(); }
+  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, value_); }
+
+ private:
+  std::function<double()> probe_;
+  double value_ = 0;
+};
+
+// mergeResults(parts: Result[], k: number, metric: string): Promise<Result>
+Napi::Value MergeResults(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) ThrowError(env, qv::code::kInvalidArgument, "parts must be an array of results");
+  Napi::Array array = info[0].As<Napi::Array>();
+  std::vector<qv::SearchResult> parts;
+  for (uint32_t i = 0; i < array.Length(); ++i) parts.push_back(FromJs(env, array.Get(i)));
+  const uint32_t k = ToUint32(env, info[1], "k");
+  const qv::Metric metric = ToMetric(env, info[2]);
+  return AsyncJob::Queue(env, std::make_unique<MergeJob>(env, std::move(parts), k, metric));
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  const uint32_t n = ToUint32(info.Env(), info[0], "threads");
+  if (n == 0 || n > 1024) ThrowError(info.Env(), qv::code::kInvalidArgument, "threads must be between 1 and 1024");
+  qv::ThreadPool::shared().resize(n);
+  return info.Env().Undefined();
+}
+
+Napi::Value GetThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(qv::ThreadPool::shared().size()));
+}
+
+// simd(): { active: string, supported: string[] }
+Napi::Value Simd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("active", Napi::String::New(env, qv::isa_name(qv::kernels().isa)));
+  Napi::Array supported = Napi::Array::New(env);
+  for (qv::Isa isa : qv::supported_isas()) supported.Set(supported.Length(), Napi::String::New(env, qv::isa_name(isa)));
+  out.Set("supported", supported);
+  return out;
+}
+
+Napi::Value Versions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("napi", Napi::Number::New(env, NAPI_VERSION));
+  out.Set("rocksdb", Napi::String::New(env, qv::rocksdb_version()));
+  return out;
+}
+
+// measureBandwidth(bytes: number, threads: number, rounds: number): Promise<bytes per second>
+Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t bytes = ToUint32(env, info[0], "bytes");
+  const size_t threads = ToUint32(env, info[1], "threads");
+  const int rounds = int(ToUint32(env, info[2], "rounds"));
+  return AsyncJob::Queue(env, std::make_unique<ProbeJob>(env, [=] {
+    return qv::measure_read_bandwidth(bytes, threads, rounds);
+  }));
+}
+
+// measureFmaRate(threads: number, seconds: number): Promise<FMAs per second>
+Napi::Value MeasureFmaRate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t threads = ToUint32(env, info[0], "threads");
+  if (!info[1].IsNumber()) ThrowError(env, qv::code::kInvalidArgument, "seconds must be a number");
+  const double seconds = info[1].As<Napi::Number>().DoubleValue();
+  return AsyncJob::Queue(env, std::make_unique<ProbeJob>(env, [=] {
+    return qv::measure_fma_rate(qv::kernels(), threads, seconds);
+  }));
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  env.SetInstanceData(data);
+  data->settler = Settler::New(env, "quiverdb", 0, 1, data);
+  data->settler.Unref(env);
+
+  Napi::Function flat = FlatIndexWrap::Define(env);
+  data->flat_index_constructor = Napi::Persistent(flat);
+  exports.Set("FlatIndex", flat);
+  exports.Set("mergeResults", Napi::Function::New<MergeResults>(env, "mergeResults"));
+  exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
+  exports.Set("getThreads", Napi::Function::New<GetThreads>(env, "getThreads"));
+  exports.Set("simd", Napi::Function::New<Simd>(env, "simd"));
+  exports.Set("versions", Napi::Function::New<Versions>(env, "versions"));
+  exports.Set("measureBandwidth", Napi::Function::New<MeasureBandwidth>(env, "measureBandwidth"));
+  exports.Set("measureFmaRate", Napi::Function::New<MeasureFmaRate>(env, "measureFmaRate"));
+  return exports;
+}
+
+}  // namespace qvnode
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return qvnode::Init(env, exports); }
+
+NODE_API_MODULE(quiverdb, InitModule)

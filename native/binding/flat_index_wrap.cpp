@@ -1,0 +1,154 @@
+#include "flat_index_wrap.h"
+
+#include <string>
+
+#include "async_job.h"
+#include "common/error.h"
+#include "convert.h"
+
+namespace qvnode {
+
+namespace {
+
+class AddJob : public AsyncJob {
+ public:
+  AddJob(Napi::Env env, std::shared_ptr<qv::FlatIndex> index, std::vector<float> vectors, std::vector<int64_t> ids)
+      : AsyncJob(env), index_(std::move(index)), vectors_(std::move(vectors)), ids_(std::move(ids)) {}
+
+ protected:
+  void Run() override { index_->add(vectors_.data(), ids_.data(), ids_.size()); }
+  Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
+
+ private:
+  std::shared_ptr<qv::FlatIndex> index_;
+  std::vector<float> vectors_;
+  std::vector<int64_t> ids_;
+};
+
+class SearchJob : public AsyncJob {
+ public:
+  SearchJob(Napi::Env env, std::shared_ptr<qv::FlatIndex> index, std::vector<float> queries, size_t k,
+            std::vector<uint8_t> exclude, size_t exclude_bits)
+      : AsyncJob(env),
+        index_(std::move(index)),
+        queries_(std::move(queries)),
+        k_(k),
+        exclude_(std::move(exclude)),
+        exclude_bits_(exclude_bits) {}
+
+ protected:
+  void Run() override {
+    const size_t nq = queries_.size() / index_->dim();
+    result_ = index_->search(queries_.data(), nq, k_, qv::BitsetView(exclude_.data(), exclude_bits_),
+                             qv::ThreadPool::shared());
+  }
+  Napi::Value Result(Napi::Env env) override { return ToJs(env, result_); }
+
+ private:
+  std::shared_ptr<qv::FlatIndex> index_;
+  std::vector<float> queries_;
+  size_t k_;
+  std::vector<uint8_t> exclude_;
+  size_t exclude_bits_;
+  qv::SearchResult result_;
+};
+
+class RemoveJob : public AsyncJob {
+ public:
+  RemoveJob(Napi::Env env, std::shared_ptr<qv::FlatIndex> index, std::vector<int64_t> ids)
+      : AsyncJob(env), index_(std::move(index)), ids_(std::move(ids)) {}
+
+ protected:
+  void Run() override { removed_ = index_->remove(ids_.data(), ids_.size()); }
+  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, double(removed_)); }
+
+ private:
+  std::shared_ptr<qv::FlatIndex> index_;
+  std::vector<int64_t> ids_;
+  size_t removed_ = 0;
+};
+
+}  // namespace
+
+Napi::Function FlatIndexWrap::Define(Napi::Env env) {
+  return DefineClass(env, "FlatIndex",
+                     {
+                         InstanceMethod<&FlatIndexWrap::Add>("add"),
+                         InstanceMethod<&FlatIndexWrap::Search>("search"),
+                         InstanceMethod<&FlatIndexWrap::Remove>("remove"),
+                         InstanceMethod<&FlatIndexWrap::MemoryBytes>("memoryBytes"),
+                         InstanceAccessor<&FlatIndexWrap::Size>("size"),
+                         InstanceAccessor<&FlatIndexWrap::Rows>("rows"),
+                         InstanceAccessor<&FlatIndexWrap::Dim>("dim"),
+                         InstanceAccessor<&FlatIndexWrap::Metric>("metric"),
+                     });
+}
+
+FlatIndexWrap::FlatIndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FlatIndexWrap>(info) {
+  Napi::Env env = info.Env();
+  const uint32_t dim = ToUint32(env, info[0], "dim");
+  const qv::Metric metric = ToMetric(env, info[1]);
+  try {
+    index_ = std::make_shared<qv::FlatIndex>(dim, metric);
+  } catch (const qv::Error& e) {
+    ThrowError(env, e.code(), e.what());
+  }
+}
+
+// add(vectors: Float32Array, ids: BigInt64Array): Promise<void>
+Napi::Value FlatIndexWrap::Add(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<float> vectors = CopyFloat32Array(env, info[0], "vectors");
+  std::vector<int64_t> ids = CopyBigInt64Array(env, info[1], "ids");
+  if (vectors.size() != ids.size() * index_->dim()) {
+    ThrowError(env, qv::code::kDimensionMismatch,
+               std::to_string(vectors.size()) + " floats do not make " + std::to_string(ids.size()) +
+                   " vectors of dimension " + std::to_string(index_->dim()));
+  }
+  return AsyncJob::Queue(env, std::make_unique<AddJob>(env, index_, std::move(vectors), std::move(ids)));
+}
+
+// search(queries: Float32Array, k: number, exclude?: Uint8Array): Promise<Result>
+Napi::Value FlatIndexWrap::Search(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<float> queries = CopyFloat32Array(env, info[0], "queries");
+  const uint32_t k = ToUint32(env, info[1], "k");
+  if (queries.empty() || queries.size() % index_->dim() != 0) {
+    ThrowError(env, qv::code::kDimensionMismatch,
+               std::to_string(queries.size()) + " floats are not a whole number of queries of dimension " +
+                   std::to_string(index_->dim()));
+  }
+  std::vector<uint8_t> exclude;
+  if (info.Length() > 2 && !info[2].IsUndefined()) exclude = CopyUint8Array(env, info[2], "exclude");
+  const size_t bits = exclude.size() * 8;
+  return AsyncJob::Queue(env, std::make_unique<SearchJob>(env, index_, std::move(queries), k, std::move(exclude), bits));
+}
+
+// remove(ids: BigInt64Array): Promise<number>
+Napi::Value FlatIndexWrap::Remove(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<int64_t> ids = CopyBigInt64Array(env, info[0], "ids");
+  return AsyncJob::Queue(env, std::make_unique<RemoveJob>(env, index_, std::move(ids)));
+}
+
+Napi::Value FlatIndexWrap::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(index_->size()));
+}
+
+Napi::Value FlatIndexWrap::Rows(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(index_->rows()));
+}
+
+Napi::Value FlatIndexWrap::Dim(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(index_->dim()));
+}
+
+Napi::Value FlatIndexWrap::Metric(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), MetricName(index_->metric()));
+}
+
+Napi::Value FlatIndexWrap::MemoryBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(index_->memory_bytes()));
+}
+
+}  // namespace qvnode

@@ -1,0 +1,28 @@
+// Errors the engine reports. Each carries a stable code that the TypeScript layer turns
+// into a typed error class; the codes are part of the public contract.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace qv {
+
+namespace code {
+inline constexpr const char* kInvalidArgument = "QV_INVALID_ARGUMENT";
+inline constexpr const char* kDimensionMismatch = "QV_DIMENSION_MISMATCH";
+inline constexpr const char* kNonFinite = "QV_NON_FINITE";
+inline constexpr const char* kInvalidK = "QV_INVALID_K";
+inline constexpr const char* kDuplicateId = "QV_DUPLICATE_ID";
+inline constexpr const char* kInternal = "QV_INTERNAL";
+}  // namespace code
+
+class Error : public std::runtime_error {
+ public:
+  Error(const char* code, const std::string& message);
+  const char* code() const noexcept { return code_; }
+
+ private:
+  const char* code_;  // always one of the constants above
+};
+
+}  // namespace qv

@@ -1,0 +1,191 @@
+#include "flat_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <string>
+
+#include "../common/error.h"
+
+namespace qv {
+
+namespace {
+constexpr size_t kBlockPanels = 64;         // rows scored per kernel call: 1024
+constexpr size_t kQueryTile = 128;          // queries scored together against a block
+constexpr size_t kMinRowsPerChunk = 4096;   // below this, splitting costs more than it saves
+}  // namespace
+
+void check_finite(const float* values, size_t n, size_t dim, const char* what) {
+  for (size_t i = 0; i < n * dim; ++i) {
+    if (!std::isfinite(values[i])) {
+      throw Error(code::kNonFinite, std::string(what) + " " + std::to_string(i / dim) + " has a " +
+                                        (std::isnan(values[i]) ? "NaN" : "infinite") + " value at dimension " +
+                                        std::to_string(i % dim));
+    }
+  }
+}
+
+void normalize_rows(float* rows, size_t n, size_t dim) {
+  for (size_t i = 0; i < n; ++i) {
+    float* row = rows + i * dim;
+    double norm = 0;
+    for (size_t d = 0; d < dim; ++d) norm += double(row[d]) * row[d];
+    if (norm == 0) continue;
+    const float inv = float(1.0 / std::sqrt(norm));
+    for (size_t d = 0; d < dim; ++d) row[d] *= inv;
+  }
+}
+
+FlatIndex::FlatIndex(size_t dim, Metric metric) : dim_(dim), metric_(metric) {
+  if (dim == 0 || dim > 65536) throw Error(code::kInvalidArgument, "dimension must be between 1 and 65536");
+}
+
+size_t FlatIndex::rows() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  return ids_.size();
+}
+
+int64_t FlatIndex::row_of(int64_t id) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  auto it = row_of_.find(id);
+  return it == row_of_.end() ? -1 : int64_t(it->second);
+}
+
+size_t FlatIndex::memory_bytes() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  // The map's nodes dominate its cost: key, value, next pointer and the bucket slot.
+  return panels_.capacity() * sizeof(float) + ids_.capacity() * sizeof(int64_t) + removed_.capacity() +
+         row_of_.size() * (sizeof(int64_t) + sizeof(uint32_t) + 2 * sizeof(void*)) +
+         row_of_.bucket_count() * sizeof(void*);
+}
+
+void FlatIndex::add(const float* vectors, const int64_t* ids, size_t n) {
+  if (n == 0) return;
+  check_finite(vectors, n, dim_, "vector");
+  std::vector<float> normalized;
+  if (metric_ == Metric::Cosine) {
+    normalized.assign(vectors, vectors + n * dim_);
+    normalize_rows(normalized.data(), n, dim_);
+    vectors = normalized.data();
+  }
+
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  if (ids_.size() + n > UINT32_MAX) throw Error(code::kInvalidArgument, "an index holds at most 2^32 - 1 rows");
+  {
+    std::unordered_map<int64_t, uint32_t> batch;
+    batch.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (row_of_.count(ids[i]) != 0 || !batch.emplace(ids[i], 0).second) {
+        throw Error(code::kDuplicateId, "id " + std::to_string(ids[i]) + " is already in the index");
+      }
+    }
+  }
+  const size_t first = ids_.size();
+  panels_.resize(panel_count(first + n) * panel_floats(dim_));
+  pack_rows(vectors, n, dim_, panels_.data(), first);
+  ids_.insert(ids_.end(), ids, ids + n);
+  removed_.resize((first + n + 7) / 8, 0);
+  row_of_.reserve(first + n);
+  for (size_t i = 0; i < n; ++i) row_of_.emplace(ids[i], uint32_t(first + i));
+  live_.fetch_add(n, std::memory_order_relaxed);
+}
+
+size_t FlatIndex::remove(const int64_t* ids, size_t n) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  size_t removed = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto it = row_of_.find(ids[i]);
+    if (it == row_of_.end()) continue;
+    removed_[it->second >> 3] |= uint8_t(1u << (it->second & 7));
+    row_of_.erase(it);
+    ++removed;
+  }
+  live_.fetch_sub(removed, std::memory_order_relaxed);
+  return removed;
+}
+
+void FlatIndex::scan_rows(const float* queries, size_t nq, size_t first_panel, size_t end_panel, size_t rows,
+                          BitsetView exclude, std::vector<TopK>& heaps) const {
+  const Kernels& k = kernels();
+  const PanelScan scan = metric_ == Metric::L2 ? k.scan_l2sq : k.scan_neg_ip;
+  const BitsetView removed(removed_.data(), ids_.size());
+  const size_t ld = kBlockPanels * kPanelWidth;
+  std::vector<float> scores(nq * ld);
+  for (size_t p0 = first_panel; p0 < end_panel; p0 += kBlockPanels) {
+    const size_t np = std::min(kBlockPanels, end_panel - p0);
+    scan(queries, nq, panels_.data() + p0 * panel_floats(dim_), np, dim_, scores.data(), ld);
+    const size_t row0 = p0 * kPanelWidth;
+    const size_t block_rows = std::min(np * kPanelWidth, rows - row0);
+    for (size_t q = 0; q < nq; ++q) {
+      const float* s = scores.data() + q * ld;
+      TopK& heap = heaps[q];
+      float threshold = heap.threshold();
+      for (size_t j0 = 0; j0 < block_rows; j0 += kPanelWidth) {
+        // Once the heap is full almost no row beats it: screen a panel's 16 scores with
+        // one branch-free pass (it vectorises) before looking at any row on its own.
+        bool any = false;
+        for (size_t j = 0; j < kPanelWidth; ++j) any |= s[j0 + j] <= threshold;
+        if (!any) continue;
+        const size_t end = std::min(block_rows, j0 + kPanelWidth);
+        for (size_t j = j0; j < end; ++j) {
+          if (!(s[j] <= threshold)) continue;  // a NaN score (overflow) never qualifies
+          const size_t row = row0 + j;
+          if (removed.test(row) || exclude.test(row)) continue;
+          heap.push(Hit{s[j], ids_[row]});
+          threshold = heap.threshold();
+        }
+      }
+    }
+  }
+}
+
+SearchResult FlatIndex::search(const float* queries, size_t nq, size_t k, BitsetView exclude,
+                               ThreadPool& pool) const {
+  if (k == 0 || k > kMaxK) throw Error(code::kInvalidK, "k must be between 1 and 16384, got " + std::to_string(k));
+  check_finite(queries, nq, dim_, "query");
+  std::vector<float> normalized;
+  if (metric_ == Metric::Cosine) {
+    normalized.assign(queries, queries + nq * dim_);
+    normalize_rows(normalized.data(), nq, dim_);
+    queries = normalized.data();
+  }
+
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  const size_t rows = ids_.size();
+  const size_t npanels = panel_count(rows);
+  SearchResult result(nq, k);
+  if (nq == 0 || rows == 0) return result;
+
+  // Work items are (query tile, panel range) pairs. Few tiles: split the rows so every
+  // thread helps with each query; many tiles: one range each, and no merge is needed.
+  const size_t tiles = (nq + kQueryTile - 1) / kQueryTile;
+  const size_t threads = pool.size();
+  size_t chunks = tiles >= threads ? 1 : (2 * threads + tiles - 1) / tiles;
+  chunks = std::max<size_t>(1, std::min(chunks, rows / kMinRowsPerChunk));
+  const size_t panels_per_chunk = (npanels + chunks - 1) / chunks;
+
+  std::vector<std::vector<TopK>> partial(tiles * chunks);
+  pool.parallel_for(tiles * chunks, [&](size_t item) {
+    const size_t tile = item / chunks, chunk = item % chunks;
+    const size_t q0 = tile * kQueryTile, tq = std::min(kQueryTile, nq - q0);
+    const size_t first = chunk * panels_per_chunk;
+    const size_t end = std::min(npanels, first + panels_per_chunk);
+    std::vector<TopK>& heaps = partial[item];
+    heaps.assign(tq, TopK(k));
+    if (first < end) scan_rows(queries + q0 * dim_, tq, first, end, rows, exclude, heaps);
+  });
+
+  for (size_t tile = 0; tile < tiles; ++tile) {
+    const size_t q0 = tile * kQueryTile, tq = std::min(kQueryTile, nq - q0);
+    for (size_t i = 0; i < tq; ++i) {
+      TopK& merged = partial[tile * chunks][i];
+      for (size_t c = 1; c < chunks; ++c) {
+        for (const Hit& h : partial[tile * chunks + c][i].take_sorted()) merged.push(h);
+      }
+      result.set_row(q0 + i, merged.take_sorted(), metric_);
+    }
+  }
+  return result;
+}
+
+}  // namespace qv

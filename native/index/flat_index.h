@@ -1,0 +1,67 @@
+// Exact (brute-force) search over vectors held in panel layout. Rows are numbered in the
+// order they were added; removing an id hides its row (a tombstone) and never renumbers,
+// so row bitsets built by callers (deletes, MVCC, filters) stay valid.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "../common/aligned_buffer.h"
+#include "../kernels/kernels.h"
+#include "../runtime/thread_pool.h"
+#include "bitset.h"
+#include "topk.h"
+
+namespace qv {
+
+class FlatIndex {
+ public:
+  FlatIndex(size_t dim, Metric metric);
+
+  size_t dim() const { return dim_; }
+  Metric metric() const { return metric_; }
+
+  // Adds n vectors (row-major) with their ids. All or nothing: a non-finite value or an
+  // id already present (or repeated in the batch) throws and adds no row.
+  void add(const float* vectors, const int64_t* ids, size_t n);
+
+  // Hides the rows of these ids; unknown ids are ignored. Returns how many were removed.
+  size_t remove(const int64_t* ids, size_t n);
+
+  // Top-k of each of nq queries (row-major). Rows set in `exclude` are skipped, as are
+  // removed rows. Runs on `pool`; safe to call while other searches run, and serialised
+  // against add and remove.
+  SearchResult search(const float* queries, size_t nq, size_t k, BitsetView exclude, ThreadPool& pool) const;
+
+  size_t size() const { return live_.load(std::memory_order_relaxed); }  // rows not removed
+  size_t rows() const;                                                    // rows ever added
+  size_t memory_bytes() const;
+
+  // Row of an id, or -1.
+  int64_t row_of(int64_t id) const;
+
+ private:
+  void scan_rows(const float* queries, size_t nq, size_t first_panel, size_t end_panel, size_t rows,
+                 BitsetView exclude, std::vector<TopK>& heaps) const;
+
+  const size_t dim_;
+  const Metric metric_;
+  mutable std::shared_mutex mutex_;
+  AlignedFloats panels_;
+  std::vector<int64_t> ids_;       // id of each row
+  std::vector<uint8_t> removed_;   // tombstone bitset over rows
+  std::unordered_map<int64_t, uint32_t> row_of_;
+  std::atomic<size_t> live_{0};
+};
+
+// Throws QV_NON_FINITE naming the first NaN or infinite value, if any.
+void check_finite(const float* values, size_t n, size_t dim, const char* what);
+
+// Scales each row to unit length (rows of zeros stay zero).
+void normalize_rows(float* rows, size_t n, size_t dim);
+
+}  // namespace qv

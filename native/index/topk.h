@@ -1,0 +1,67 @@
+// Top-k selection and merging. Internally every score is a "distance" where smaller is
+// better: L2 as is, IP and COSINE negated (Milvus does the same). Ties go to the smaller id.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../kernels/kernels.h"
+
+namespace qv {
+
+inline constexpr size_t kMaxK = 16384;
+
+struct Hit {
+  float distance;
+  int64_t id;
+};
+
+inline bool better(const Hit& a, const Hit& b) {
+  return a.distance < b.distance || (a.distance == b.distance && a.id < b.id);
+}
+
+// The k best hits seen so far, as a max-heap on "worse".
+class TopK {
+ public:
+  explicit TopK(size_t k) : k_(k) { heap_.reserve(k); }
+
+  // Distance a candidate must beat (or tie with a smaller id) to enter.
+  float threshold() const { return heap_.size() < k_ ? kInfinity : heap_.front().distance; }
+
+  void push(Hit hit);
+  // Moves the hits out, best first.
+  std::vector<Hit> take_sorted();
+  size_t size() const { return heap_.size(); }
+
+ private:
+  static constexpr float kInfinity = __builtin_inff();
+  size_t k_;
+  std::vector<Hit> heap_;
+};
+
+// Results of a batch search: nq rows of k slots each, best first. counts[q] slots of row q
+// are filled; the rest hold id -1 and distance NaN.
+struct SearchResult {
+  size_t nq = 0;
+  size_t k = 0;
+  std::vector<int64_t> ids;
+  std::vector<float> distances;
+  std::vector<uint32_t> counts;
+
+  SearchResult() = default;
+  SearchResult(size_t nq, size_t k);
+  // Writes one row from hits sorted best first, turning internal distances into the
+  // metric's own scores.
+  void set_row(size_t q, const std::vector<Hit>& hits, Metric metric);
+};
+
+// The internal distance of a score in the metric's own terms, and back.
+inline float to_internal(float score, Metric metric) { return metric == Metric::L2 ? score : -score; }
+inline float to_score(float internal, Metric metric) { return metric == Metric::L2 ? internal : -internal; }
+
+// k-way merge of per-segment results for the same queries: the k best per query, each id
+// at most once (its best hit is kept, as Milvus's reduce does).
+SearchResult merge_results(const std::vector<const SearchResult*>& parts, size_t k, Metric metric);
+
+}  // namespace qv

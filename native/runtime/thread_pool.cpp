@@ -1,0 +1,123 @@
+#include "thread_pool.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+
+namespace qv {
+
+size_t hardware_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+ThreadPool::ThreadPool(size_t threads) { resize(threads); }
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void ThreadPool::submit(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+}
+
+void ThreadPool::resize(size_t threads) {
+  if (threads == 0) threads = 1;
+  std::lock_guard<std::mutex> lock(mutex_);
+  target_ = threads;
+  // Threads that were told to leave are joined lazily: a slot is reused only once its
+  // old thread has finished, so indexes stay unique.
+  for (size_t i = 0; i < threads; ++i) {
+    if (i < threads_.size()) {
+      if (!threads_[i].joinable()) threads_[i] = std::thread(&ThreadPool::worker_loop, this, i);
+    } else {
+      threads_.emplace_back(&ThreadPool::worker_loop, this, i);
+    }
+  }
+  wake_.notify_all();
+}
+
+size_t ThreadPool::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return target_;
+}
+
+void ThreadPool::worker_loop(size_t index) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stopping_ || index >= target_ || !tasks_.empty(); });
+    if (stopping_ || index >= target_) {
+      // Leaving: detach so that resize() can start a new thread in this slot.
+      if (!stopping_) threads_[index].detach();
+      return;
+    }
+    std::function<void()> task = std::move(tasks_.front());
+    tasks_.pop_front();
+    lock.unlock();
+    task();
+    lock.lock();
+  }
+}
+
+void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) {
+  if (n == 0) return;
+  struct State {
+    std::atomic<size_t> next{0};
+    size_t done = 0;
+    std::mutex mutex;
+    std::condition_variable all_done;
+    std::exception_ptr error;  // the first exception thrown by fn
+  };
+  auto state = std::make_shared<State>();
+  const std::function<void(size_t)>* body = &fn;
+  auto drain = [state, body, n] {
+    size_t finished = 0;
+    for (size_t i; (i = state->next.fetch_add(1)) < n;) {
+      try {
+        (*body)(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(state->mutex);
+        if (!state->error) state->error = std::current_exception();
+      }
+      ++finished;
+    }
+    if (finished == 0) return;
+    std::lock_guard<std::mutex> lock(state->mutex);
+    state->done += finished;
+    if (state->done == n) state->all_done.notify_all();
+  };
+  // A helper that starts after every index is taken returns at once without touching fn,
+  // so fn (owned by the caller) is only used while the caller is still waiting here.
+  const size_t helpers = std::min(size(), n) - 1;
+  for (size_t h = 0; h < helpers; ++h) submit(drain);
+  drain();
+  std::unique_lock<std::mutex> lock(state->mutex);
+  state->all_done.wait(lock, [&] { return state->done == n; });
+  if (state->error) std::rethrow_exception(state->error);
+}
+
+ThreadPool& ThreadPool::shared() {
+  static ThreadPool* pool = [] {
+    size_t threads = hardware_threads();
+    if (const char* env = std::getenv("QUIVERDB_THREADS")) {
+      const long parsed = std::strtol(env, nullptr, 10);
+      if (parsed > 0) threads = size_t(parsed);
+    }
+    return new ThreadPool(threads);  // intentionally leaked, see the header
+  }();
+  return *pool;
+}
+
+}  // namespace qv

@@ -1,0 +1,53 @@
+// QuiverDB's own worker threads. Native work never runs on libuv's pool (which file I/O
+// and DNS share) and never on the JavaScript thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace qv {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(size_t threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  // Queues a task; it runs on one of the pool's threads.
+  void submit(std::function<void()> task);
+
+  // Runs fn(0) .. fn(n - 1) on the calling thread and on up to size() - 1 pool threads,
+  // returning when all are done. The caller works too, so a task already on the pool
+  // may call this without risk of waiting for itself. If fn throws, the other indexes
+  // still run and the first exception is rethrown here.
+  void parallel_for(size_t n, const std::function<void(size_t)>& fn);
+
+  // Grows or shrinks the pool; threads beyond the new size leave after their current task.
+  void resize(size_t threads);
+  size_t size() const;
+
+  // The process-wide pool, sized from QUIVERDB_THREADS or the number of cores. It is never
+  // destroyed, so that no exit path waits on (or races with) a running search.
+  static ThreadPool& shared();
+
+ private:
+  void worker_loop(size_t index);
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  std::vector<std::thread> threads_;
+  size_t target_ = 0;  // threads with index >= target_ exit
+  bool stopping_ = false;
+};
+
+// Number of hardware threads, at least 1.
+size_t hardware_threads();
+
+}  // namespace qv

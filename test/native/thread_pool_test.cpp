@@ -1,0 +1,59 @@
+#include <atomic>
+#include <stdexcept>
+#include <vector>
+
+#include "harness.h"
+#include "runtime/thread_pool.h"
+
+TEST(parallel_for_runs_every_index_once) {
+  qv::ThreadPool pool(3);
+  std::vector<std::atomic<int>> hits(1000);
+  pool.parallel_for(hits.size(), [&](size_t i) { hits[i].fetch_add(1); });
+  for (auto& h : hits) CHECK_EQ(h.load(), 1);
+}
+
+TEST(nested_parallel_for_from_every_worker_does_not_deadlock) {
+  qv::ThreadPool pool(2);
+  std::atomic<int> total{0};
+  std::atomic<int> finished{0};
+  for (int t = 0; t < 4; ++t) {
+    pool.submit([&] {
+      pool.parallel_for(100, [&](size_t) { total.fetch_add(1); });
+      finished.fetch_add(1);
+    });
+  }
+  while (finished.load() < 4) std::this_thread::yield();
+  CHECK_EQ(total.load(), 400);
+}
+
+TEST(exceptions_reach_the_caller_after_all_indexes_ran) {
+  qv::ThreadPool pool(2);
+  std::atomic<int> ran{0};
+  bool caught = false;
+  try {
+    pool.parallel_for(50, [&](size_t i) {
+      ran.fetch_add(1);
+      if (i == 10) throw std::runtime_error("boom");
+    });
+  } catch (const std::runtime_error&) {
+    caught = true;
+  }
+  CHECK(caught);
+  CHECK_EQ(ran.load(), 50);
+}
+
+TEST(resize_changes_the_number_of_workers) {
+  qv::ThreadPool pool(1);
+  CHECK_EQ(pool.size(), size_t(1));
+  pool.resize(3);
+  CHECK_EQ(pool.size(), size_t(3));
+  std::atomic<int> n{0};
+  pool.parallel_for(64, [&](size_t) { n.fetch_add(1); });
+  pool.resize(1);
+  pool.parallel_for(64, [&](size_t) { n.fetch_add(1); });
+  pool.resize(2);
+  pool.parallel_for(64, [&](size_t) { n.fetch_add(1); });
+  CHECK_EQ(n.load(), 192);
+}
+
+TEST_MAIN()
