@@ -1,0 +1,97 @@
+/**
+ * Every error QuiverDB throws or rejects with is a QuiverError whose `code` is stable:
+ * match on `code` (or on the class), never on the message.
+ */
+export type ErrorCode =
+  | 'QV_INVALID_ARGUMENT'
+  | 'QV_DIMENSION_MISMATCH'
+  | 'QV_NON_FINITE'
+  | 'QV_INVALID_K'
+  | 'QV_DUPLICATE_ID'
+  | 'QV_NATIVE_LOAD'
+  | 'QV_INTERNAL';
+
+export class QuiverError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The call's arguments are wrong; nothing was changed. */
+export class InvalidArgumentError extends QuiverError {
+  constructor(message: string, code: ErrorCode = 'QV_INVALID_ARGUMENT') {
+    super(code, message);
+  }
+}
+
+/** A vector or batch does not fit the index's dimension. */
+export class DimensionMismatchError extends InvalidArgumentError {
+  constructor(message: string) {
+    super(message, 'QV_DIMENSION_MISMATCH');
+  }
+}
+
+/** A vector or query holds NaN or ±Infinity. */
+export class NonFiniteValueError extends InvalidArgumentError {
+  constructor(message: string) {
+    super(message, 'QV_NON_FINITE');
+  }
+}
+
+/** k is not an integer from 1 to 16384. */
+export class InvalidKError extends InvalidArgumentError {
+  constructor(message: string) {
+    super(message, 'QV_INVALID_K');
+  }
+}
+
+/** An id being added is already present, or repeated within the batch. */
+export class DuplicateIdError extends InvalidArgumentError {
+  constructor(message: string) {
+    super(message, 'QV_DUPLICATE_ID');
+  }
+}
+
+/** The native addon could not be found or loaded. */
+export class NativeLoadError extends QuiverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('QV_NATIVE_LOAD', message, options);
+  }
+}
+
+/** A fault inside QuiverDB (including running out of memory); please report it. */
+export class InternalError extends QuiverError {
+  constructor(message: string) {
+    super('QV_INTERNAL', message);
+  }
+}
+
+const byCode: Record<string, (message: string) => QuiverError> = {
+  QV_INVALID_ARGUMENT: (m) => new InvalidArgumentError(m),
+  QV_DIMENSION_MISMATCH: (m) => new DimensionMismatchError(m),
+  QV_NON_FINITE: (m) => new NonFiniteValueError(m),
+  QV_INVALID_K: (m) => new InvalidKError(m),
+  QV_DUPLICATE_ID: (m) => new DuplicateIdError(m),
+  QV_INTERNAL: (m) => new InternalError(m),
+};
+
+/** Turns an error from the addon (a plain Error with a `code`) into its typed class. */
+export function fromNative(error: unknown): unknown {
+  if (error instanceof QuiverError || !(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const make = typeof code === 'string' ? byCode[code] : undefined;
+  return make ? make(error.message) : error;
+}
+
+/** Runs a call into the addon, rethrowing its errors as typed ones. */
+export async function native<T>(call: () => T | Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw fromNative(error);
+  }
+}

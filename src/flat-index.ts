@@ -1,0 +1,97 @@
+import { InvalidArgumentError, native } from './errors.js';
+import { type Metric, parseMetric } from './metric.js';
+import { loadNative, type NativeFlatIndex } from './native.js';
+import { SearchResults } from './results.js';
+import { checkDim, checkK, type IdsInput, toIds, toVectors, type VectorsInput } from './vectors.js';
+
+export interface FlatIndexOptions {
+  /** Number of dimensions of every vector. */
+  dim: number;
+  /** 'L2' (default), 'IP' or 'COSINE'. */
+  metric?: Metric | Lowercase<Metric>;
+}
+
+export interface SearchOptions {
+  /**
+   * The filter bitset: rows to leave out, one bit per row, least significant bit first
+   * (row r is bit r % 8 of byte r / 8). Rows are numbered from 0 in the order they were
+   * added. Rows past the end of the bitset are not excluded.
+   */
+  exclude?: Uint8Array;
+}
+
+/**
+ * Exact nearest-neighbour search: every query is compared with every vector, with SIMD
+ * kernels on QuiverDB's native thread pool. Results are exact (recall 1.0), sorted best
+ * first, ties broken by the smaller id.
+ *
+ * Every method that does work returns a Promise and leaves the event loop free. Inputs
+ * are copied when the call is made, so the caller may reuse its arrays at once. A call
+ * that fails changes nothing.
+ */
+export class FlatIndex {
+  readonly #native: NativeFlatIndex;
+  readonly dim: number;
+  readonly metric: Metric;
+
+  constructor(options: FlatIndexOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError('FlatIndex needs options: { dim, metric? }');
+    }
+    this.dim = checkDim(options.dim);
+    this.metric = parseMetric(options.metric ?? 'L2');
+    const { FlatIndex: NativeFlat } = loadNative();
+    this.#native = new NativeFlat(this.dim, this.metric);
+  }
+
+  /** Vectors currently searchable (added and not removed). */
+  get size(): number {
+    return this.#native.size;
+  }
+
+  /** Rows ever added, removed ones included: the length a filter bitset can cover. */
+  get rows(): number {
+    return this.#native.rows;
+  }
+
+  /** Bytes of native memory the index holds. */
+  memoryUsage(): number {
+    return this.#native.memoryBytes();
+  }
+
+  /**
+   * Adds vectors with their ids (int64; a number must be a safe integer). All or nothing:
+   * wrong dimension, NaN or Infinity, or an id already present rejects and adds nothing.
+   */
+  async add(vectors: VectorsInput, ids: IdsInput): Promise<void> {
+    const packed = toVectors(vectors, this.dim, 'vector');
+    const keys = toIds(ids);
+    if (keys.length * this.dim !== packed.length) {
+      throw new InvalidArgumentError(`${packed.length / this.dim} vectors but ${keys.length} ids`);
+    }
+    if (keys.length === 0) return;
+    await native(() => this.#native.add(packed, keys));
+  }
+
+  /**
+   * The k nearest vectors of each query (one vector, or several as rows or packed).
+   * k is 1 to 16384; a query with fewer than k candidates gets fewer hits.
+   */
+  async search(queries: VectorsInput, k: number, options: SearchOptions = {}): Promise<SearchResults> {
+    const packed = toVectors(queries, this.dim, 'query');
+    checkK(k);
+    if (packed.length === 0) throw new InvalidArgumentError('search needs at least one query');
+    const { exclude } = options;
+    if (exclude !== undefined && !(exclude instanceof Uint8Array)) {
+      throw new InvalidArgumentError('exclude must be a Uint8Array bitset');
+    }
+    const raw = await native(() => this.#native.search(packed, k, exclude));
+    return new SearchResults(raw, this.metric);
+  }
+
+  /** Removes vectors by id; unknown ids are ignored. Resolves to how many were removed. */
+  async remove(ids: IdsInput): Promise<number> {
+    const keys = toIds(ids);
+    return native(() => this.#native.remove(keys));
+  }
+}

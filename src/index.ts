@@ -1,0 +1,16 @@
+export {
+  DimensionMismatchError,
+  DuplicateIdError,
+  type ErrorCode,
+  InternalError,
+  InvalidArgumentError,
+  InvalidKError,
+  NativeLoadError,
+  NonFiniteValueError,
+  QuiverError,
+} from './errors.js';
+export { FlatIndex, type FlatIndexOptions, type SearchOptions } from './flat-index.js';
+export { type Metric } from './metric.js';
+export { type Hits, SearchResults } from './results.js';
+export { getThreads, mergeResults, setThreads, simd, versions } from './runtime.js';
+export { type IdsInput, MAX_K, type VectorsInput } from './vectors.js';

@@ -1,0 +1,72 @@
+/**
+ * Argument checks and conversions shared by the index classes. They run on the calling
+ * thread but only look at lengths and types: scanning values (NaN, Infinity) and
+ * everything heavier happens natively on the pool.
+ */
+import { DimensionMismatchError, InvalidArgumentError, InvalidKError } from './errors.js';
+
+/** One vector, several as rows, or several packed back to back. */
+export type VectorsInput = Float32Array | readonly number[] | readonly (readonly number[])[];
+export type IdsInput = BigInt64Array | readonly bigint[] | readonly number[];
+
+export const MAX_K = 16384;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Vectors as one packed Float32Array whose length is a multiple of dim. */
+export function toVectors(input: VectorsInput, dim: number, what: string): Float32Array {
+  let packed: Float32Array;
+  if (input instanceof Float32Array) {
+    packed = input;
+  } else if (Array.isArray(input) && input.length > 0 && Array.isArray(input[0])) {
+    const rows = input as readonly (readonly number[])[];
+    packed = new Float32Array(rows.length * dim);
+    rows.forEach((row, i) => {
+      if (!Array.isArray(row) || row.length !== dim) {
+        throw new DimensionMismatchError(`${what} ${i} has ${Array.isArray(row) ? row.length : 'no'} values, expected ${dim}`);
+      }
+      packed.set(row, i * dim);
+    });
+  } else if (Array.isArray(input)) {
+    packed = Float32Array.from(input as readonly number[]);
+  } else {
+    throw new InvalidArgumentError(`${what}s must be a Float32Array, a number[] or a number[][]`);
+  }
+  if (packed.length % dim !== 0) {
+    throw new DimensionMismatchError(`${packed.length} values are not a whole number of ${what}s of dimension ${dim}`);
+  }
+  return packed;
+}
+
+export function toIds(input: IdsInput): BigInt64Array {
+  if (input instanceof BigInt64Array) return input;
+  if (!Array.isArray(input)) throw new InvalidArgumentError('ids must be a BigInt64Array, a bigint[] or a number[]');
+  const ids = new BigInt64Array(input.length);
+  input.forEach((id: bigint | number, i: number) => {
+    if (typeof id === 'number') {
+      if (!Number.isSafeInteger(id)) throw new InvalidArgumentError(`id ${i} (${id}) is not a safe integer`);
+      ids[i] = BigInt(id);
+    } else if (typeof id === 'bigint') {
+      if (id < INT64_MIN || id > INT64_MAX) throw new InvalidArgumentError(`id ${i} (${id}) does not fit in int64`);
+      ids[i] = id;
+    } else {
+      throw new InvalidArgumentError(`id ${i} is a ${typeof id}, not a number or bigint`);
+    }
+  });
+  return ids;
+}
+
+export function checkK(k: unknown): number {
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > MAX_K) {
+    throw new InvalidKError(`k must be an integer from 1 to ${MAX_K}, got ${String(k)}`);
+  }
+  return k;
+}
+
+export function checkDim(dim: unknown): number {
+  if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1 || dim > 65536) {
+    throw new InvalidArgumentError(`dim must be an integer from 1 to 65536, got ${String(dim)}`);
+  }
+  return dim;
+}
