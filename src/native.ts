@@ -5,8 +5,7 @@
  * network are ever needed to load.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { NativeLoadError } from './errors.js';
@@ -45,7 +44,6 @@ export interface NativeBinding {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const requireNative = createRequire(import.meta.url);
 
 /** The folder of QuiverDB's own package.json, found from this module's location. */
 export function packageRoot(): string {
@@ -65,7 +63,7 @@ export function packageRoot(): string {
 /** Where the addon may be, in the order they are tried. */
 export function nativeCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const override = env.QUIVERDB_NATIVE_PATH;
-  if (override) return [override];
+  if (override) return [resolve(override)];
   const root = packageRoot();
   return [
     join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'quiverdb.node'),
@@ -91,7 +89,11 @@ export function loadNative(): NativeBinding {
       continue;
     }
     try {
-      binding = requireNative(path) as NativeBinding;
+      // dlopen rather than require: whatever the file is called, only a real addon loads.
+      const module = { exports: {} as Partial<NativeBinding> };
+      process.dlopen(module, path);
+      if (typeof module.exports.FlatIndex !== 'function') throw new Error('it is not a QuiverDB addon');
+      binding = module.exports as NativeBinding;
       return binding;
     } catch (error) {
       throw new NativeLoadError(`cannot load the QuiverDB addon at ${path}: ${(error as Error).message}`, {

@@ -1,0 +1,35 @@
+// npm run prebuild: builds prebuilds/<platform>-<arch>/quiverdb.node, linked statically
+// against RocksDB, its compressors and libstdc++, so that a user's machine needs no
+// compiler and no system RocksDB. On Linux the result depends only on libc, libm,
+// libpthread/libdl and the loader (checked here with ldd).
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const buildDir = join(root, 'build-prebuild');
+const target = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+const cmakeJs = join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
+
+execFileSync(process.execPath, [cmakeJs, 'compile', '--out', buildDir, '--CDQUIVERDB_STATIC=ON'], {
+  cwd: root,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+mkdirSync(target, { recursive: true });
+const out = join(target, 'quiverdb.node');
+copyFileSync(join(buildDir, 'Release', 'quiverdb.node'), out);
+
+if (process.platform === 'linux') {
+  const allowed = /^(linux-vdso|libc|libm|libpthread|libdl|ld-linux|\/lib64\/ld-linux)/;
+  const deps = execFileSync('ldd', [out], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0])
+    .filter(Boolean);
+  const extra = deps.filter((name) => !allowed.test(name.replace(/^.*\//, '')));
+  if (extra.length > 0) {
+    console.error(`prebuild: ${out} depends on ${extra.join(', ')}; it must need only the C library`);
+    process.exit(1);
+  }
+}
+console.log(`prebuild: ${out}`);
