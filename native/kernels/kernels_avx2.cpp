@@ -21,7 +21,7 @@ namespace {
 struct Avx2Traits {
   using V = __m256;
   static constexpr size_t kWidth = 8;
-  static constexpr int kMQ = 4, kNP = 1, kNPFew = 2;  // 8 or 8 accumulators of 16 registers
+  static constexpr int kMQ = 4, kNP = 1, kNPFew = 1;  // 8 of 16 registers accumulate
   static V zero() { return _mm256_setzero_ps(); }
   static V load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, V v) { _mm256_storeu_ps(p, v); }

@@ -3,7 +3,8 @@
 // namespace: every instantiation must stay local to its unit (one-definition rule).
 //
 // T provides: V (vector type), kWidth (floats per V), kMQ x kNP (queries x panels per
-// register block for batches), kNPFew (panels per block for one or two queries), and
+// register block for batches), kNPFew (panels per block for one or two queries: 1, since
+// reading several panels at once means several memory streams, which measured slower), and
 // zero, load, set1, add, sub, fmadd(a, b, c) = a * b + c, fnmadd(a, b, c) = c - a * b,
 // reduce (horizontal sum).
 

@@ -14,7 +14,7 @@ namespace {
 struct NeonTraits {
   using V = float32x4_t;
   static constexpr size_t kWidth = 4;
-  static constexpr int kMQ = 4, kNP = 1, kNPFew = 2;  // 16 of 32 registers accumulate
+  static constexpr int kMQ = 4, kNP = 1, kNPFew = 1;  // 16 of 32 registers accumulate
   static V zero() { return vdupq_n_f32(0.0f); }
   static V load(const float* p) { return vld1q_f32(p); }
   static void store(float* p, V v) { vst1q_f32(p, v); }
