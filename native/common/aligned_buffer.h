@@ -1,11 +1,12 @@
-// A growable array of floats aligned to a cache line, so SIMD loads of a panel never
-// straddle two lines and the buffer can be handed to any kernel.
+// A growable array of floats aligned to a cache line (to 2 MiB pages when large), so SIMD
+// loads of a panel never straddle two lines and scans stream well.
 #pragma once
 
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
-#include <new>
+
+#include "huge_alloc.h"
 
 namespace qv {
 
@@ -30,9 +31,8 @@ class AlignedFloats {
 
   void reserve(size_t n) {
     if (n <= capacity_) return;
-    const size_t bytes = ((n * sizeof(float) + kAlign - 1) / kAlign) * kAlign;
-    auto* grown = static_cast<float*>(std::aligned_alloc(kAlign, bytes));
-    if (grown == nullptr) throw std::bad_alloc();
+    size_t bytes = 0;
+    auto* grown = static_cast<float*>(huge_alloc(n * sizeof(float), &bytes));
     if (size_ > 0) std::memcpy(grown, data_, size_ * sizeof(float));
     std::free(data_);
     data_ = grown;
@@ -40,7 +40,6 @@ class AlignedFloats {
   }
 
  private:
-  static constexpr size_t kAlign = 64;
   float* data_ = nullptr;
   size_t size_ = 0;
   size_t capacity_ = 0;

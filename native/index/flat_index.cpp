@@ -12,7 +12,9 @@ namespace qv {
 namespace {
 constexpr size_t kBlockPanels = 64;         // rows scored per kernel call: 1024
 constexpr size_t kQueryTile = 128;          // queries scored together against a block
-constexpr size_t kMinRowsPerChunk = 4096;   // below this, splitting costs more than it saves
+// Multiply-adds below which handing part of a tile to another thread costs more (its
+// wake-up, another heap) than it saves: about 50 us of work.
+constexpr size_t kMinChunkWork = size_t(1) << 21;
 }  // namespace
 
 void check_finite(const float* values, size_t n, size_t dim, const char* what) {
@@ -161,7 +163,8 @@ SearchResult FlatIndex::search(const float* queries, size_t nq, size_t k, Bitset
   const size_t tiles = (nq + kQueryTile - 1) / kQueryTile;
   const size_t threads = pool.size();
   size_t chunks = tiles >= threads ? 1 : (2 * threads + tiles - 1) / tiles;
-  chunks = std::max<size_t>(1, std::min(chunks, rows / kMinRowsPerChunk));
+  const size_t tile_work = rows * dim_ * std::min(nq, kQueryTile);
+  chunks = std::max<size_t>(1, std::min(chunks, tile_work / kMinChunkWork));
   const size_t panels_per_chunk = (npanels + chunks - 1) / chunks;
 
   std::vector<std::vector<TopK>> partial(tiles * chunks);

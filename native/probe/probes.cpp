@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <cstring>
 #include <thread>
+#include <memory>
 #include <vector>
+
+#include "../common/huge_alloc.h"
 
 namespace qv {
 
@@ -58,17 +61,18 @@ double timed_on_threads(size_t threads, F body) {
 double measure_read_bandwidth(size_t bytes, size_t threads, int rounds) {
   threads = std::max<size_t>(1, threads);
   const size_t words = bytes / sizeof(uint64_t);
-  std::vector<uint64_t> buffer(words);
+  // Allocated like the indexes' vectors, so the bound is measured on the same kind of pages.
+  size_t allocated = 0;
+  std::unique_ptr<void, decltype(&std::free)> memory(huge_alloc(words * sizeof(uint64_t), &allocated), &std::free);
+  uint64_t* buffer = static_cast<uint64_t*>(memory.get());
   // Each thread first touches its own part, so its pages are mapped before timing.
   const size_t per = words / threads;
-  timed_on_threads(threads, [&](size_t t) {
-    std::memset(buffer.data() + t * per, 1, per * sizeof(uint64_t));
-  });
+  timed_on_threads(threads, [&](size_t t) { std::memset(buffer + t * per, 1, per * sizeof(uint64_t)); });
   std::atomic<uint64_t> sink{0};
   double best = 0;
   for (int r = 0; r < rounds; ++r) {
     const double seconds = timed_on_threads(threads, [&](size_t t) {
-      sink.fetch_add(sum_words(buffer.data() + t * per, per));
+      sink.fetch_add(sum_words(buffer + t * per, per));
     });
     best = std::max(best, double(per * threads * sizeof(uint64_t)) / seconds);
   }

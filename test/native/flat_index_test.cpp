@@ -102,6 +102,21 @@ TEST(large_batches_split_across_tiles_and_chunks) {
   }
 }
 
+TEST(a_large_scan_is_split_across_threads_and_merged) {
+  // Enough work per query that the rows are split into chunks, each with its own heap.
+  const size_t dim = 128, n = 50000, nq = 3, k = 20;
+  const auto base = testdata::uniform_vectors(n, dim, 13);
+  const auto ids = sequential_ids(n);
+  const auto queries = testdata::uniform_vectors(nq, dim, 14);
+  qv::FlatIndex index(dim, qv::Metric::L2);
+  index.add(base.data(), ids.data(), n);
+  qv::ThreadPool four(4);
+  const auto result = index.search(queries.data(), nq, k, {}, four);
+  for (size_t q = 0; q < nq; ++q) {
+    CHECK(row_ids(result, q) == reference_topk(base, ids, queries.data() + q * dim, dim, k, qv::Metric::L2));
+  }
+}
+
 TEST(exclusion_bitset_skips_rows_and_still_returns_k) {
   const size_t dim = 12, n = 4000, k = 50;
   const auto base = testdata::uniform_vectors(n, dim, 7);
