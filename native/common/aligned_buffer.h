@@ -16,6 +16,18 @@ class AlignedFloats {
   ~AlignedFloats() { std::free(data_); }
   AlignedFloats(const AlignedFloats&) = delete;
   AlignedFloats& operator=(const AlignedFloats&) = delete;
+  AlignedFloats(AlignedFloats&& other) noexcept { *this = std::move(other); }
+  AlignedFloats& operator=(AlignedFloats&& other) noexcept {
+    if (this != &other) {
+      std::free(data_);
+      data_ = other.data_;
+      size_ = other.size_;
+      capacity_ = other.capacity_;
+      other.data_ = nullptr;
+      other.size_ = other.capacity_ = 0;
+    }
+    return *this;
+  }
 
   float* data() { return data_; }
   const float* data() const { return data_; }

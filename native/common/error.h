@@ -13,6 +13,11 @@ inline constexpr const char* kDimensionMismatch = "QV_DIMENSION_MISMATCH";
 inline constexpr const char* kNonFinite = "QV_NON_FINITE";
 inline constexpr const char* kInvalidK = "QV_INVALID_K";
 inline constexpr const char* kDuplicateId = "QV_DUPLICATE_ID";
+inline constexpr const char* kNotTrained = "QV_NOT_TRAINED";
+inline constexpr const char* kTrainingTooSmall = "QV_TRAINING_TOO_SMALL";
+inline constexpr const char* kInvalidFile = "QV_INVALID_FILE";
+inline constexpr const char* kVersionMismatch = "QV_VERSION_MISMATCH";
+inline constexpr const char* kIo = "QV_IO";
 inline constexpr const char* kInternal = "QV_INTERNAL";
 }  // namespace code
 

@@ -119,24 +119,10 @@ void FlatIndex::scan_rows(const float* queries, size_t nq, size_t first_panel, s
     const size_t row0 = p0 * kPanelWidth;
     const size_t block_rows = std::min(np * kPanelWidth, rows - row0);
     for (size_t q = 0; q < nq; ++q) {
-      const float* s = scores.data() + q * ld;
-      TopK& heap = heaps[q];
-      float threshold = heap.threshold();
-      for (size_t j0 = 0; j0 < block_rows; j0 += kPanelWidth) {
-        // Once the heap is full almost no row beats it: screen a panel's 16 scores with
-        // one branch-free pass (it vectorises) before looking at any row on its own.
-        bool any = false;
-        for (size_t j = 0; j < kPanelWidth; ++j) any |= s[j0 + j] <= threshold;
-        if (!any) continue;
-        const size_t end = std::min(block_rows, j0 + kPanelWidth);
-        for (size_t j = j0; j < end; ++j) {
-          if (!(s[j] <= threshold)) continue;  // a NaN score (overflow) never qualifies
-          const size_t row = row0 + j;
-          if (removed.test(row) || exclude.test(row)) continue;
-          heap.push(Hit{s[j], ids_[row]});
-          threshold = heap.threshold();
-        }
-      }
+      offer(
+          heaps[q], scores.data() + q * ld, block_rows,
+          [&](size_t j) { return removed.test(row0 + j) || exclude.test(row0 + j); },
+          [&](size_t j) { return ids_[row0 + j]; });
     }
   }
 }

@@ -40,6 +40,27 @@ class TopK {
   std::vector<Hit> heap_;
 };
 
+// Offers n scores ("smaller is better") to the heap. skip(j) says whether candidate j is
+// hidden (deleted, filtered out); id(j) gives its id. Both are asked only of the rare
+// candidates that beat the heap's threshold.
+template <class Skip, class Id>
+void offer(TopK& heap, const float* scores, size_t n, Skip skip, Id id) {
+  float threshold = heap.threshold();
+  for (size_t j0 = 0; j0 < n; j0 += kPanelWidth) {
+    // Once the heap is full almost nothing beats it: screen 16 scores with one
+    // branch-free pass (it vectorises) before looking at any of them on its own.
+    const size_t end = j0 + kPanelWidth < n ? j0 + kPanelWidth : n;
+    bool any = false;
+    for (size_t j = j0; j < end; ++j) any |= scores[j] <= threshold;
+    if (!any) continue;
+    for (size_t j = j0; j < end; ++j) {
+      if (!(scores[j] <= threshold) || skip(j)) continue;  // a NaN score never qualifies
+      heap.push(Hit{scores[j], id(j)});
+      threshold = heap.threshold();
+    }
+  }
+}
+
 // Results of a batch search: nq rows of k slots each, best first. counts[q] slots of row q
 // are filled; the rest hold id -1 and distance NaN.
 struct SearchResult {

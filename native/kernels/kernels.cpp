@@ -1,5 +1,7 @@
 #include "kernels.h"
 
+#include "panel_layout.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <vector>
@@ -32,13 +34,7 @@ const Kernels& kernels() {
 }
 
 void pack_rows(const float* rows, size_t n, size_t dim, float* panels, size_t first_row) {
-  const size_t stride = panel_floats(dim);
-  for (size_t i = 0; i < n; ++i) {
-    const size_t row = first_row + i;
-    float* dst = panels + (row / kPanelWidth) * stride + (row % kPanelWidth);
-    const float* src = rows + i * dim;
-    for (size_t d = 0; d < dim; ++d) dst[d * kPanelWidth] = src[d];
-  }
+  for (size_t i = 0; i < n; ++i) panel_put(panels, dim, first_row + i, rows + i * dim);
 }
 
 namespace {

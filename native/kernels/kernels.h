@@ -26,6 +26,16 @@ inline size_t panel_floats(size_t dim) { return dim * kPanelWidth; }
 using PanelScan = void (*)(const float* queries, size_t nq, const float* panels, size_t npanels,
                            size_t dim, float* out, size_t ld);
 
+// Scores one query against 8-bit scalar-quantised rows in panel layout (per panel, for d:
+// 16 codes). L2 form: out[r] = sum_d w[d] * (code[r][d] - a[d])^2; IP form: out[r] =
+// -sum_d a[d] * code[r][d] (w unused). The caller folds the quantiser's offsets into a, w.
+using Sq8Scan = void (*)(const float* a, const float* w, const uint8_t* panels, size_t npanels, size_t dim,
+                         float* out);
+
+// Product-quantisation lookup: out[r] = sum_j tables[j * 256 + code[r][j]] for rows whose
+// m one-byte codes are stored in panel layout (per panel, for j: 16 codes).
+using PqScan = void (*)(const float* tables, const uint8_t* panels, size_t npanels, size_t m, float* out);
+
 struct Kernels {
   Isa isa;
   float (*l2sq)(const float* a, const float* b, size_t dim);    // squared Euclidean distance
@@ -33,6 +43,9 @@ struct Kernels {
   float (*cosine)(const float* a, const float* b, size_t dim);  // cosine similarity; 0 for a zero vector
   PanelScan scan_l2sq;   // squared Euclidean distance
   PanelScan scan_neg_ip;  // minus the inner product
+  Sq8Scan scan_sq8_l2;
+  Sq8Scan scan_sq8_neg_ip;
+  PqScan scan_pq;
   // Runs `iterations` rounds of independent FMAs and returns how many scalar FMAs that was.
   double (*fma_probe)(uint64_t iterations);
 };

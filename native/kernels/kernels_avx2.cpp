@@ -28,6 +28,12 @@ struct Avx2Traits {
   static V set1(float x) { return _mm256_set1_ps(x); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static __m256i widen_u8(const uint8_t* p) {
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+  }
+  static V load_u8(const uint8_t* p) { return _mm256_cvtepi32_ps(widen_u8(p)); }
+  static V gather(const float* table, const uint8_t* idx) { return _mm256_i32gather_ps(table, widen_u8(idx), 4); }
   static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V fnmadd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
   static float reduce(V v) {

@@ -35,6 +35,12 @@ struct Avx512Traits {
   static V set1(float x) { return _mm512_set1_ps(x); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static __m512i widen_u8(const uint8_t* p) {
+    return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static V load_u8(const uint8_t* p) { return _mm512_cvtepi32_ps(widen_u8(p)); }
+  static V gather(const float* table, const uint8_t* idx) { return _mm512_i32gather_ps(widen_u8(idx), table, 4); }
   static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   // Shuffles rather than _mm512_reduce_add_ps, whose GCC 12 header warns spuriously.
   static V fnmadd(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }

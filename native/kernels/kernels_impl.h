@@ -5,8 +5,9 @@
 // T provides: V (vector type), kWidth (floats per V), kMQ x kNP (queries x panels per
 // register block for batches), kNPFew (panels per block for one or two queries: 1, since
 // reading several panels at once means several memory streams, which measured slower), and
-// zero, load, set1, add, sub, fmadd(a, b, c) = a * b + c, fnmadd(a, b, c) = c - a * b,
-// reduce (horizontal sum).
+// zero, load, set1, add, sub, mul, fmadd(a, b, c) = a * b + c, fnmadd(a, b, c) = c - a * b,
+// reduce (horizontal sum), load_u8 (kWidth bytes as floats) and gather (table[idx[i]] for
+// kWidth one-byte indexes).
 
 template <class T>
 float pair_l2sq(const float* a, const float* b, size_t dim) {
@@ -139,6 +140,44 @@ void panel_scan(const float* queries, size_t nq, const float* panels, size_t npa
   }
 }
 
+// Scalar-quantised rows, one panel at a time (one query: the IVF list scans).
+template <class T, bool L2>
+void sq8_scan(const float* a, const float* w, const uint8_t* panels, size_t npanels, size_t dim, float* out) {
+  constexpr int R = int(kPanelWidth / T::kWidth);
+  for (size_t p = 0; p < npanels; ++p) {
+    const uint8_t* panel = panels + p * dim * kPanelWidth;
+    typename T::V acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = T::zero();
+    for (size_t d = 0; d < dim; ++d) {
+      const typename T::V ad = T::set1(a[d]);
+      if constexpr (L2) {
+        const typename T::V wd = T::set1(w[d]);
+        for (int r = 0; r < R; ++r) {
+          const typename T::V t = T::sub(T::load_u8(panel + d * kPanelWidth + r * T::kWidth), ad);
+          acc[r] = T::fmadd(T::mul(t, wd), t, acc[r]);
+        }
+      } else {
+        for (int r = 0; r < R; ++r) acc[r] = T::fnmadd(T::load_u8(panel + d * kPanelWidth + r * T::kWidth), ad, acc[r]);
+      }
+    }
+    for (int r = 0; r < R; ++r) T::store(out + p * kPanelWidth + r * T::kWidth, acc[r]);
+  }
+}
+
+template <class T>
+void pq_scan(const float* tables, const uint8_t* panels, size_t npanels, size_t m, float* out) {
+  constexpr int R = int(kPanelWidth / T::kWidth);
+  for (size_t p = 0; p < npanels; ++p) {
+    const uint8_t* panel = panels + p * m * kPanelWidth;
+    typename T::V acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = T::zero();
+    for (size_t j = 0; j < m; ++j) {
+      for (int r = 0; r < R; ++r) acc[r] = T::add(acc[r], T::gather(tables + j * 256, panel + j * kPanelWidth + r * T::kWidth));
+    }
+    for (int r = 0; r < R; ++r) T::store(out + p * kPanelWidth + r * T::kWidth, acc[r]);
+  }
+}
+
 template <class T>
 double fma_probe(uint64_t iterations) {
   constexpr int kChains = 12;  // enough independent chains to cover FMA latency x ports
@@ -163,5 +202,8 @@ constexpr Kernels make_kernels(Isa isa) {
                  &pair_cosine<T>,
                  &panel_scan<T, true>,
                  &panel_scan<T, false>,
+                 &sq8_scan<T, true>,
+                 &sq8_scan<T, false>,
+                 &pq_scan<T>,
                  &fma_probe<T>};
 }

@@ -21,6 +21,15 @@ struct NeonTraits {
   static V set1(float x) { return vdupq_n_f32(x); }
   static V add(V a, V b) { return vaddq_f32(a, b); }
   static V sub(V a, V b) { return vsubq_f32(a, b); }
+  static V mul(V a, V b) { return vmulq_f32(a, b); }
+  static V load_u8(const uint8_t* p) {
+    const uint32_t lanes[4] = {p[0], p[1], p[2], p[3]};
+    return vcvtq_f32_u32(vld1q_u32(lanes));
+  }
+  static V gather(const float* table, const uint8_t* idx) {  // NEON has no gather
+    const float lanes[4] = {table[idx[0]], table[idx[1]], table[idx[2]], table[idx[3]]};
+    return vld1q_f32(lanes);
+  }
   static V fmadd(V a, V b, V c) { return vfmaq_f32(c, a, b); }
   static V fnmadd(V a, V b, V c) { return vfmsq_f32(c, a, b); }
   static float reduce(V v) { return vaddvq_f32(v); }

@@ -17,6 +17,9 @@ struct ScalarTraits {
   static V set1(float x) { return x; }
   static V add(V a, V b) { return a + b; }
   static V sub(V a, V b) { return a - b; }
+  static V mul(V a, V b) { return a * b; }
+  static V load_u8(const uint8_t* p) { return float(*p); }
+  static V gather(const float* table, const uint8_t* idx) { return table[*idx]; }
   static V fmadd(V a, V b, V c) { return a * b + c; }
   static V fnmadd(V a, V b, V c) { return c - a * b; }
   static float reduce(V v) { return v; }

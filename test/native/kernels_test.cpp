@@ -171,6 +171,51 @@ TEST(distances_helper_covers_all_metrics) {
   }
 }
 
+TEST(sq8_and_pq_scans_match_reference_on_every_variant) {
+  testdata::Rng rng(77);
+  for (const qv::Kernels* k : all_variants()) {
+    for (size_t dim : kDims) {
+      const size_t npanels = 3, rows = npanels * qv::kPanelWidth;
+      // Codes in panel layout, one byte more so the copy can start unaligned.
+      std::vector<uint8_t> storage(npanels * dim * qv::kPanelWidth + 1);
+      for (auto& c : storage) c = uint8_t(rng.next());
+      const uint8_t* codes = storage.data() + 1;
+      const auto a = testdata::uniform_vectors(1, dim, dim + 1);
+      auto w = testdata::uniform_vectors(1, dim, dim + 2);
+      for (float& x : w) x = std::fabs(x);
+      std::vector<float> l2(rows), ip(rows);
+      k->scan_sq8_l2(a.data(), w.data(), codes, npanels, dim, l2.data());
+      k->scan_sq8_neg_ip(a.data(), w.data(), codes, npanels, dim, ip.data());
+      for (size_t r = 0; r < rows; ++r) {
+        double want_l2 = 0, want_ip = 0, scale = 0;
+        for (size_t d = 0; d < dim; ++d) {
+          const double c = codes[(r / qv::kPanelWidth) * dim * qv::kPanelWidth + d * qv::kPanelWidth + r % qv::kPanelWidth];
+          want_l2 += w[d] * (c - a[d]) * (c - a[d]);
+          want_ip -= a[d] * c;
+          scale += std::fabs(a[d] * c);
+        }
+        CHECK_CLOSE(l2[r], want_l2, 1e-5);
+        CHECK(std::fabs(ip[r] - want_ip) <= 1e-5 * std::fmax(1.0, scale));
+      }
+    }
+    for (size_t m : {size_t(1), size_t(3), size_t(8), size_t(17), size_t(64)}) {
+      const size_t npanels = 2, rows = npanels * qv::kPanelWidth;
+      std::vector<uint8_t> storage(npanels * m * qv::kPanelWidth + 1);
+      for (auto& c : storage) c = uint8_t(rng.next());
+      const uint8_t* codes = storage.data() + 1;
+      const auto tables = testdata::uniform_vectors(m, 256, m);
+      std::vector<float> out(rows);
+      k->scan_pq(tables.data(), codes, npanels, m, out.data());
+      for (size_t r = 0; r < rows; ++r) {
+        double want = 0;
+        for (size_t j = 0; j < m; ++j)
+          want += tables[j * 256 + codes[(r / qv::kPanelWidth) * m * qv::kPanelWidth + j * qv::kPanelWidth + r % qv::kPanelWidth]];
+        CHECK_CLOSE(out[r], want, 1e-5);
+      }
+    }
+  }
+}
+
 TEST(fma_probe_counts_its_work) {
   for (const qv::Kernels* k : all_variants()) {
     const double done = k->fma_probe(1000);

@@ -1,0 +1,353 @@
+#include "ivf_index.h"
+
+#include <algorithm>
+#include <mutex>
+#include <numeric>
+#include <string>
+
+#include "../common/error.h"
+#include "../kernels/panel_layout.h"
+#include "flat_index.h"
+
+namespace qv {
+
+namespace {
+constexpr size_t kQueriesPerItem = 16;         // queries handed to one pool task at a time
+constexpr size_t kMaxPqTrainingPoints = 65536;  // 256 per codeword, as for the coarse quantiser
+}  // namespace
+
+const char* ivf_kind_name(IvfKind kind) {
+  switch (kind) {
+    case IvfKind::Flat: return "IVF_FLAT";
+    case IvfKind::Sq8: return "IVF_SQ8";
+    case IvfKind::Pq: return "IVF_PQ";
+  }
+  return "IVF";
+}
+
+struct IvfIndex::Encoded {
+  std::vector<float> vectors;  // as stored: normalised for COSINE
+  std::vector<uint32_t> lists;
+  std::vector<uint8_t> codes;  // n x code_bytes()
+};
+
+IvfIndex::IvfIndex(const IvfParams& params) : params_(params) {
+  if (params.dim == 0 || params.dim > 65536) throw Error(code::kInvalidArgument, "dimension must be between 1 and 65536");
+  if (params.nlist == 0 || params.nlist > 65536) throw Error(code::kInvalidArgument, "nlist must be between 1 and 65536");
+  if (params.iterations == 0) throw Error(code::kInvalidArgument, "k-means needs at least one iteration");
+  if (params.kind == IvfKind::Pq) {
+    if (params.m == 0 || params.dim % params.m != 0) {
+      throw Error(code::kInvalidArgument, "IVF_PQ needs m >= 1 dividing the dimension " + std::to_string(params.dim) +
+                                              " (got m = " + std::to_string(params.m) + ")");
+    }
+    if (params.nbits != 8) throw Error(code::kInvalidArgument, "IVF_PQ supports nbits = 8 only");
+    pq_ = Pq(params.dim, params.m);
+  }
+  if (params.kind == IvfKind::Sq8) sq8_ = Sq8(params.dim);
+}
+
+bool IvfIndex::trained() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  return trained_;
+}
+
+size_t IvfIndex::size() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  return where_.size();
+}
+
+size_t IvfIndex::rows() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  return next_row_;
+}
+
+std::vector<uint32_t> IvfIndex::list_sizes() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  std::vector<uint32_t> out;
+  for (const List& l : lists_) out.push_back(uint32_t(l.size()));
+  return out;
+}
+
+size_t IvfIndex::memory_bytes() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  size_t bytes = (centroids_.capacity() + centroid_panels_.capacity()) * sizeof(float) +
+                 (sq8_.vmin().capacity() + sq8_.step().capacity() + 2 * pq_.codebooks().capacity()) * sizeof(float);
+  for (const List& l : lists_) {
+    bytes += l.ids.capacity() * sizeof(int64_t) + l.rows.capacity() * sizeof(uint32_t) +
+             l.vectors.capacity() * sizeof(float) + l.codes.capacity() + l.raw.capacity() * sizeof(float);
+  }
+  return bytes + where_.size() * (sizeof(int64_t) + sizeof(Location) + 2 * sizeof(void*)) +
+         where_.bucket_count() * sizeof(void*);
+}
+
+size_t IvfIndex::code_bytes() const {
+  switch (params_.kind) {
+    case IvfKind::Sq8: return params_.dim;
+    case IvfKind::Pq: return params_.m;
+    default: return 0;
+  }
+}
+
+void IvfIndex::check_trained() const {
+  if (!trained_) throw Error(code::kNotTrained, "the index must be trained before vectors are added or searched");
+}
+
+void IvfIndex::train(const float* vectors, size_t n, ThreadPool& pool, const Progress& progress) {
+  const size_t dim = params_.dim;
+  check_finite(vectors, n, dim, "training vector");
+  const size_t needed = std::max(params_.nlist, params_.kind == IvfKind::Pq ? Pq::kCodewords : size_t(1));
+  if (n < needed) {
+    throw Error(code::kTrainingTooSmall, std::string(ivf_kind_name(params_.kind)) + " with nlist = " +
+                                             std::to_string(params_.nlist) + " needs at least " + std::to_string(needed) +
+                                             " training vectors, got " + std::to_string(n));
+  }
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  if (!where_.empty()) throw Error(code::kInvalidArgument, "the index already holds vectors; retraining would invalidate them");
+
+  // A sample of at most 256 points per centroid, as Milvus does.
+  const std::vector<uint32_t> picked = sample_indexes(n, kMaxTrainingPointsPerCentroid * params_.nlist, params_.seed);
+  std::vector<float> sample(picked.size() * dim);
+  for (size_t i = 0; i < picked.size(); ++i) std::copy(vectors + picked[i] * dim, vectors + (picked[i] + 1) * dim, sample.begin() + i * dim);
+  if (params_.metric == Metric::Cosine) normalize_rows(sample.data(), picked.size(), dim);
+
+  const double coarse_share = params_.kind == IvfKind::Pq ? 0.5 : 1.0;
+  KMeansOptions options;
+  options.k = params_.nlist;
+  options.iterations = params_.iterations;
+  options.seed = params_.seed;
+  options.spherical = by_ip();
+  centroids_ = kmeans(sample.data(), picked.size(), dim, options, pool,
+                      [&](double f) { if (progress) progress(f * coarse_share); });
+  centroid_panels_.assign(panel_count(params_.nlist) * panel_floats(dim), 0.0f);
+  pack_rows(centroids_.data(), params_.nlist, dim, centroid_panels_.data(), 0);
+
+  if (params_.kind == IvfKind::Sq8) sq8_.train(sample.data(), picked.size());
+  if (params_.kind == IvfKind::Pq) {
+    // PQ learns the residuals (vector minus its cell's centroid) of up to 65536 points.
+    const size_t count = std::min(picked.size(), kMaxPqTrainingPoints);
+    std::vector<uint32_t> labels(count);
+    assign_nearest(sample.data(), count, centroids_.data(), params_.nlist, dim, by_ip(), labels.data(), pool);
+    for (size_t i = 0; i < count; ++i)
+      for (size_t d = 0; d < dim; ++d) sample[i * dim + d] -= centroids_[labels[i] * dim + d];
+    pq_.train(sample.data(), count, pool, params_.seed, params_.iterations,
+              [&](double f) { if (progress) progress(coarse_share + f * (1 - coarse_share)); });
+  }
+  lists_ = std::vector<List>(params_.nlist);
+  trained_ = true;
+}
+
+IvfIndex::Encoded IvfIndex::encode(const float* vectors, size_t n, ThreadPool& pool) const {
+  const size_t dim = params_.dim;
+  Encoded e;
+  e.vectors.assign(vectors, vectors + n * dim);
+  if (params_.metric == Metric::Cosine) normalize_rows(e.vectors.data(), n, dim);
+  e.lists.resize(n);
+  assign_nearest(e.vectors.data(), n, centroids_.data(), params_.nlist, dim, by_ip(), e.lists.data(), pool);
+  e.codes.resize(n * code_bytes());
+  if (params_.kind == IvfKind::Sq8) {
+    pool.parallel_for((n + 1023) / 1024, [&](size_t b) {
+      for (size_t i = b * 1024; i < std::min(n, (b + 1) * 1024); ++i) sq8_.encode(e.vectors.data() + i * dim, e.codes.data() + i * dim);
+    });
+  } else if (params_.kind == IvfKind::Pq) {
+    std::vector<float> residuals(e.vectors);
+    for (size_t i = 0; i < n; ++i)
+      for (size_t d = 0; d < dim; ++d) residuals[i * dim + d] -= centroids_[e.lists[i] * dim + d];
+    pq_.encode(residuals.data(), n, e.codes.data(), pool);
+  }
+  return e;
+}
+
+void IvfIndex::append(List& list, const int64_t* id, uint32_t row, const float* vector, const uint8_t* code) {
+  const size_t position = list.size(), dim = params_.dim, width = code_bytes();
+  list.ids.push_back(*id);
+  list.rows.push_back(row);
+  if (params_.kind == IvfKind::Flat) {
+    list.vectors.resize(panel_count(position + 1) * panel_floats(dim));
+    panel_put(list.vectors.data(), dim, position, vector);
+  } else {
+    list.codes.resize(panel_count(position + 1) * width * kPanelWidth);
+    panel_put(list.codes.data(), width, position, code);
+    if (params_.keep_raw) list.raw.insert(list.raw.end(), vector, vector + dim);
+  }
+}
+
+void IvfIndex::add(const float* vectors, const int64_t* ids, size_t n, ThreadPool& pool, const Progress& progress) {
+  if (n == 0) return;
+  check_finite(vectors, n, params_.dim, "vector");
+  Encoded encoded;
+  {
+    // The heavy part (assignment, encoding) only reads the quantisers: searches go on.
+    std::shared_lock<std::shared_mutex> lock(mutex_);
+    check_trained();
+    encoded = encode(vectors, n, pool);
+  }
+  if (progress) progress(0.9);
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  if (next_row_ + uint64_t(n) > UINT32_MAX) throw Error(code::kInvalidArgument, "an index holds at most 2^32 - 1 rows");
+  {
+    std::unordered_map<int64_t, bool> batch;
+    batch.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (where_.count(ids[i]) != 0 || !batch.emplace(ids[i], true).second) {
+        throw Error(code::kDuplicateId, "id " + std::to_string(ids[i]) + " is already in the index");
+      }
+    }
+  }
+  where_.reserve(where_.size() + n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t list_no = encoded.lists[i];
+    List& list = lists_[list_no];
+    where_[ids[i]] = Location{list_no, uint32_t(list.size())};
+    append(list, ids + i, next_row_ + uint32_t(i), encoded.vectors.data() + i * params_.dim,
+           encoded.codes.data() + i * code_bytes());
+  }
+  next_row_ += uint32_t(n);
+  if (progress) progress(1.0);
+}
+
+size_t IvfIndex::remove(const int64_t* ids, size_t n) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  const size_t dim = params_.dim, width = code_bytes();
+  size_t removed = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto it = where_.find(ids[i]);
+    if (it == where_.end()) continue;
+    const Location at = it->second;
+    where_.erase(it);
+    List& list = lists_[at.list];
+    const size_t last = list.size() - 1;
+    if (at.position != last) {  // the last entry takes the removed one's place
+      list.ids[at.position] = list.ids[last];
+      list.rows[at.position] = list.rows[last];
+      if (params_.kind == IvfKind::Flat) panel_move(list.vectors.data(), dim, last, at.position);
+      else panel_move(list.codes.data(), width, last, at.position);
+      if (!list.raw.empty()) std::copy(list.raw.begin() + last * dim, list.raw.begin() + (last + 1) * dim, list.raw.begin() + at.position * dim);
+      where_[list.ids[at.position]] = at;
+    }
+    list.ids.pop_back();
+    list.rows.pop_back();
+    if (!list.raw.empty()) list.raw.resize(last * dim);
+    ++removed;
+  }
+  return removed;
+}
+
+struct IvfIndex::QueryTerms {
+  std::vector<float> a, w;  // IVF_SQ8
+  float bias = 0;           // IVF_SQ8
+  std::vector<float> tables;  // IVF_PQ: per query (IP) or per list (L2)
+  std::vector<float> residual;
+};
+
+void IvfIndex::scan_list(size_t list_no, const float* query, QueryTerms& terms, BitsetView exclude, TopK& heap,
+                         std::vector<float>& scratch) const {
+  const List& list = lists_[list_no];
+  const size_t n = list.size();
+  if (n == 0) return;
+  const Kernels& k = kernels();
+  const size_t npanels = panel_count(n), dim = params_.dim;
+  scratch.resize(npanels * kPanelWidth);
+  float shift = 0;
+  switch (params_.kind) {
+    case IvfKind::Flat:
+      (by_ip() ? k.scan_neg_ip : k.scan_l2sq)(query, 1, list.vectors.data(), npanels, dim, scratch.data(), npanels * kPanelWidth);
+      break;
+    case IvfKind::Sq8:
+      (by_ip() ? k.scan_sq8_neg_ip : k.scan_sq8_l2)(terms.a.data(), terms.w.data(), list.codes.data(), npanels, dim, scratch.data());
+      shift = terms.bias;
+      break;
+    case IvfKind::Pq:
+      if (!by_ip()) {  // L2 tables depend on the residual to this list's centroid
+        for (size_t d = 0; d < dim; ++d) terms.residual[d] = query[d] - centroids_[list_no * dim + d];
+        pq_.tables(terms.residual.data(), false, terms.tables.data());
+      } else {  // -<q, x> = -<q, centroid> - <q, residual>
+        shift = -k.ip(query, centroids_.data() + list_no * dim, dim);
+      }
+      k.scan_pq(terms.tables.data(), list.codes.data(), npanels, params_.m, scratch.data());
+      break;
+  }
+  if (shift != 0) for (size_t j = 0; j < n; ++j) scratch[j] += shift;
+  offer(heap, scratch.data(), n, [&](size_t j) { return exclude.test(list.rows[j]); }, [&](size_t j) { return list.ids[j]; });
+}
+
+void IvfIndex::search_one(const float* query, size_t k, const IvfSearchOptions& options, BitsetView exclude,
+                          const std::vector<float>& coarse, TopK& heap) const {
+  const size_t nlist = params_.nlist, dim = params_.dim;
+  QueryTerms terms;
+  if (params_.kind == IvfKind::Sq8) {
+    terms.a.resize(dim);
+    terms.w.resize(dim);
+    sq8_.query_terms(query, by_ip(), terms.a.data(), terms.w.data(), &terms.bias);
+  } else if (params_.kind == IvfKind::Pq) {
+    terms.tables.resize(params_.m * Pq::kCodewords);
+    terms.residual.resize(dim);
+    if (by_ip()) pq_.tables(query, true, terms.tables.data());
+  }
+  std::vector<uint32_t> order(nlist);
+  std::iota(order.begin(), order.end(), 0u);
+  auto nearer = [&](uint32_t a, uint32_t b) { return coarse[a] < coarse[b] || (coarse[a] == coarse[b] && a < b); };
+  const size_t nprobe = std::min(options.nprobe, nlist);
+  std::partial_sort(order.begin(), order.begin() + nprobe, order.end(), nearer);
+  std::vector<float> scratch;
+  for (size_t i = 0; i < nlist; ++i) {
+    if (i == nprobe) {
+      // The nprobe nearest lists did not yield k hits (small lists, or a filter that
+      // rejects most rows): keep going, nearest first, until they do.
+      if (heap.size() >= k) break;
+      std::sort(order.begin() + nprobe, order.end(), nearer);
+    }
+    if (i > nprobe && heap.size() >= k) break;
+    scan_list(order[i], query, terms, exclude, heap, scratch);
+  }
+}
+
+SearchResult IvfIndex::search(const float* queries, size_t nq, size_t k, const IvfSearchOptions& options,
+                              BitsetView exclude, ThreadPool& pool) const {
+  if (k == 0 || k > kMaxK) throw Error(code::kInvalidK, "k must be between 1 and 16384, got " + std::to_string(k));
+  if (options.nprobe == 0) throw Error(code::kInvalidArgument, "nprobe must be at least 1");
+  if (options.refine == 0) throw Error(code::kInvalidArgument, "refine must be at least 1");
+  const size_t dim = params_.dim;
+  check_finite(queries, nq, dim, "query");
+  std::vector<float> normalized;
+  if (params_.metric == Metric::Cosine) {
+    normalized.assign(queries, queries + nq * dim);
+    normalize_rows(normalized.data(), nq, dim);
+    queries = normalized.data();
+  }
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  check_trained();
+  SearchResult result(nq, k);
+  const bool refine = params_.kind == IvfKind::Pq && params_.keep_raw && options.refine > 1;
+  const size_t candidates = refine ? std::min(kMaxK, k * options.refine) : k;
+  const Kernels& kern = kernels();
+  const size_t ld = panel_count(params_.nlist) * kPanelWidth;
+  const size_t items = (nq + kQueriesPerItem - 1) / kQueriesPerItem;
+  pool.parallel_for(items, [&](size_t item) {
+    const size_t q0 = item * kQueriesPerItem, count = std::min(kQueriesPerItem, nq - q0);
+    // Coarse scores of this item's queries against every centroid, with the batch kernel.
+    std::vector<float> coarse_all(count * ld);
+    (by_ip() ? kern.scan_neg_ip : kern.scan_l2sq)(queries + q0 * dim, count, centroid_panels_.data(),
+                                                  panel_count(params_.nlist), dim, coarse_all.data(), ld);
+    std::vector<float> coarse(params_.nlist);
+    for (size_t i = 0; i < count; ++i) {
+      const float* query = queries + (q0 + i) * dim;
+      std::copy(coarse_all.begin() + i * ld, coarse_all.begin() + i * ld + params_.nlist, coarse.begin());
+      TopK heap(candidates);
+      search_one(query, candidates, options, exclude, coarse, heap);
+      std::vector<Hit> hits = heap.take_sorted();
+      if (refine) {  // exact distances from the kept vectors decide the final order
+        TopK exact(k);
+        for (const Hit& h : hits) {
+          const Location at = where_.at(h.id);
+          const float* v = lists_[at.list].raw.data() + size_t(at.position) * dim;
+          exact.push(Hit{by_ip() ? -kern.ip(query, v, dim) : kern.l2sq(query, v, dim), h.id});
+        }
+        hits = exact.take_sorted();
+      }
+      result.set_row(q0 + i, hits, params_.metric);
+    }
+  });
+  return result;
+}
+
+}  // namespace qv

@@ -1,0 +1,121 @@
+// Inverted-file indexes: a k-means coarse quantiser splits the space into nlist cells;
+// each cell's list holds its vectors raw (IVF_FLAT), as 8-bit scalar codes (IVF_SQ8) or
+// as product-quantised residuals (IVF_PQ). A search scans the nprobe nearest lists.
+//
+// Rows are numbered in the order vectors were added (as in FlatIndex), so an exclusion
+// bitset over rows means the same in both. The bitset is applied inside the scan, and the
+// search keeps probing further lists until k rows that pass are found (or none are left).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "../common/aligned_buffer.h"
+#include "../kernels/kernels.h"
+#include "../runtime/thread_pool.h"
+#include "bitset.h"
+#include "kmeans.h"
+#include "pq.h"
+#include "sq8.h"
+#include "topk.h"
+
+namespace qv {
+
+enum class IvfKind { Flat, Sq8, Pq };
+
+struct IvfParams {
+  IvfKind kind = IvfKind::Flat;
+  Metric metric = Metric::L2;
+  size_t dim = 0;
+  size_t nlist = 128;      // Milvus's default
+  size_t m = 0;            // IVF_PQ: sub-quantisers; dim must be a multiple
+  size_t nbits = 8;        // IVF_PQ: bits per code (8 is the only size)
+  bool keep_raw = false;   // IVF_PQ: keep the vectors too, to re-rank the best candidates
+  uint64_t seed = 42;
+  size_t iterations = 10;  // k-means iterations
+};
+
+// At most this many training points per centroid are used (Milvus / faiss: 256).
+inline constexpr size_t kMaxTrainingPointsPerCentroid = 256;
+
+struct IvfSearchOptions {
+  size_t nprobe = 8;
+  // IVF_PQ with kept vectors: score k * refine candidates by PQ, then re-rank them exactly.
+  size_t refine = 1;
+};
+
+class IvfIndex {
+ public:
+  explicit IvfIndex(const IvfParams& params);
+
+  const IvfParams& params() const { return params_; }
+  bool trained() const;
+  size_t size() const;  // vectors held
+  size_t rows() const;  // rows ever added (removed ones included)
+  size_t memory_bytes() const;
+  std::vector<uint32_t> list_sizes() const;
+
+  // Learns the quantisers from a sample of at most 256 x nlist of these vectors. Refused
+  // once the index holds vectors (their codes would no longer mean anything).
+  void train(const float* vectors, size_t n, ThreadPool& pool, const Progress& progress = nullptr);
+
+  // All or nothing, as FlatIndex::add.
+  void add(const float* vectors, const int64_t* ids, size_t n, ThreadPool& pool, const Progress& progress = nullptr);
+
+  size_t remove(const int64_t* ids, size_t n);
+
+  SearchResult search(const float* queries, size_t nq, size_t k, const IvfSearchOptions& options, BitsetView exclude,
+                      ThreadPool& pool) const;
+
+  // Writes to a temporary file and renames it, so a crash never leaves half a file.
+  void save(const std::string& path) const;
+  static std::unique_ptr<IvfIndex> load(const std::string& path);
+
+ private:
+  struct List {
+    std::vector<int64_t> ids;
+    std::vector<uint32_t> rows;
+    AlignedFloats vectors;       // IVF_FLAT: panel layout
+    std::vector<uint8_t> codes;  // IVF_SQ8 (dim bytes a row) / IVF_PQ (m bytes a row): panel layout
+    std::vector<float> raw;      // IVF_PQ with keep_raw: row-major
+    size_t size() const { return ids.size(); }
+  };
+  struct Location {
+    uint32_t list;
+    uint32_t position;
+  };
+  struct Encoded;     // a batch assigned to lists and encoded, ready to append
+  struct QueryTerms;  // per-query values every list scan reuses
+  class Writer;
+  class Reader;
+
+  bool by_ip() const { return params_.metric != Metric::L2; }
+  size_t code_bytes() const;  // per row in a list's codes
+  void check_trained() const;
+  Encoded encode(const float* vectors, size_t n, ThreadPool& pool) const;
+  void append(List& list, const int64_t* id, uint32_t row, const float* vector, const uint8_t* code);
+  void search_one(const float* query, size_t k, const IvfSearchOptions& options, BitsetView exclude,
+                  const std::vector<float>& coarse, TopK& heap) const;
+  void scan_list(size_t list_no, const float* query, QueryTerms& terms, BitsetView exclude, TopK& heap,
+                 std::vector<float>& scratch) const;
+
+  IvfParams params_;
+  mutable std::shared_mutex mutex_;
+  bool trained_ = false;
+  std::vector<float> centroids_;       // nlist x dim, row-major
+  std::vector<float> centroid_panels_; // the same in panel layout, for the coarse search
+  Sq8 sq8_;
+  Pq pq_;
+  std::vector<List> lists_;
+  std::unordered_map<int64_t, Location> where_;
+  uint32_t next_row_ = 0;
+};
+
+const char* ivf_kind_name(IvfKind kind);
+
+}  // namespace qv

@@ -1,0 +1,204 @@
+// IvfIndex::save / load. The file is little-endian:
+//   "QVIVF\0\0\0", u32 version, the parameters, the trained quantisers, then each list's
+//   ids, rows and payload in row-major form, and a footer (u64 bytes before it, "QVIVFEND").
+// Lists are stored row-major, so the file does not depend on the panel width in memory.
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include "../common/error.h"
+#include "../kernels/panel_layout.h"
+#include "ivf_index.h"
+
+namespace qv {
+
+namespace {
+constexpr char kMagic[8] = {'Q', 'V', 'I', 'V', 'F', 0, 0, 0};
+constexpr char kFooter[8] = {'Q', 'V', 'I', 'V', 'F', 'E', 'N', 'D'};
+constexpr uint32_t kVersion = 1;
+}  // namespace
+
+class IvfIndex::Writer {
+ public:
+  explicit Writer(const std::string& path) : path_(path), out_(path, std::ios::binary | std::ios::trunc) {
+    if (!out_) throw Error(code::kIo, "cannot write " + path + ": " + std::strerror(errno));
+  }
+  void bytes(const void* p, size_t n) {
+    out_.write(static_cast<const char*>(p), std::streamsize(n));
+    written_ += n;
+  }
+  template <class T>
+  void value(T v) { bytes(&v, sizeof v); }
+  template <class T>
+  void array(const T* p, size_t n) { bytes(p, n * sizeof(T)); }
+  uint64_t written() const { return written_; }
+  void close() {
+    out_.close();
+    if (!out_) throw Error(code::kIo, "cannot write " + path_ + " (disk full?)");
+  }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+  uint64_t written_ = 0;
+};
+
+class IvfIndex::Reader {
+ public:
+  explicit Reader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+    if (!in_) throw Error(code::kIo, "cannot read " + path + ": " + std::strerror(errno));
+  }
+  void bytes(void* p, size_t n) {
+    in_.read(static_cast<char*>(p), std::streamsize(n));
+    if (size_t(in_.gcount()) != n) throw Error(code::kInvalidFile, path_ + " is truncated");
+    read_ += n;
+  }
+  template <class T>
+  T value() {
+    T v;
+    bytes(&v, sizeof v);
+    return v;
+  }
+  template <class T>
+  void array(T* p, size_t n) { bytes(p, n * sizeof(T)); }
+  // A count read from the file, checked against what the file could hold.
+  uint64_t count(uint64_t limit, const char* what) {
+    const uint64_t n = value<uint64_t>();
+    if (n > limit) throw Error(code::kInvalidFile, path_ + " is corrupt (" + what + ")");
+    return n;
+  }
+  uint64_t read() const { return read_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::ifstream in_;
+  uint64_t read_ = 0;
+};
+
+void IvfIndex::save(const std::string& path) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  check_trained();
+  const std::string temporary = path + ".tmp";
+  {
+    Writer w(temporary);
+    w.bytes(kMagic, sizeof kMagic);
+    w.value<uint32_t>(kVersion);
+    w.value<uint32_t>(uint32_t(params_.kind));
+    w.value<uint32_t>(uint32_t(params_.metric));
+    w.value<uint64_t>(params_.dim);
+    w.value<uint64_t>(params_.nlist);
+    w.value<uint64_t>(params_.m);
+    w.value<uint64_t>(params_.nbits);
+    w.value<uint8_t>(params_.keep_raw);
+    w.value<uint64_t>(params_.seed);
+    w.value<uint64_t>(params_.iterations);
+    w.value<uint32_t>(next_row_);
+    w.array(centroids_.data(), centroids_.size());
+    if (params_.kind == IvfKind::Sq8) {
+      w.array(sq8_.vmin().data(), params_.dim);
+      w.array(sq8_.step().data(), params_.dim);
+    }
+    if (params_.kind == IvfKind::Pq) w.array(pq_.codebooks().data(), pq_.codebooks().size());
+    const size_t dim = params_.dim, width = code_bytes();
+    std::vector<float> vector(dim);
+    std::vector<uint8_t> code(width);
+    for (const List& list : lists_) {
+      w.value<uint64_t>(list.size());
+      w.array(list.ids.data(), list.size());
+      w.array(list.rows.data(), list.size());
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (params_.kind == IvfKind::Flat) {
+          panel_get(list.vectors.data(), dim, i, vector.data());
+          w.array(vector.data(), dim);
+        } else {
+          panel_get(list.codes.data(), width, i, code.data());
+          w.array(code.data(), width);
+        }
+      }
+      if (!list.raw.empty()) w.array(list.raw.data(), list.raw.size());
+    }
+    w.value<uint64_t>(w.written());
+    w.bytes(kFooter, sizeof kFooter);
+    w.close();
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    throw Error(code::kIo, "cannot rename " + temporary + " to " + path + ": " + std::strerror(errno));
+  }
+}
+
+std::unique_ptr<IvfIndex> IvfIndex::load(const std::string& path) {
+  Reader r(path);
+  char magic[sizeof kMagic];
+  r.bytes(magic, sizeof magic);
+  if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) throw Error(code::kInvalidFile, path + " is not a QuiverDB IVF index");
+  const uint32_t version = r.value<uint32_t>();
+  if (version != kVersion) {
+    throw Error(code::kVersionMismatch, path + " has format version " + std::to_string(version) +
+                                            "; this QuiverDB reads version " + std::to_string(kVersion));
+  }
+  IvfParams p;
+  const uint32_t kind = r.value<uint32_t>(), metric = r.value<uint32_t>();
+  if (kind > uint32_t(IvfKind::Pq) || metric > uint32_t(Metric::Cosine)) throw Error(code::kInvalidFile, path + " is corrupt (kind)");
+  p.kind = IvfKind(kind);
+  p.metric = Metric(metric);
+  p.dim = r.value<uint64_t>();
+  p.nlist = r.value<uint64_t>();
+  p.m = r.value<uint64_t>();
+  p.nbits = r.value<uint64_t>();
+  p.keep_raw = r.value<uint8_t>() != 0;
+  p.seed = r.value<uint64_t>();
+  p.iterations = r.value<uint64_t>();
+  std::unique_ptr<IvfIndex> index;
+  try {
+    index = std::make_unique<IvfIndex>(p);
+  } catch (const Error&) {
+    throw Error(code::kInvalidFile, path + " is corrupt (parameters)");
+  }
+  IvfIndex& x = *index;
+  x.next_row_ = r.value<uint32_t>();
+  x.centroids_.resize(p.nlist * p.dim);
+  r.array(x.centroids_.data(), x.centroids_.size());
+  x.centroid_panels_.assign(panel_count(p.nlist) * panel_floats(p.dim), 0.0f);
+  pack_rows(x.centroids_.data(), p.nlist, p.dim, x.centroid_panels_.data(), 0);
+  if (p.kind == IvfKind::Sq8) {
+    r.array(x.sq8_.vmin().data(), p.dim);
+    r.array(x.sq8_.step().data(), p.dim);
+  }
+  if (p.kind == IvfKind::Pq) {
+    x.pq_.codebooks().resize(p.m * Pq::kCodewords * (p.dim / p.m));
+    r.array(x.pq_.codebooks().data(), x.pq_.codebooks().size());
+    x.pq_.prepare();
+  }
+  x.lists_ = std::vector<List>(p.nlist);
+  const size_t width = x.code_bytes();
+  std::vector<float> vector(p.dim);
+  std::vector<uint8_t> code(width);
+  for (uint32_t list_no = 0; list_no < p.nlist; ++list_no) {
+    List& list = x.lists_[list_no];
+    const uint64_t n = r.count(x.next_row_, "list size");
+    std::vector<int64_t> ids(n);
+    std::vector<uint32_t> rows(n);
+    r.array(ids.data(), n);
+    r.array(rows.data(), n);
+    std::vector<std::vector<uint8_t>> codes;
+    for (uint64_t i = 0; i < n; ++i) {
+      if (p.kind == IvfKind::Flat) r.array(vector.data(), p.dim);
+      else r.array(code.data(), width);
+      if (!x.where_.emplace(ids[i], Location{list_no, uint32_t(i)}).second) throw Error(code::kInvalidFile, path + " is corrupt (duplicate id)");
+      x.append(list, &ids[i], rows[i], vector.data(), code.data());
+    }
+    if (p.keep_raw) r.array(list.raw.data(), list.raw.size());  // append() sized it
+  }
+  const uint64_t before_footer = r.read();
+  if (r.value<uint64_t>() != before_footer) throw Error(code::kInvalidFile, path + " is corrupt (length)");
+  char footer[sizeof kFooter];
+  r.bytes(footer, sizeof footer);
+  if (std::memcmp(footer, kFooter, sizeof kFooter) != 0) throw Error(code::kInvalidFile, path + " is corrupt (footer)");
+  x.trained_ = true;
+  return index;
+}
+
+}  // namespace qv

@@ -1,0 +1,283 @@
+// IVF_FLAT, IVF_SQ8 and IVF_PQ: recall on clustered data, exactness at full probe,
+// filters, removal, persistence and the typed errors.
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "common/error.h"
+#include "harness.h"
+#include "index/flat_index.h"
+#include "index/ivf_index.h"
+#include "random.h"
+
+namespace {
+
+qv::ThreadPool& pool() {
+  static qv::ThreadPool p(2);
+  return p;
+}
+
+// Points around `clusters` centres: the shape IVF is built for.
+std::vector<float> clustered(size_t n, size_t dim, size_t clusters, uint64_t seed) {
+  testdata::Rng rng(seed);
+  std::vector<float> centres(clusters * dim), out(n * dim);
+  for (float& c : centres) c = rng.uniform() * 10;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t c = rng.next() % clusters;
+    for (size_t d = 0; d < dim; ++d) out[i * dim + d] = centres[c * dim + d] + rng.uniform();
+  }
+  return out;
+}
+
+std::vector<int64_t> iota_ids(size_t n) {
+  std::vector<int64_t> ids(n);
+  for (size_t i = 0; i < n; ++i) ids[i] = int64_t(i);
+  return ids;
+}
+
+double recall(const qv::SearchResult& got, const qv::SearchResult& truth, size_t k) {
+  size_t hits = 0;
+  for (size_t q = 0; q < got.nq; ++q) {
+    std::set<int64_t> want(truth.ids.begin() + q * truth.k, truth.ids.begin() + q * truth.k + k);
+    for (size_t i = 0; i < got.counts[q]; ++i) hits += want.count(got.ids[q * got.k + i]);
+  }
+  return double(hits) / double(got.nq * k);
+}
+
+qv::IvfParams params(qv::IvfKind kind, qv::Metric metric, size_t dim, size_t nlist, size_t m = 0) {
+  qv::IvfParams p;
+  p.kind = kind;
+  p.metric = metric;
+  p.dim = dim;
+  p.nlist = nlist;
+  p.m = m;
+  return p;
+}
+
+struct Fixture {
+  size_t dim = 32, n = 6000, nq = 50, k = 10;
+  std::vector<float> base = clustered(n, dim, 40, 1);
+  std::vector<float> queries = clustered(nq, dim, 40, 2);
+  std::vector<int64_t> ids = iota_ids(n);
+  qv::SearchResult truth(qv::Metric metric) const {
+    qv::FlatIndex flat(dim, metric);
+    flat.add(base.data(), ids.data(), n);
+    return flat.search(queries.data(), nq, k, {}, pool());
+  }
+};
+
+}  // namespace
+
+TEST(every_kind_and_metric_reaches_high_recall) {
+  const Fixture f;
+  for (qv::Metric metric : {qv::Metric::L2, qv::Metric::IP, qv::Metric::Cosine}) {
+    const auto truth = f.truth(metric);
+    for (qv::IvfKind kind : {qv::IvfKind::Flat, qv::IvfKind::Sq8, qv::IvfKind::Pq}) {
+      auto p = params(kind, metric, f.dim, 64, 16);
+      p.keep_raw = true;
+      qv::IvfIndex index(p);
+      index.train(f.base.data(), f.n, pool());
+      index.add(f.base.data(), f.ids.data(), f.n, pool());
+      CHECK_EQ(index.size(), f.n);
+      qv::IvfSearchOptions options;
+      options.nprobe = 16;
+      options.refine = kind == qv::IvfKind::Pq ? 4 : 1;
+      const double r = recall(index.search(f.queries.data(), f.nq, f.k, options, {}, pool()), truth, f.k);
+      std::printf("  %s metric %d: recall@10 = %.3f\n", qv::ivf_kind_name(kind), int(metric), r);
+      CHECK(r >= (kind == qv::IvfKind::Flat ? 0.97 : 0.85));
+    }
+  }
+}
+
+TEST(ivf_flat_probing_every_list_is_exact) {
+  const Fixture f;
+  const auto truth = f.truth(qv::Metric::L2);
+  qv::IvfIndex index(params(qv::IvfKind::Flat, qv::Metric::L2, f.dim, 32));
+  index.train(f.base.data(), f.n, pool());
+  index.add(f.base.data(), f.ids.data(), f.n, pool());
+  qv::IvfSearchOptions all;
+  all.nprobe = 32;
+  const auto got = index.search(f.queries.data(), f.nq, f.k, all, {}, pool());
+  CHECK(got.ids == truth.ids);
+  CHECK(got.distances == truth.distances);
+}
+
+TEST(pq_refinement_improves_recall) {
+  const Fixture f;
+  const auto truth = f.truth(qv::Metric::L2);
+  auto p = params(qv::IvfKind::Pq, qv::Metric::L2, f.dim, 32, 4);
+  p.keep_raw = true;
+  qv::IvfIndex index(p);
+  index.train(f.base.data(), f.n, pool());
+  index.add(f.base.data(), f.ids.data(), f.n, pool());
+  qv::IvfSearchOptions plain, refined;
+  plain.nprobe = refined.nprobe = 32;
+  refined.refine = 8;
+  const double r0 = recall(index.search(f.queries.data(), f.nq, f.k, plain, {}, pool()), truth, f.k);
+  const double r1 = recall(index.search(f.queries.data(), f.nq, f.k, refined, {}, pool()), truth, f.k);
+  std::printf("  IVF_PQ m=4: recall@10 %.3f by codes alone, %.3f re-ranked\n", r0, r1);
+  CHECK(r1 > r0 + 0.1);
+  CHECK(r1 >= 0.9);
+}
+
+TEST(filtered_search_returns_k_when_k_rows_pass_even_outside_the_probed_lists) {
+  const Fixture f;
+  qv::IvfIndex index(params(qv::IvfKind::Sq8, qv::Metric::L2, f.dim, 64));
+  index.train(f.base.data(), f.n, pool());
+  index.add(f.base.data(), f.ids.data(), f.n, pool());
+  // Only 12 rows pass, scattered over the whole set.
+  std::vector<uint8_t> bits((f.n + 7) / 8, 0xFF);
+  std::set<int64_t> passing;
+  for (size_t r = 7; r < f.n; r += 500) {
+    bits[r / 8] &= uint8_t(~(1u << (r % 8)));
+    passing.insert(int64_t(r));
+  }
+  qv::IvfSearchOptions one;
+  one.nprobe = 1;
+  const auto got = index.search(f.queries.data(), f.nq, f.k, one, qv::BitsetView(bits.data(), f.n), pool());
+  for (size_t q = 0; q < f.nq; ++q) {
+    CHECK_EQ(got.counts[q], uint32_t(f.k));
+    for (size_t i = 0; i < f.k; ++i) CHECK(passing.count(got.ids[q * f.k + i]) == 1);
+  }
+}
+
+TEST(remove_hides_ids_and_keeps_the_rest_findable) {
+  const Fixture f;
+  for (qv::IvfKind kind : {qv::IvfKind::Flat, qv::IvfKind::Sq8, qv::IvfKind::Pq}) {
+    auto p = params(kind, qv::Metric::L2, f.dim, 16, 8);
+    p.keep_raw = true;
+    qv::IvfIndex index(p);
+    index.train(f.base.data(), f.n, pool());
+    index.add(f.base.data(), f.ids.data(), f.n, pool());
+    std::vector<int64_t> gone;
+    for (int64_t id = 0; id < int64_t(f.n); id += 3) gone.push_back(id);
+    CHECK_EQ(index.remove(gone.data(), gone.size()), gone.size());
+    CHECK_EQ(index.size(), f.n - gone.size());
+    qv::IvfSearchOptions all;
+    all.nprobe = 16;
+    all.refine = 4;
+    // Every kept vector is still its own nearest neighbour (ids moved inside lists).
+    for (size_t i = 1; i < f.n; i += 97) {
+      if (i % 3 == 0) continue;
+      const auto r = index.search(f.base.data() + i * f.dim, 1, 3, all, {}, pool());
+      bool found = false;
+      for (size_t j = 0; j < r.counts[0]; ++j) {
+        CHECK(r.ids[j] % 3 != 0);
+        found |= r.ids[j] == int64_t(i);
+      }
+      CHECK(found);
+    }
+  }
+}
+
+TEST(save_and_load_give_the_same_results) {
+  const Fixture f;
+  for (qv::IvfKind kind : {qv::IvfKind::Flat, qv::IvfKind::Sq8, qv::IvfKind::Pq}) {
+    auto p = params(kind, qv::Metric::Cosine, f.dim, 16, 8);
+    p.keep_raw = kind == qv::IvfKind::Pq;
+    qv::IvfIndex index(p);
+    index.train(f.base.data(), f.n, pool());
+    index.add(f.base.data(), f.ids.data(), f.n, pool());
+    const int64_t gone[] = {5, 6, 7};
+    index.remove(gone, 3);
+    const std::string path = "ivf_test_" + std::string(qv::ivf_kind_name(kind)) + ".qvivf";
+    index.save(path);
+    const auto loaded = qv::IvfIndex::load(path);
+    CHECK_EQ(loaded->size(), index.size());
+    CHECK_EQ(loaded->rows(), index.rows());
+    qv::IvfSearchOptions options;
+    options.nprobe = 4;
+    options.refine = 3;
+    const auto a = index.search(f.queries.data(), f.nq, f.k, options, {}, pool());
+    const auto b = loaded->search(f.queries.data(), f.nq, f.k, options, {}, pool());
+    CHECK(a.ids == b.ids);
+    CHECK(a.distances == b.distances);
+    // A loaded index takes more vectors like the original.
+    const int64_t again[] = {5};
+    loaded->add(f.base.data() + 5 * f.dim, again, 1, pool());
+    CHECK_EQ(loaded->size(), index.size() + 1);
+    std::remove(path.c_str());
+  }
+}
+
+TEST(damaged_files_give_clear_errors) {
+  const Fixture f;
+  qv::IvfIndex index(params(qv::IvfKind::Flat, qv::Metric::L2, f.dim, 8));
+  index.train(f.base.data(), f.n, pool());
+  index.add(f.base.data(), f.ids.data(), 500, pool());
+  const std::string path = "ivf_damaged.qvivf";
+  index.save(path);
+  std::vector<char> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto write = [&](const std::vector<char>& b) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(b.data(), std::streamsize(b.size()));
+  };
+  write(std::vector<char>(bytes.begin(), bytes.begin() + bytes.size() / 2));
+  CHECK_THROWS_CODE(qv::IvfIndex::load(path), qv::code::kInvalidFile);
+  auto other_version = bytes;
+  other_version[8] = 99;
+  write(other_version);
+  CHECK_THROWS_CODE(qv::IvfIndex::load(path), qv::code::kVersionMismatch);
+  write(std::vector<char>{'h', 'e', 'l', 'l', 'o', '!', '!', '!', 0, 0, 0, 0});
+  CHECK_THROWS_CODE(qv::IvfIndex::load(path), qv::code::kInvalidFile);
+  std::remove(path.c_str());
+  CHECK_THROWS_CODE(qv::IvfIndex::load(path), qv::code::kIo);
+}
+
+TEST(bad_input_gives_typed_errors) {
+  const Fixture f;
+  CHECK_THROWS_CODE(qv::IvfIndex(params(qv::IvfKind::Pq, qv::Metric::L2, 30, 8, 7)), qv::code::kInvalidArgument);
+  CHECK_THROWS_CODE(qv::IvfIndex(params(qv::IvfKind::Pq, qv::Metric::L2, 30, 8, 0)), qv::code::kInvalidArgument);
+  CHECK_THROWS_CODE(qv::IvfIndex(params(qv::IvfKind::Flat, qv::Metric::L2, 30, 0)), qv::code::kInvalidArgument);
+  qv::IvfIndex index(params(qv::IvfKind::Flat, qv::Metric::L2, f.dim, 64));
+  qv::IvfSearchOptions options;
+  CHECK_THROWS_CODE(index.add(f.base.data(), f.ids.data(), 10, pool()), qv::code::kNotTrained);
+  CHECK_THROWS_CODE(index.search(f.queries.data(), 1, 10, options, {}, pool()), qv::code::kNotTrained);
+  CHECK_THROWS_CODE(index.train(f.base.data(), 63, pool()), qv::code::kTrainingTooSmall);
+  CHECK(!index.trained());
+  index.train(f.base.data(), f.n, pool());
+  index.add(f.base.data(), f.ids.data(), 10, pool());
+  CHECK_THROWS_CODE(index.add(f.base.data(), f.ids.data(), 2, pool()), qv::code::kDuplicateId);
+  CHECK_THROWS_CODE(index.train(f.base.data(), f.n, pool()), qv::code::kInvalidArgument);
+  options.nprobe = 0;
+  CHECK_THROWS_CODE(index.search(f.queries.data(), 1, 10, options, {}, pool()), qv::code::kInvalidArgument);
+  CHECK_EQ(index.size(), size_t(10));
+}
+
+TEST(training_is_reproducible_and_leaves_no_list_empty) {
+  const Fixture f;
+  auto build = [&] {
+    auto index = std::make_unique<qv::IvfIndex>(params(qv::IvfKind::Flat, qv::Metric::L2, f.dim, 100));
+    index->train(f.base.data(), f.n, pool());
+    index->add(f.base.data(), f.ids.data(), f.n, pool());
+    return index;
+  };
+  const auto a = build(), b = build();
+  CHECK(a->list_sizes() == b->list_sizes());
+  for (uint32_t s : a->list_sizes()) CHECK(s > 0);
+}
+
+TEST(searches_run_alongside_adds) {
+  const Fixture f;
+  qv::IvfIndex index(params(qv::IvfKind::Sq8, qv::Metric::L2, f.dim, 16));
+  index.train(f.base.data(), f.n, pool());
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    qv::IvfSearchOptions options;
+    while (!done.load()) index.search(f.queries.data(), 2, 5, options, {}, pool());
+  });
+  for (size_t b = 0; b < 10; ++b) index.add(f.base.data() + b * 600 * f.dim, f.ids.data() + b * 600, 600, pool());
+  done.store(true);
+  reader.join();
+  CHECK_EQ(index.size(), f.n);
+}
+
+TEST_MAIN()
