@@ -8,6 +8,11 @@ export type ErrorCode =
   | 'QV_NON_FINITE'
   | 'QV_INVALID_K'
   | 'QV_DUPLICATE_ID'
+  | 'QV_NOT_TRAINED'
+  | 'QV_TRAINING_TOO_SMALL'
+  | 'QV_INVALID_FILE'
+  | 'QV_VERSION_MISMATCH'
+  | 'QV_IO'
   | 'QV_NATIVE_LOAD'
   | 'QV_INTERNAL';
 
@@ -56,6 +61,41 @@ export class DuplicateIdError extends InvalidArgumentError {
   }
 }
 
+/** Fewer training vectors than the index needs (nlist, or 256 for IVF_PQ's codebooks). */
+export class TrainingSetTooSmallError extends InvalidArgumentError {
+  constructor(message: string) {
+    super(message, 'QV_TRAINING_TOO_SMALL');
+  }
+}
+
+/** An IVF index was asked to add or search before it was trained. */
+export class NotTrainedError extends QuiverError {
+  constructor(message: string) {
+    super('QV_NOT_TRAINED', message);
+  }
+}
+
+/** A file is not a QuiverDB index, or is truncated or damaged. */
+export class InvalidFileError extends QuiverError {
+  constructor(message: string) {
+    super('QV_INVALID_FILE', message);
+  }
+}
+
+/** An index file was written by a QuiverDB with another file format version. */
+export class VersionMismatchError extends QuiverError {
+  constructor(message: string) {
+    super('QV_VERSION_MISMATCH', message);
+  }
+}
+
+/** Reading or writing a file failed (missing, no permission, disk full). */
+export class IoError extends QuiverError {
+  constructor(message: string) {
+    super('QV_IO', message);
+  }
+}
+
 /** The native addon could not be found or loaded. */
 export class NativeLoadError extends QuiverError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -76,6 +116,11 @@ const byCode: Record<string, (message: string) => QuiverError> = {
   QV_NON_FINITE: (m) => new NonFiniteValueError(m),
   QV_INVALID_K: (m) => new InvalidKError(m),
   QV_DUPLICATE_ID: (m) => new DuplicateIdError(m),
+  QV_NOT_TRAINED: (m) => new NotTrainedError(m),
+  QV_TRAINING_TOO_SMALL: (m) => new TrainingSetTooSmallError(m),
+  QV_INVALID_FILE: (m) => new InvalidFileError(m),
+  QV_VERSION_MISMATCH: (m) => new VersionMismatchError(m),
+  QV_IO: (m) => new IoError(m),
   QV_INTERNAL: (m) => new InternalError(m),
 };
 

@@ -32,8 +32,40 @@ export interface NativeFlatIndex {
   readonly metric: NativeMetric;
 }
 
+export type NativeIvfType = 'IVF_FLAT' | 'IVF_SQ8' | 'IVF_PQ';
+
+export interface NativeIvfParams {
+  dim: number;
+  metric: NativeMetric;
+  type: NativeIvfType;
+  nlist: number;
+  m: number;
+  nbits: number;
+  keepVectors: boolean;
+  seed: number;
+  iterations: number;
+}
+
+export interface NativeIvfIndex {
+  train(vectors: Float32Array, onProgress?: (fraction: number) => void): Promise<void>;
+  add(vectors: Float32Array, ids: BigInt64Array, onProgress?: (fraction: number) => void): Promise<void>;
+  search(queries: Float32Array, k: number, nprobe: number, refine: number, exclude?: Uint8Array): Promise<NativeResult>;
+  remove(ids: BigInt64Array): Promise<number>;
+  save(path: string): Promise<void>;
+  memoryBytes(): number;
+  listSizes(): Uint32Array;
+  readonly size: number;
+  readonly rows: number;
+  readonly trained: boolean;
+  readonly params: NativeIvfParams;
+}
+
 export interface NativeBinding {
   FlatIndex: new (dim: number, metric: NativeMetric) => NativeFlatIndex;
+  IvfIndex: {
+    new (params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'>): NativeIvfIndex;
+    load(path: string): Promise<NativeIvfIndex>;
+  };
   mergeResults(parts: NativeResult[], k: number, metric: NativeMetric): Promise<NativeResult>;
   setThreads(threads: number): void;
   getThreads(): number;

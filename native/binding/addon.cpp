@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "convert.h"
 #include "flat_index_wrap.h"
+#include "ivf_index_wrap.h"
 #include "index/topk.h"
 #include "kernels/kernels.h"
 #include "probe/probes.h"
@@ -128,6 +129,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function flat = FlatIndexWrap::Define(env);
   data->flat_index_constructor = Napi::Persistent(flat);
   exports.Set("FlatIndex", flat);
+  Napi::Function ivf = IvfIndexWrap::Define(env);
+  data->ivf_index_constructor = Napi::Persistent(ivf);
+  exports.Set("IvfIndex", ivf);
   exports.Set("mergeResults", Napi::Function::New<MergeResults>(env, "mergeResults"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("getThreads", Napi::Function::New<GetThreads>(env, "getThreads"));

@@ -6,16 +6,53 @@
 
 namespace qvnode {
 
+namespace {
+
+class ProgressEvent : public Delivery {
+ public:
+  ProgressEvent(Napi::FunctionReference* callback, double fraction) : callback_(callback), fraction_(fraction) {}
+  void Deliver(Napi::Env env, AddonData&) override {
+    Napi::HandleScope scope(env);
+    try {
+      callback_->Call({Napi::Number::New(env, fraction_)});
+    } catch (const Napi::Error& e) {
+      // As for any other callback: a throw becomes an uncaught exception.
+      napi_fatal_exception(env, e.Value());
+    }
+  }
+
+ private:
+  Napi::FunctionReference* callback_;  // owned by the job, which is delivered after us
+  double fraction_;
+};
+
+}  // namespace
+
+AsyncJob::AsyncJob(Napi::Env env) : deferred_(Napi::Promise::Deferred::New(env)), settler_(Data(env).settler) {}
+
+std::function<void(double)> AsyncJob::ProgressTo(Napi::Value callback) {
+  if (!callback.IsFunction()) return nullptr;
+  progress_callback_ = Napi::Persistent(callback.As<Napi::Function>());
+  Napi::FunctionReference* target = &progress_callback_;
+  Settler settler = settler_;
+  return [target, settler](double fraction) mutable {
+    auto* event = new ProgressEvent(target, fraction);
+    if (settler.NonBlockingCall(event) != napi_ok) delete event;
+  };
+}
+
 Napi::Promise AsyncJob::Queue(Napi::Env env, std::unique_ptr<AsyncJob> job) {
   AddonData& data = Data(env);
   Napi::Promise promise = job->deferred_.Promise();
   if (data.pending++ == 0) data.settler.Ref(env);
   AsyncJob* raw = job.release();
-  Settler settler = data.settler;
-  qv::ThreadPool::shared().submit([raw, settler]() mutable {
+  qv::ThreadPool::shared().submit([raw]() {
     raw->RunCatching();
     // Fails only while the environment is being torn down; nobody awaits the result then.
-    if (settler.NonBlockingCall(raw) != napi_ok) delete raw;
+    if (raw->settler_.NonBlockingCall(raw) != napi_ok) {
+      raw->Abandon();
+      delete raw;
+    }
   });
   return promise;
 }
@@ -38,6 +75,11 @@ void AsyncJob::RunCatching() {
   }
 }
 
+void AsyncJob::Deliver(Napi::Env env, AddonData& data) {
+  if (--data.pending == 0) data.settler.Unref(env);
+  Settle(env);
+}
+
 void AsyncJob::Settle(Napi::Env env) {
   Napi::HandleScope scope(env);
   if (failed_) {
@@ -51,11 +93,13 @@ void AsyncJob::Settle(Napi::Env env) {
   }
 }
 
-void SettleOnJsThread(Napi::Env env, Napi::Function, AddonData* data, AsyncJob* job) {
-  std::unique_ptr<AsyncJob> owned(job);
-  if (env == nullptr) return;  // environment shutting down
-  if (--data->pending == 0) data->settler.Unref(env);
-  owned->Settle(env);
+void DeliverOnJsThread(Napi::Env env, Napi::Function, AddonData* data, Delivery* delivery) {
+  std::unique_ptr<Delivery> owned(delivery);
+  if (env == nullptr) {  // environment shutting down
+    owned->Abandon();
+    return;
+  }
+  owned->Deliver(env, *data);
 }
 
 }  // namespace qvnode

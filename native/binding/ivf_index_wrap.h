@@ -1,0 +1,36 @@
+// IvfIndex as a JavaScript class; the same conventions as FlatIndexWrap.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "index/ivf_index.h"
+
+namespace qvnode {
+
+class IvfIndexWrap : public Napi::ObjectWrap<IvfIndexWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  // new IvfIndex(options) from JavaScript, or new IvfIndex(External<IvfIndex>) from load().
+  explicit IvfIndexWrap(const Napi::CallbackInfo& info);
+  // load(path): Promise<IvfIndex>
+  static Napi::Value Load(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value Train(const Napi::CallbackInfo& info);
+  Napi::Value Add(const Napi::CallbackInfo& info);
+  Napi::Value Search(const Napi::CallbackInfo& info);
+  Napi::Value Remove(const Napi::CallbackInfo& info);
+  Napi::Value Save(const Napi::CallbackInfo& info);
+  Napi::Value MemoryBytes(const Napi::CallbackInfo& info);
+  Napi::Value ListSizes(const Napi::CallbackInfo& info);
+  Napi::Value Size(const Napi::CallbackInfo& info);
+  Napi::Value Rows(const Napi::CallbackInfo& info);
+  Napi::Value Trained(const Napi::CallbackInfo& info);
+  Napi::Value Params(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<qv::IvfIndex> index_;
+};
+
+}  // namespace qvnode
