@@ -77,7 +77,7 @@ async function bench(ds: Dataset): Promise<Row[]> {
   const checkQueries = Math.min(100, ds.queryCount);
   const ours = await index.search(ds.queries.subarray(0, checkQueries * ds.dim), K);
   const truth = ds.truth ?? { k: K, ids: Int32Array.from(ours.ids, Number) };
-  const truthFile = { count: checkQueries, dim: truth.k, data: truth.ids };
+  const truthFile = { dim: truth.k, data: truth.ids };
   const theirs = (search: (i: number) => ArrayLike<bigint | number>) => {
     const found = new BigInt64Array(checkQueries * K);
     for (let q = 0; q < checkQueries; q++) found.set(Array.from(search(q), BigInt), q * K);

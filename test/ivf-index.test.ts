@@ -11,6 +11,7 @@ import {
   InvalidFileError,
   IoError,
   IvfIndex,
+  type IvfIndexOptions,
   type IvfType,
   NotTrainedError,
   TrainingSetTooSmallError,
@@ -27,7 +28,7 @@ const queries = readFvecs(join(sift, 'query.fvecs'));
 const truth = readIvecs(join(sift, 'groundtruth.ivecs'));
 const ids = sequentialIds(base.count);
 
-async function built(type: IvfType, extra: Partial<ConstructorParameters<typeof IvfIndex>[0]> = {}) {
+async function built(type: IvfType, extra: Partial<IvfIndexOptions> = {}) {
   const index = new IvfIndex({ dim: base.dim, type, nlist: 64, m: 32, keepVectors: true, ...extra });
   await index.train(base.data);
   await index.add(base.data, ids);

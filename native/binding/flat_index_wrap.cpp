@@ -5,6 +5,7 @@
 #include "async_job.h"
 #include "common/error.h"
 #include "convert.h"
+#include "remove_job.h"
 
 namespace qvnode {
 
@@ -51,21 +52,6 @@ class SearchJob : public AsyncJob {
   std::vector<uint8_t> exclude_;
   size_t exclude_bits_;
   qv::SearchResult result_;
-};
-
-class RemoveJob : public AsyncJob {
- public:
-  RemoveJob(Napi::Env env, std::shared_ptr<qv::FlatIndex> index, std::vector<int64_t> ids)
-      : AsyncJob(env), index_(std::move(index)), ids_(std::move(ids)) {}
-
- protected:
-  void Run() override { removed_ = index_->remove(ids_.data(), ids_.size()); }
-  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, double(removed_)); }
-
- private:
-  std::shared_ptr<qv::FlatIndex> index_;
-  std::vector<int64_t> ids_;
-  size_t removed_ = 0;
 };
 
 }  // namespace
@@ -128,7 +114,7 @@ Napi::Value FlatIndexWrap::Search(const Napi::CallbackInfo& info) {
 Napi::Value FlatIndexWrap::Remove(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<int64_t> ids = CopyBigInt64Array(env, info[0], "ids");
-  return AsyncJob::Queue(env, std::make_unique<RemoveJob>(env, index_, std::move(ids)));
+  return AsyncJob::Queue(env, std::make_unique<RemoveJob<qv::FlatIndex>>(env, index_, std::move(ids)));
 }
 
 Napi::Value FlatIndexWrap::Size(const Napi::CallbackInfo& info) {

@@ -5,6 +5,7 @@
 #include "async_job.h"
 #include "common/error.h"
 #include "convert.h"
+#include "remove_job.h"
 #include "runtime/thread_pool.h"
 
 namespace qvnode {
@@ -87,21 +88,6 @@ class SearchJob : public AsyncJob {
   qv::IvfSearchOptions options_;
   std::vector<uint8_t> exclude_;
   qv::SearchResult result_;
-};
-
-class RemoveJob : public AsyncJob {
- public:
-  RemoveJob(Napi::Env env, std::shared_ptr<qv::IvfIndex> index, std::vector<int64_t> ids)
-      : AsyncJob(env), index_(std::move(index)), ids_(std::move(ids)) {}
-
- protected:
-  void Run() override { removed_ = index_->remove(ids_.data(), ids_.size()); }
-  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, double(removed_)); }
-
- private:
-  std::shared_ptr<qv::IvfIndex> index_;
-  std::vector<int64_t> ids_;
-  size_t removed_ = 0;
 };
 
 class SaveJob : public AsyncJob {
@@ -232,7 +218,7 @@ Napi::Value IvfIndexWrap::Search(const Napi::CallbackInfo& info) {
 
 Napi::Value IvfIndexWrap::Remove(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return AsyncJob::Queue(env, std::make_unique<RemoveJob>(env, index_, CopyBigInt64Array(env, info[0], "ids")));
+  return AsyncJob::Queue(env, std::make_unique<RemoveJob<qv::IvfIndex>>(env, index_, CopyBigInt64Array(env, info[0], "ids")));
 }
 
 Napi::Value IvfIndexWrap::Save(const Napi::CallbackInfo& info) {

@@ -194,6 +194,19 @@ void IvfIndex::add(const float* vectors, const int64_t* ids, size_t n, ThreadPoo
     }
   }
   where_.reserve(where_.size() + n);
+  // Room for every list's new rows at once, rather than growing row by row.
+  std::vector<size_t> incoming(params_.nlist, 0);
+  for (uint32_t list_no : encoded.lists) ++incoming[list_no];
+  for (size_t l = 0; l < params_.nlist; ++l) {
+    if (incoming[l] == 0) continue;
+    List& list = lists_[l];
+    const size_t total = list.size() + incoming[l];
+    list.ids.reserve(total);
+    list.rows.reserve(total);
+    if (params_.kind == IvfKind::Flat) list.vectors.reserve(panel_count(total) * panel_floats(params_.dim));
+    else list.codes.reserve(panel_count(total) * code_bytes() * kPanelWidth);
+    if (params_.keep_raw) list.raw.reserve(total * params_.dim);
+  }
   for (size_t i = 0; i < n; ++i) {
     const uint32_t list_no = encoded.lists[i];
     List& list = lists_[list_no];

@@ -1,0 +1,311 @@
+/**
+ * bench/ann: approximate search. On siftsmall, Fashion-MNIST and a seeded synthetic set of
+ * 500k x 128, in one run: QuiverDB's IVF_FLAT, IVF_SQ8 and IVF_PQ (sweeping nprobe),
+ * hnswlib-node (sweeping ef), usearch (sweeping expansion_search) and LanceDB (IVF_PQ
+ * sweeping nprobes, HNSW-SQ sweeping ef); faiss-node when it can be installed. For each:
+ * build time, memory, recall@10 and queries per second on one and two threads; then QPS
+ * at recall 0.90 / 0.95 / 0.99 per system and our ratio to the best peer. Writes
+ * bench/RESULTS.md (section "ann") and bench/ann-<dataset>.svg.
+ *
+ *   npm run bench:ann [-- --only siftsmall,fashion-mnist,synthetic-500k] [-- --data DIR]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+
+import { recallAtK } from '../src/datasets.js';
+import { FlatIndex, IvfIndex, type IvfType, setThreads, simd } from '../src/index.js';
+import { type Dataset, root, synthetic, texmex } from './lib/datasets.js';
+import { fixed, machine, table } from './lib/measure.js';
+import { writeSection } from './lib/results.js';
+import { qpsAtRecall, type SweepPoint } from './lib/sweep.js';
+import { recallQpsChart } from './lib/svg.js';
+
+const K = 10;
+const TARGETS = [0.9, 0.95, 0.99];
+const packageJson = new URL('./package.json', import.meta.url);
+const requirePeer = createRequire(packageJson);
+const { values: args } = parseArgs({ options: { data: { type: 'string' }, only: { type: 'string' } } });
+const scratch = mkdtempSync(join(tmpdir(), 'quiverdb-ann-'));
+
+interface Run {
+  system: string; // QuiverDB, hnswlib-node, usearch, LanceDB
+  variant: string;
+  build: string; // "12.3 s (2 threads)"
+  buildSeconds: number;
+  memory: string;
+  points: SweepPoint[];
+  note?: string;
+}
+
+/** The exact top ids of every query: `dim` per query, best first. */
+interface Truth {
+  data: Int32Array;
+  dim: number;
+}
+
+const recall = (found: ArrayLike<bigint | number>, foundK: number, truth: Truth) => recallAtK(found, foundK, truth, K);
+
+/** Queries per second of `run`, which answers every query once per call. */
+async function throughput(nq: number, run: () => unknown | Promise<unknown>): Promise<number> {
+  await run();
+  let calls = 0;
+  const start = performance.now();
+  do {
+    await run();
+    calls++;
+  } while (performance.now() - start < 700);
+  return (calls * nq) / ((performance.now() - start) / 1000);
+}
+
+async function timed<T>(work: () => Promise<T> | T): Promise<[T, number]> {
+  const start = performance.now();
+  const value = await work();
+  return [value, (performance.now() - start) / 1000];
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+// --- QuiverDB ------------------------------------------------------------------------------
+
+async function quiver(ds: Dataset, truth: Truth, type: IvfType): Promise<Run> {
+  const nlist = 2 ** Math.round(Math.log2(2 * Math.sqrt(ds.count)));
+  const m = type === 'IVF_PQ' ? ds.dim / (ds.dim % 8 === 0 ? 8 : 4) : undefined;
+  const index = new IvfIndex({ dim: ds.dim, type, nlist, m, keepVectors: type === 'IVF_PQ' });
+  setThreads(2);
+  const ids = BigInt64Array.from({ length: ds.count }, (_, i) => BigInt(i));
+  const [, seconds] = await timed(async () => {
+    await index.train(ds.base);
+    await index.add(ds.base, ids);
+  });
+  const refine = type === 'IVF_PQ' ? 4 : 1;
+  const points: SweepPoint[] = [];
+  for (const nprobe of [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64].filter((p) => p <= nlist)) {
+    const search = () => index.search(ds.queries, K, { nprobe, refine });
+    const r = recall((await search()).ids, K, truth);
+    setThreads(1);
+    const qps1 = await throughput(ds.queryCount, search);
+    setThreads(2);
+    const qps2 = await throughput(ds.queryCount, search);
+    points.push({ setting: `nprobe=${nprobe}`, recall: r, qps1, qps2 });
+    if (r > 0.999) break;
+  }
+  const params = type === 'IVF_PQ' ? `nlist=${nlist}, m=${m}, refine=${refine}` : `nlist=${nlist}`;
+  return { system: 'QuiverDB', variant: `${type} (${params})`, build: `${fixed(seconds, 1)} s (2 threads)`, buildSeconds: seconds, memory: mib(index.memoryUsage()), points };
+}
+
+// --- hnswlib-node ----------------------------------------------------------------------------
+
+async function hnswlib(ds: Dataset, truth: Truth): Promise<Run> {
+  const { HierarchicalNSW } = requirePeer('hnswlib-node');
+  const index = new HierarchicalNSW('l2', ds.dim);
+  const rss = process.memoryUsage().rss;
+  const [, seconds] = await timed(() => {
+    index.initIndex(ds.count, 16, 200, 100);
+    for (let i = 0; i < ds.count; i++) index.addPoint(Array.from(ds.base.subarray(i * ds.dim, (i + 1) * ds.dim)), i);
+  });
+  const memory = process.memoryUsage().rss - rss;
+  const path = join(scratch, 'hnswlib.bin');
+  index.writeIndexSync(path);
+  const workers = await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<Worker>((resolve) => {
+          const w = new Worker(new URL('./lib/hnswlib-worker.mjs', import.meta.url), { workerData: { packageJson: packageJson.href, dim: ds.dim, path } });
+          w.once('message', () => resolve(w));
+        }),
+    ),
+  );
+  const half = Math.ceil(ds.queryCount / 2) * ds.dim;
+  const parts = [ds.queries.slice(0, half), ds.queries.slice(half)];
+  const points: SweepPoint[] = [];
+  for (const ef of [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]) {
+    index.setEf(ef);
+    const found = new Int32Array(ds.queryCount * K);
+    const searchAll = () => {
+      for (let q = 0; q < ds.queryCount; q++) found.set(index.searchKnn(Array.from(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)), K).neighbors, q * K);
+    };
+    searchAll();
+    const r = recall(found, K, truth);
+    const qps1 = await throughput(ds.queryCount, searchAll);
+    const qps2 = await throughput(ds.queryCount, () =>
+      Promise.all(workers.map((w, i) => new Promise((done) => { w.once('message', done); w.postMessage({ ef, queries: parts[i], k: K }); }))),
+    );
+    points.push({ setting: `ef=${ef}`, recall: r, qps1, qps2 });
+    if (r > 0.999) break;
+  }
+  await Promise.all(workers.map((w) => w.terminate()));
+  return { system: 'hnswlib-node', variant: 'HNSW (M=16, efConstruction=200)', build: `${fixed(seconds, 1)} s (1 thread: addPoint is synchronous)`, buildSeconds: seconds, memory: `${mib(memory)} (RSS growth)`, points };
+}
+
+// --- usearch -----------------------------------------------------------------------------------
+
+async function usearchRun(ds: Dataset, truth: Truth): Promise<Run> {
+  const usearch = requirePeer('usearch');
+  const make = (expansion: number) =>
+    new usearch.Index({ dimensions: ds.dim, metric: 'l2sq', connectivity: 16, expansion_add: 128, expansion_search: expansion });
+  const index = make(64);
+  const keys = BigUint64Array.from({ length: ds.count }, (_, i) => BigInt(i));
+  const rss = process.memoryUsage().rss;
+  const [, seconds] = await timed(() => index.add(keys, ds.base, 2));
+  const memory = process.memoryUsage().rss - rss;
+  const path = join(scratch, 'usearch.bin');
+  index.save(path);
+  const queries = ds.queries.slice(); // usearch 2.25 ignores a typed array's byteOffset
+  const points: SweepPoint[] = [];
+  for (const expansion of [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]) {
+    // expansion_search is fixed when an index is made: reopen the saved graph with each value.
+    const view = make(expansion);
+    view.load(path);
+    const r = recall(view.search(queries, K, 1).keys, K, truth);
+    const qps1 = await throughput(ds.queryCount, () => view.search(queries, K, 1));
+    const qps2 = await throughput(ds.queryCount, () => view.search(queries, K, 2));
+    points.push({ setting: `expansion_search=${expansion}`, recall: r, qps1, qps2 });
+    if (r > 0.999) break;
+  }
+  return { system: 'usearch', variant: 'HNSW (connectivity=16, expansion_add=128)', build: `${fixed(seconds, 1)} s (2 threads)`, buildSeconds: seconds, memory: `${mib(memory)} (RSS growth)`, points };
+}
+
+// --- LanceDB -----------------------------------------------------------------------------------
+
+async function lancedb(ds: Dataset, truth: Truth, kind: 'IVF_PQ' | 'HNSW_SQ'): Promise<Run> {
+  const lance = requirePeer('@lancedb/lancedb');
+  const arrow = requirePeer('apache-arrow');
+  const dir = join(scratch, `lance-${ds.name}-${kind}`);
+  const db = await lance.connect(dir);
+  const vectorType = new arrow.FixedSizeList(ds.dim, new arrow.Field('item', new arrow.Float32(), true));
+  const schema = new arrow.Schema([new arrow.Field('id', new arrow.Int32(), false), new arrow.Field('vector', vectorType, false)]);
+  const vectors = arrow.makeData({ type: vectorType, length: ds.count, nullCount: 0, child: arrow.makeData({ type: new arrow.Float32(), length: ds.count * ds.dim, data: ds.base }) });
+  const idData = arrow.makeData({ type: new arrow.Int32(), length: ds.count, data: Int32Array.from({ length: ds.count }, (_, i) => i) });
+  const batch = new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: ds.count, children: [idData, vectors] }));
+  const partitions = 2 ** Math.round(Math.log2(2 * Math.sqrt(ds.count)));
+  const [table, seconds] = await timed(async () => {
+    const t = await db.createTable('vectors', new arrow.Table([batch]));
+    const config =
+      kind === 'IVF_PQ'
+        ? lance.Index.ivfPq({ numPartitions: partitions, numSubVectors: ds.dim / (ds.dim % 8 === 0 ? 8 : 4), distanceType: 'l2' })
+        : lance.Index.hnswSq({ numPartitions: 1, m: 16, efConstruction: 200, distanceType: 'l2' });
+    await t.createIndex('vector', { config });
+    return t;
+  });
+  const settings = kind === 'IVF_PQ' ? [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64].filter((p) => p <= partitions) : [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
+  const points: SweepPoint[] = [];
+  for (const s of settings) {
+    const query = () => {
+      let q = table.query().nearestTo(ds.queries.subarray(0, ds.dim));
+      for (let i = 1; i < ds.queryCount; i++) q = q.addQueryVector(ds.queries.subarray(i * ds.dim, (i + 1) * ds.dim));
+      q = kind === 'IVF_PQ' ? q.nprobes(s).refineFactor(4) : q.ef(s);
+      return q.limit(K).select(['id', '_distance']).toArray();
+    };
+    const rows = (await query()) as { id: number; query_index: number }[];
+    const found = new Int32Array(ds.queryCount * K).fill(-1);
+    const filled = new Int32Array(ds.queryCount);
+    for (const row of rows) found[row.query_index * K + filled[row.query_index]++] = row.id;
+    const r = recall(found, K, truth);
+    const qps = await throughput(ds.queryCount, query);
+    points.push({ setting: kind === 'IVF_PQ' ? `nprobes=${s}` : `ef=${s}`, recall: r, qps1: qps, qps2: NaN });
+    if (r > 0.999) break;
+  }
+  const variant = kind === 'IVF_PQ' ? `IVF_PQ (partitions=${partitions}, refine=4)` : 'HNSW_SQ (m=16, efConstruction=200)';
+  return { system: 'LanceDB', variant, build: `${fixed(seconds, 1)} s (its own threads)`, buildSeconds: seconds, memory: 'on disk', points, note: 'LanceDB runs queries on its own thread pool, so its one figure is listed as single-thread.' };
+}
+
+async function faissNode(): Promise<string> {
+  try {
+    requirePeer('faiss-node');
+    return 'faiss-node loaded, but is not benchmarked yet.';
+  } catch (error) {
+    return `faiss-node is not part of this run: it cannot be installed on this machine (its install downloads binaries from GitHub, which is unreachable): ${(error as Error).message.split('\n')[0]}`;
+  }
+}
+
+// --- the run -------------------------------------------------------------------------------------
+
+async function exactTruth(ds: Dataset): Promise<Truth> {
+  if (ds.truth) return { data: ds.truth.ids, dim: ds.truth.k };
+  const flat = new FlatIndex({ dim: ds.dim });
+  await flat.add(ds.base, BigInt64Array.from({ length: ds.count }, (_, i) => BigInt(i)));
+  const exact = await flat.search(ds.queries, K);
+  return { data: Int32Array.from(exact.ids, Number), dim: K };
+}
+
+async function benchDataset(ds: Dataset): Promise<string> {
+  console.log(`\n${ds.name}: ${ds.count} x ${ds.dim}, ${ds.queryCount} queries`);
+  const truth = await exactTruth(ds);
+  const runs: Run[] = [];
+  const attempt = async (name: string, work: () => Promise<Run>) => {
+    try {
+      const run = await work();
+      runs.push(run);
+      const best = run.points.reduce((a, b) => (b.recall > a.recall ? b : a));
+      console.log(`  ${run.system} ${run.variant}: build ${run.build}, best recall ${fixed(best.recall, 3)}`);
+    } catch (error) {
+      console.log(`  ${name} failed: ${(error as Error).message}`);
+    }
+  };
+  for (const type of ['IVF_FLAT', 'IVF_SQ8', 'IVF_PQ'] as const) await attempt(type, () => quiver(ds, truth, type));
+  await attempt('hnswlib-node', () => hnswlib(ds, truth));
+  await attempt('usearch', () => usearchRun(ds, truth));
+  await attempt('LanceDB IVF_PQ', () => lancedb(ds, truth, 'IVF_PQ'));
+  await attempt('LanceDB HNSW', () => lancedb(ds, truth, 'HNSW_SQ'));
+
+  const sweep = table(
+    ['system', 'index', 'build', 'memory', 'setting', 'recall@10', 'QPS 1 thread', 'QPS 2 threads'],
+    runs.flatMap((run) => run.points.map((p) => [run.system, run.variant, run.build, run.memory, p.setting, fixed(p.recall, 3), fixed(p.qps1), fixed(p.qps2)])),
+  );
+  const systems = [...new Set(runs.map((r) => r.system))];
+  const best = (system: string, target: number) =>
+    Math.max(...runs.filter((r) => r.system === system).map((r) => qpsAtRecall(r.points, target)).map((q) => (Number.isNaN(q) ? -Infinity : q)));
+  const summary = table(
+    ['system', ...TARGETS.map((t) => `QPS at recall ${t}`)],
+    [
+      ...systems.map((s) => [s, ...TARGETS.map((t) => fixed(best(s, t)))]),
+      ['QuiverDB / best peer', ...TARGETS.map((t) => {
+        const peer = Math.max(...systems.filter((s) => s !== 'QuiverDB').map((s) => best(s, t)));
+        const ours = best('QuiverDB', t);
+        return Number.isFinite(ours) && Number.isFinite(peer) ? `${fixed(ours / peer, 2)}x` : '–';
+      })],
+    ],
+  );
+  const hnswBuild = runs.find((r) => r.system === 'hnswlib-node')?.buildSeconds;
+  const builds = runs
+    .filter((r) => r.system === 'QuiverDB' && hnswBuild)
+    .map((r) => `${r.variant}: ${fixed(hnswBuild! / r.buildSeconds, 1)}x faster to build than hnswlib-node`)
+    .join('; ');
+  const svg = `ann-${ds.name}.svg`;
+  writeFileSync(join(root, 'bench', svg), recallQpsChart(`${ds.name} (${ds.count} x ${ds.dim}): recall@10 against QPS, one thread`,
+    runs.map((r) => ({ name: `${r.system} ${r.variant.split(' (')[0]}`, points: r.points.map((p) => ({ recall: p.recall, qps: p.qps1 })) }))));
+  const notes = [...new Set(runs.map((r) => r.note).filter(Boolean))].join(' ');
+  console.log(`\n${summary}\n${builds}`);
+  return `### ${ds.name} (${ds.count} x ${ds.dim}, ${ds.queryCount} queries)\n\nQPS at each recall@10, one thread, interpolated on each system's sweep (its best index type):\n\n${summary}\n\n${builds}.\n\n![recall against QPS](${svg})\n\n<details><summary>Every point of every sweep</summary>\n\n${sweep}\n\n</details>\n\n${notes}\n`;
+}
+
+async function main(): Promise<void> {
+  const only = args.only?.split(',');
+  const wanted = (name: string) => !only || only.includes(name);
+  console.log(`machine: ${machine()}; kernels: ${simd().active}`);
+  const faiss = await faissNode();
+  console.log(faiss);
+  const header = (name: string) =>
+    `## bench/ann: approximate top-${K} search, ${name}\n\nCommand: \`npm run bench:ann -- --only ${name}\` (or without --only, every dataset)  \nMachine: ${machine()}  \nKernels: ${simd().active}  \nDate: ${new Date().toISOString().slice(0, 10)}\n\n` +
+    `Every system answers the same queries as one batch per call; QPS is queries answered per second. "1 thread" pins QuiverDB's pool and usearch's search to one thread; hnswlib-node searches on the calling thread (two threads: two worker threads, each with its own copy of the index). ` +
+    `Recall is against the dataset's exact ground truth (for the synthetic set, exact FLAT search computed in the same run). ${faiss}\n\n`;
+  const datasets: [string, () => Promise<Dataset>][] = [
+    ['siftsmall', () => texmex('siftsmall', 'siftsmall', args.data)],
+    ['fashion-mnist', () => texmex('fashion-mnist', 'fashion-mnist-784-euclidean', args.data)],
+    ['synthetic-500k', async () => synthetic('synthetic-500k', 500_000, 128, 1000)],
+  ];
+  for (const [name, load] of datasets) {
+    if (!wanted(name)) continue;
+    writeSection(`ann-${name}`, header(name) + (await benchDataset(await load())));
+  }
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
