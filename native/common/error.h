@@ -18,6 +18,13 @@ inline constexpr const char* kTrainingTooSmall = "QV_TRAINING_TOO_SMALL";
 inline constexpr const char* kInvalidFile = "QV_INVALID_FILE";
 inline constexpr const char* kVersionMismatch = "QV_VERSION_MISMATCH";
 inline constexpr const char* kIo = "QV_IO";
+inline constexpr const char* kTopicNotFound = "QV_TOPIC_NOT_FOUND";
+inline constexpr const char* kTopicExists = "QV_TOPIC_EXISTS";
+inline constexpr const char* kInvalidTopic = "QV_INVALID_TOPIC";
+inline constexpr const char* kPayloadTooLarge = "QV_PAYLOAD_TOO_LARGE";
+inline constexpr const char* kGroupNotFound = "QV_GROUP_NOT_FOUND";
+inline constexpr const char* kClosed = "QV_CLOSED";
+inline constexpr const char* kStorage = "QV_STORAGE";
 inline constexpr const char* kInternal = "QV_INTERNAL";
 }  // namespace code
 

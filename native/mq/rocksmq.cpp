@@ -1,0 +1,540 @@
+#include "rocksmq.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <deque>
+
+#include "../common/error.h"
+
+namespace qv {
+
+namespace {
+
+constexpr size_t kBlobThreshold = 64 << 10;  // payloads this large go to blob files
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void put_be32(std::string& s, uint32_t v) {
+  for (int i = 3; i >= 0; --i) s.push_back(char((v >> (8 * i)) & 0xFF));
+}
+void put_be64(std::string& s, uint64_t v) {
+  for (int i = 7; i >= 0; --i) s.push_back(char((v >> (8 * i)) & 0xFF));
+}
+void put_le64(std::string& s, uint64_t v) {
+  for (int i = 0; i < 8; ++i) s.push_back(char((v >> (8 * i)) & 0xFF));
+}
+uint64_t get_be(const char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | uint8_t(p[i]);
+  return v;
+}
+uint64_t get_le64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | uint8_t(p[i]);
+  return v;
+}
+
+std::string message_key(uint32_t topic, uint64_t id) {
+  std::string k;
+  put_be32(k, topic);
+  put_be64(k, id);
+  return k;
+}
+std::string meta_key(char kind, uint32_t topic, const std::string& suffix = "") {
+  std::string k(1, kind);
+  put_be32(k, topic);
+  return k + suffix;
+}
+
+void check(const rocksdb::Status& s, const char* what) {
+  if (!s.ok()) throw Error(code::kStorage, std::string(what) + ": " + s.ToString());
+}
+
+rocksdb::CompressionType compression(int type) {
+  if (type == 0) return rocksdb::kNoCompression;
+  if (type == 7) return rocksdb::kZSTD;
+  throw Error(code::kInvalidArgument, "rocksmq.compressionTypes may hold 0 (none) and 7 (zstd) only");
+}
+
+}  // namespace
+
+struct RocksMq::Topic {
+  std::string name;
+  uint32_t id = 0;
+  TopicOptions options;
+  TopicStats stats;  // guarded by RocksMq::mutex_
+  std::map<std::string, uint64_t> groups;
+};
+
+struct RocksMq::PendingSend {
+  Topic* topic;
+  const std::vector<std::string>* payloads;
+  std::vector<uint64_t> ids;
+  std::exception_ptr error;
+  bool done = false;
+};
+
+// Group commit: sends queue up while a write is in flight, and the next write takes them all.
+class RocksMq::Writer {
+ public:
+  explicit Writer(RocksMq& mq) : mq_(mq), thread_([this] { loop(); }) {}
+  ~Writer() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  void submit(PendingSend& send) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (stopping_) throw Error(code::kClosed, "the broker is closed");
+    queue_.push_back(&send);
+    wake_.notify_all();
+    done_.wait(lock, [&] { return send.done; });
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to write
+      std::deque<PendingSend*> batch;
+      batch.swap(queue_);
+      lock.unlock();
+      commit(batch);
+      lock.lock();
+      for (PendingSend* s : batch) s->done = true;
+      done_.notify_all();
+    }
+  }
+
+  void commit(std::deque<PendingSend*>& sends) {
+    std::lock_guard<std::mutex> write_lock(mq_.write_mutex_);
+    rocksdb::WriteBatch batch;
+    std::map<Topic*, TopicStats> before;
+    const int64_t now = now_ms();
+    {
+      std::lock_guard<std::mutex> lock(mq_.mutex_);
+      for (PendingSend* s : sends) {
+        Topic& t = *s->topic;
+        before.emplace(&t, t.stats);
+        for (const std::string& payload : *s->payloads) {
+          const uint64_t id = ++t.stats.last_id;
+          if (t.stats.messages == 0) t.stats.first_id = id;
+          ++t.stats.messages;
+          t.stats.bytes += payload.size();
+          s->ids.push_back(id);
+          const std::string key = message_key(t.id, id);
+          batch.Put(mq_.messages_, key, payload);
+          std::string time;
+          put_le64(time, uint64_t(now));
+          put_le64(time, payload.size());
+          batch.Put(mq_.times_, key, time);
+        }
+      }
+      for (auto& [t, unused] : before) mq_.write_stats(&batch, *t);
+    }
+    rocksdb::WriteOptions options;
+    options.sync = true;  // acknowledged means on disk
+    const rocksdb::Status status = mq_.db_->Write(options, &batch);
+    if (!status.ok()) {
+      // Nothing was written: give the ids back and fail every send of this batch.
+      std::lock_guard<std::mutex> lock(mq_.mutex_);
+      for (auto& [t, stats] : before) t->stats = stats;
+      const auto error = std::make_exception_ptr(Error(code::kStorage, "rocksmq write failed: " + status.ToString()));
+      for (PendingSend* s : sends) {
+        s->ids.clear();
+        s->error = error;
+      }
+      return;
+    }
+    if (mq_.listener_) {
+      for (auto& [t, unused] : before) mq_.listener_(t->name, t->stats.last_id);
+    }
+  }
+
+  RocksMq& mq_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::deque<PendingSend*> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+bool RocksMq::valid_topic_name(const std::string& name) {
+  if (name.empty() || name.size() > 255) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+  });
+}
+
+RocksMq::RocksMq(const RocksMqOptions& options) : options_(options) {
+  rocksdb::DBOptions db;
+  db.create_if_missing = true;
+  db.create_missing_column_families = true;
+  db.stats_dump_period_sec = 0;  // no periodic wake-ups: an idle broker uses no CPU
+  db.stats_persist_period_sec = 0;
+  db.IncreaseParallelism(2);
+  // The write-ahead log is shared by every column family; bounding it makes RocksDB flush
+  // the family that pins the oldest log, so logs of deleted messages do not linger.
+  db.max_total_wal_size = 64 << 20;
+
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const double memory = pages > 0 && page > 0 ? double(pages) * double(page) : double(8ull << 30);
+  const size_t cache = size_t(std::clamp(memory * options.lru_cache_ratio, double(512ull << 20), double(4ull << 30)));
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(cache);
+  table.block_size = 64 << 10;
+
+  rocksdb::ColumnFamilyOptions messages;
+  messages.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  for (int type : options.compression_types) messages.compression_per_level.push_back(compression(type));
+  messages.num_levels = std::max<int>(2, int(options.compression_types.size()));
+  messages.enable_blob_files = true;
+  messages.min_blob_size = kBlobThreshold;
+  messages.enable_blob_garbage_collection = true;
+  rocksdb::ColumnFamilyOptions small;
+  small.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, small}, {"messages", messages}, {"times", small}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status status = rocksdb::DB::Open(db, options.path, families, &handles, &raw);
+  if (!status.ok()) throw Error(code::kStorage, "cannot open rocksmq at " + options.path + ": " + status.ToString());
+  db_.reset(raw);
+  meta_ = handles[0];
+  messages_ = handles[1];
+  times_ = handles[2];
+
+  // Topics, their counters and groups.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  std::map<uint32_t, Topic*> by_id;
+  for (it->Seek("T"); it->Valid() && it->key()[0] == 'T'; it->Next()) {
+    auto t = std::make_unique<Topic>();
+    t->name = it->key().ToString().substr(1);
+    const std::string v = it->value().ToString();
+    t->id = uint32_t(get_be(v.data(), 4));
+    t->options.retention_minutes = int64_t(get_le64(v.data() + 4));
+    t->options.retention_mb = int64_t(get_le64(v.data() + 12));
+    by_id[t->id] = t.get();
+    topics_[t->name] = std::move(t);
+  }
+  for (it->Seek("N"); it->Valid() && it->key()[0] == 'N'; it->Next()) {
+    auto found = by_id.find(uint32_t(get_be(it->key().data() + 1, 4)));
+    if (found == by_id.end()) continue;
+    const char* v = it->value().data();
+    found->second->stats = TopicStats{get_le64(v), get_le64(v + 8), get_le64(v + 16), get_le64(v + 24)};
+  }
+  for (it->Seek("G"); it->Valid() && it->key()[0] == 'G'; it->Next()) {
+    auto found = by_id.find(uint32_t(get_be(it->key().data() + 1, 4)));
+    if (found == by_id.end()) continue;
+    found->second->groups[it->key().ToString().substr(5)] = get_le64(it->value().data());
+  }
+  std::string next;
+  if (db_->Get(rocksdb::ReadOptions(), meta_, "S", &next).ok()) next_topic_id_ = uint32_t(get_be(next.data(), 4));
+
+  writer_ = std::make_unique<Writer>(*this);
+  retention_thread_ = std::thread([this] { retention_loop(); });
+}
+
+RocksMq::~RocksMq() { close(); }
+
+void RocksMq::close() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+  }
+  retention_wake_.notify_all();
+  if (retention_thread_.joinable()) retention_thread_.join();
+  writer_.reset();  // finishes the sends already queued
+  for (auto* h : {meta_, messages_, times_}) db_->DestroyColumnFamilyHandle(h);
+  db_->Close();
+  db_.reset();
+}
+
+void RocksMq::check_open() const {
+  if (closed_) throw Error(code::kClosed, "the broker is closed");
+}
+
+RocksMq::Topic& RocksMq::topic(const std::string& name) const {
+  check_open();
+  auto it = topics_.find(name);
+  if (it == topics_.end()) throw Error(code::kTopicNotFound, "no topic named \"" + name + "\"");
+  return *it->second;
+}
+
+void RocksMq::write_stats(void* batch_ptr, const Topic& t) {
+  auto& batch = *static_cast<rocksdb::WriteBatch*>(batch_ptr);
+  std::string v;
+  put_le64(v, t.stats.first_id);
+  put_le64(v, t.stats.last_id);
+  put_le64(v, t.stats.messages);
+  put_le64(v, t.stats.bytes);
+  batch.Put(meta_, meta_key('N', t.id), v);
+}
+
+void RocksMq::create_topic(const std::string& name, const TopicOptions& options) {
+  if (!valid_topic_name(name)) {
+    throw Error(code::kInvalidTopic, "topic names are 1 to 255 letters, digits, '_', '-' or '.', got \"" + name + "\"");
+  }
+  std::lock_guard<std::mutex> write_lock(write_mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  check_open();
+  if (topics_.count(name) != 0) throw Error(code::kTopicExists, "topic \"" + name + "\" already exists");
+  auto t = std::make_unique<Topic>();
+  t->name = name;
+  t->id = next_topic_id_;
+  t->options = options;
+  rocksdb::WriteBatch batch;
+  std::string v;
+  put_be32(v, t->id);
+  put_le64(v, uint64_t(options.retention_minutes));
+  put_le64(v, uint64_t(options.retention_mb));
+  batch.Put(meta_, "T" + name, v);
+  std::string next;
+  put_be32(next, t->id + 1);
+  batch.Put(meta_, "S", next);
+  write_stats(&batch, *t);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  check(db_->Write(sync, &batch), "create topic");
+  ++next_topic_id_;
+  topics_[name] = std::move(t);
+}
+
+void RocksMq::drop_topic(const std::string& name) {
+  std::lock_guard<std::mutex> write_lock(write_mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  Topic& t = topic(name);
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(messages_, message_key(t.id, 0), message_key(t.id + 1, 0));
+  batch.DeleteRange(times_, message_key(t.id, 0), message_key(t.id + 1, 0));
+  batch.Delete(meta_, "T" + name);
+  batch.Delete(meta_, meta_key('N', t.id));
+  batch.DeleteRange(meta_, meta_key('G', t.id), meta_key('G', t.id + 1));
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  check(db_->Write(sync, &batch), "drop topic");
+  topics_.erase(name);
+}
+
+std::vector<std::string> RocksMq::list_topics() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  check_open();
+  std::vector<std::string> names;
+  for (const auto& [name, unused] : topics_) names.push_back(name);
+  return names;
+}
+
+bool RocksMq::has_topic(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !closed_ && topics_.count(name) != 0;
+}
+
+TopicStats RocksMq::topic_stats(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return topic(name).stats;
+}
+
+std::vector<uint64_t> RocksMq::send(const std::string& name, const std::vector<std::string>& payloads) {
+  if (payloads.empty()) return {};
+  for (const std::string& p : payloads) {
+    if (p.size() > options_.max_payload_bytes) {
+      throw Error(code::kPayloadTooLarge, "a payload of " + std::to_string(p.size()) + " bytes is over the limit of " +
+                                              std::to_string(options_.max_payload_bytes));
+    }
+  }
+  PendingSend send;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    send.topic = &topic(name);
+  }
+  send.payloads = &payloads;
+  writer_->submit(send);
+  if (send.error) std::rethrow_exception(send.error);
+  return send.ids;
+}
+
+std::vector<StoredMessage> RocksMq::read(const std::string& name, uint64_t from, size_t max) const {
+  uint32_t id;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    id = topic(name).id;
+  }
+  std::vector<StoredMessage> out;
+  const std::string upper = message_key(id + 1, 0);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> messages(db_->NewIterator(options, messages_));
+  std::unique_ptr<rocksdb::Iterator> times(db_->NewIterator(options, times_));
+  const std::string start = message_key(id, std::max<uint64_t>(from, 1));
+  messages->Seek(start);
+  times->Seek(start);
+  for (; messages->Valid() && out.size() < max; messages->Next(), times->Next()) {
+    const int64_t time = times->Valid() && times->key() == messages->key() ? int64_t(get_le64(times->value().data())) : 0;
+    out.push_back(StoredMessage{get_be(messages->key().data() + 4, 8), time, messages->value().ToString()});
+  }
+  check(messages->status(), "read");
+  return out;
+}
+
+bool RocksMq::has_group(const std::string& name, const std::string& group) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return topic(name).groups.count(group) != 0;
+}
+
+uint64_t RocksMq::group_position(const std::string& name, const std::string& group) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Topic& t = topic(name);
+  auto it = t.groups.find(group);
+  if (it == t.groups.end()) throw Error(code::kGroupNotFound, "topic \"" + name + "\" has no group \"" + group + "\"");
+  return it->second;
+}
+
+void RocksMq::create_group(const std::string& name, const std::string& group, uint64_t position) {
+  std::lock_guard<std::mutex> write_lock(write_mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  Topic& t = topic(name);
+  std::string v;
+  put_le64(v, position);
+  check(db_->Put(rocksdb::WriteOptions(), meta_, meta_key('G', t.id, group), v), "create group");
+  t.groups[group] = position;
+}
+
+void RocksMq::ack(const std::string& name, const std::string& group, uint64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Topic& t = topic(name);
+  auto it = t.groups.find(group);
+  if (it == t.groups.end()) throw Error(code::kGroupNotFound, "topic \"" + name + "\" has no group \"" + group + "\"");
+  if (id <= it->second) return;
+  if (id > t.stats.last_id) throw Error(code::kInvalidArgument, "message " + std::to_string(id) + " was never sent to \"" + name + "\"");
+  std::string v;
+  put_le64(v, id);
+  // Not synced: the write-ahead log survives a killed process; after a power cut a group
+  // may see a few acknowledged messages again (delivery is at least once).
+  check(db_->Put(rocksdb::WriteOptions(), meta_, meta_key('G', t.id, group), v), "ack");
+  it->second = id;
+}
+
+void RocksMq::drop_group(const std::string& name, const std::string& group) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Topic& t = topic(name);
+  check(db_->Delete(rocksdb::WriteOptions(), meta_, meta_key('G', t.id, group)), "drop group");
+  t.groups.erase(group);
+}
+
+void RocksMq::on_commit(std::function<void(const std::string&, uint64_t)> listener) { listener_ = std::move(listener); }
+
+uint64_t RocksMq::trim(Topic& t, int64_t now) {
+  const int64_t minutes = t.options.retention_minutes != 0 ? t.options.retention_minutes : options_.retention_minutes;
+  const int64_t mb = t.options.retention_mb != 0 ? t.options.retention_mb : options_.retention_mb;
+  TopicStats stats;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats = t.stats;
+  }
+  if (stats.messages == 0 || (minutes < 0 && mb < 0)) return 0;
+  const int64_t cutoff = minutes >= 0 ? now - minutes * 60000 : INT64_MIN;
+  const uint64_t limit = mb >= 0 ? uint64_t(mb) << 20 : UINT64_MAX;
+  uint64_t deleted = 0, freed = 0, new_first = stats.first_id;
+  const std::string upper = message_key(t.id + 1, 0);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, times_));
+  for (it->Seek(message_key(t.id, stats.first_id)); it->Valid(); it->Next()) {
+    const int64_t time = int64_t(get_le64(it->value().data()));
+    const uint64_t size = get_le64(it->value().data() + 8);
+    if (time >= cutoff && stats.bytes - freed <= limit) break;
+    ++deleted;
+    freed += size;
+    new_first = get_be(it->key().data() + 4, 8) + 1;
+  }
+  if (deleted == 0) return 0;
+  rocksdb::WriteBatch batch;
+  const std::string from = message_key(t.id, stats.first_id), to = message_key(t.id, new_first);
+  batch.DeleteRange(messages_, from, to);
+  batch.DeleteRange(times_, from, to);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    t.stats.messages -= deleted;
+    t.stats.bytes -= freed;
+    t.stats.first_id = t.stats.messages == 0 ? t.stats.last_id + 1 : new_first;
+    write_stats(&batch, t);
+  }
+  check(db_->Write(rocksdb::WriteOptions(), &batch), "retention");
+  return deleted;
+}
+
+uint64_t RocksMq::enforce_retention() {
+  std::vector<Topic*> all;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    check_open();
+    for (auto& [name, t] : topics_) all.push_back(t.get());
+  }
+  uint64_t deleted = 0;
+  {
+    std::lock_guard<std::mutex> write_lock(write_mutex_);
+    const int64_t now = now_ms();
+    for (Topic* t : all) deleted += trim(*t, now);
+  }
+  if (deleted > 0) {
+    // Reclaim the space now rather than at some later compaction: rewrite what is left of
+    // the trimmed ranges and drop blob files that hold only deleted payloads.
+    // The metadata family is flushed too: until every family has flushed, the log files that
+    // hold the deleted payloads cannot be released.
+    check(db_->Flush(rocksdb::FlushOptions(), meta_), "flush metadata");
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    compact.blob_garbage_collection_policy = rocksdb::BlobGarbageCollectionPolicy::kForce;
+    compact.blob_garbage_collection_age_cutoff = 1.0;
+    check(db_->CompactRange(compact, messages_, nullptr, nullptr), "compact messages");
+    check(db_->CompactRange(compact, times_, nullptr, nullptr), "compact times");
+  }
+  return deleted;
+}
+
+void RocksMq::retention_loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const auto interval = std::chrono::seconds(std::max<int64_t>(1, options_.compaction_interval_seconds));
+  while (!closed_) {
+    // Sleeps, not polls: one wake-up per interval.
+    if (retention_wake_.wait_for(lock, interval, [&] { return closed_; })) break;
+    lock.unlock();
+    try {
+      enforce_retention();
+    } catch (const Error&) {
+      // A failed pass is retried at the next interval.
+    }
+    lock.lock();
+  }
+}
+
+uint64_t RocksMq::disk_bytes() const {
+  uint64_t total = 0;
+  for (auto* h : {meta_, messages_, times_}) {
+    uint64_t v = 0;
+    if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &v)) total += v;
+    if (db_->GetIntProperty(h, "rocksdb.live-blob-file-size", &v)) total += v;
+  }
+  return total;
+}
+
+}  // namespace qv

@@ -1,0 +1,186 @@
+// rocksmq on real RocksDB files: order, ids, persistence, groups, retention, limits.
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "../harness.h"
+#include "common/error.h"
+#include "mq/rocksmq.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("rocksmq_test_" + std::to_string(getpid()) + "_" + std::to_string(counter()++));
+  TempDir() { fs::remove_all(path); }
+  ~TempDir() { fs::remove_all(path); }
+  static std::atomic<int>& counter() {
+    static std::atomic<int> n{0};
+    return n;
+  }
+};
+
+qv::RocksMqOptions options_at(const TempDir& dir) {
+  qv::RocksMqOptions o;
+  o.path = dir.path.string();
+  o.retention_minutes = -1;
+  o.retention_mb = -1;
+  o.compaction_interval_seconds = 3600;
+  return o;
+}
+
+uint64_t folder_bytes(const fs::path& dir) {
+  uint64_t total = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) if (e.is_regular_file()) total += e.file_size();
+  return total;
+}
+
+}  // namespace
+
+TEST(messages_come_back_in_order_with_per_topic_ids) {
+  TempDir dir;
+  qv::RocksMq mq(options_at(dir));
+  mq.create_topic("a");
+  mq.create_topic("b");
+  CHECK(mq.send("a", {"one", "two"}) == (std::vector<uint64_t>{1, 2}));
+  CHECK(mq.send("b", {"x"}) == (std::vector<uint64_t>{1}));
+  CHECK(mq.send("a", {"three"}) == (std::vector<uint64_t>{3}));
+  const auto got = mq.read("a", 1, 10);
+  CHECK_EQ(got.size(), size_t(3));
+  CHECK(got[0].payload == "one" && got[1].payload == "two" && got[2].payload == "three");
+  CHECK_EQ(got[2].id, uint64_t(3));
+  CHECK(got[0].publish_time_ms > 0);
+  CHECK_EQ(mq.read("a", 3, 10).size(), size_t(1));
+  const auto stats = mq.topic_stats("a");
+  CHECK_EQ(stats.first_id, uint64_t(1));
+  CHECK_EQ(stats.last_id, uint64_t(3));
+  CHECK_EQ(stats.messages, uint64_t(3));
+  CHECK_EQ(stats.bytes, uint64_t(11));
+  CHECK(mq.list_topics() == (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(everything_survives_a_reopen) {
+  TempDir dir;
+  {
+    qv::RocksMq mq(options_at(dir));
+    mq.create_topic("t");
+    mq.send("t", {"a", "b", "c"});
+    mq.create_group("t", "g", 0);
+    mq.ack("t", "g", 2);
+  }
+  qv::RocksMq mq(options_at(dir));
+  CHECK(mq.has_topic("t"));
+  CHECK_EQ(mq.group_position("t", "g"), uint64_t(2));
+  CHECK(mq.read("t", 3, 10)[0].payload == "c");
+  CHECK(mq.send("t", {"d"}) == (std::vector<uint64_t>{4}));  // ids go on where they stopped
+}
+
+TEST(large_payloads_round_trip_through_blob_files) {
+  TempDir dir;
+  qv::RocksMq mq(options_at(dir));
+  mq.create_topic("big");
+  std::string payload(5 << 20, 'x');
+  for (size_t i = 0; i < payload.size(); i += 4096) payload[i] = char(i / 4096);
+  mq.send("big", {payload, payload});
+  const auto got = mq.read("big", 1, 2);
+  CHECK(got.size() == 2 && got[0].payload == payload && got[1].payload == payload);
+}
+
+TEST(concurrent_sends_get_distinct_ordered_ids) {
+  TempDir dir;
+  qv::RocksMq mq(options_at(dir));
+  mq.create_topic("t");
+  std::vector<std::thread> threads;
+  std::vector<std::vector<uint64_t>> ids(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const auto got = mq.send("t", {std::to_string(t) + ":" + std::to_string(i)});
+        ids[t].push_back(got[0]);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<uint64_t> all;
+  for (const auto& v : ids) {
+    for (size_t i = 1; i < v.size(); ++i) CHECK(v[i] > v[i - 1]);  // each producer's order holds
+    all.insert(v.begin(), v.end());
+  }
+  CHECK_EQ(all.size(), size_t(800));
+  CHECK_EQ(*all.rbegin(), uint64_t(800));
+}
+
+TEST(retention_by_size_and_age_deletes_the_oldest_and_frees_disk) {
+  TempDir dir;
+  auto o = options_at(dir);
+  o.retention_mb = 1;
+  qv::RocksMq mq(o);
+  mq.create_topic("t");
+  const std::string payload(100 << 10, 'p');  // blob-sized
+  for (int i = 0; i < 60; ++i) mq.send("t", {payload});
+  const uint64_t before = folder_bytes(dir.path);
+  const uint64_t deleted = mq.enforce_retention();
+  const auto stats = mq.topic_stats("t");
+  CHECK(deleted > 40);
+  CHECK(stats.bytes <= (1u << 20));
+  CHECK_EQ(stats.first_id, deleted + 1);
+  CHECK_EQ(mq.read("t", 1, 100).front().id, deleted + 1);
+  const uint64_t after = folder_bytes(dir.path);
+  std::printf("  disk: %llu bytes before retention, %llu after\n", (unsigned long long)before, (unsigned long long)after);
+  CHECK(after < before / 2);
+
+  // Age: a topic that keeps messages for 0 minutes loses all of them.
+  qv::TopicOptions none;
+  none.retention_minutes = -1;
+  mq.create_topic("keep", none);
+  mq.send("keep", {"stays"});
+  qv::TopicOptions instant;
+  instant.retention_minutes = 1;
+  mq.create_topic("short", instant);
+  mq.send("short", {"old"});
+  CHECK_EQ(mq.enforce_retention(), uint64_t(0));  // a minute has not passed
+  CHECK_EQ(mq.topic_stats("keep").messages, uint64_t(1));
+}
+
+TEST(bad_input_and_misuse_give_typed_errors_and_write_nothing) {
+  TempDir dir;
+  auto o = options_at(dir);
+  o.max_payload_bytes = 1000;
+  qv::RocksMq mq(o);
+  CHECK_THROWS_CODE(mq.create_topic("bad/name"), qv::code::kInvalidTopic);
+  CHECK_THROWS_CODE(mq.create_topic(""), qv::code::kInvalidTopic);
+  mq.create_topic("t");
+  CHECK_THROWS_CODE(mq.create_topic("t"), qv::code::kTopicExists);
+  CHECK_THROWS_CODE(mq.send("nope", {"x"}), qv::code::kTopicNotFound);
+  CHECK_THROWS_CODE(mq.send("t", {"ok", std::string(1001, 'x')}), qv::code::kPayloadTooLarge);
+  CHECK_EQ(mq.topic_stats("t").messages, uint64_t(0));
+  CHECK_THROWS_CODE(mq.group_position("t", "g"), qv::code::kGroupNotFound);
+  mq.create_group("t", "g", 0);
+  CHECK_THROWS_CODE(mq.ack("t", "g", 5), qv::code::kInvalidArgument);
+  mq.drop_topic("t");
+  CHECK(!mq.has_topic("t"));
+  mq.create_topic("t");  // a new topic of the same name starts empty
+  CHECK_EQ(mq.topic_stats("t").last_id, uint64_t(0));
+  CHECK(mq.read("t", 1, 10).empty());
+  mq.close();
+  CHECK_THROWS_CODE(mq.send("t", {"x"}), qv::code::kClosed);
+}
+
+TEST(the_commit_listener_hears_every_write) {
+  TempDir dir;
+  qv::RocksMq mq(options_at(dir));
+  mq.create_topic("t");
+  std::atomic<uint64_t> last{0};
+  mq.on_commit([&](const std::string& topic, uint64_t id) {
+    if (topic == "t") last.store(id);
+  });
+  mq.send("t", {"a", "b"});
+  CHECK_EQ(last.load(), uint64_t(2));
+}
+
+TEST_MAIN()
