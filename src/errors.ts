@@ -13,6 +13,14 @@ export type ErrorCode =
   | 'QV_INVALID_FILE'
   | 'QV_VERSION_MISMATCH'
   | 'QV_IO'
+  | 'QV_TOPIC_NOT_FOUND'
+  | 'QV_TOPIC_EXISTS'
+  | 'QV_INVALID_TOPIC'
+  | 'QV_PAYLOAD_TOO_LARGE'
+  | 'QV_GROUP_NOT_FOUND'
+  | 'QV_FOREIGN_MESSAGE_ID'
+  | 'QV_CLOSED'
+  | 'QV_STORAGE'
   | 'QV_NATIVE_LOAD'
   | 'QV_INTERNAL';
 
@@ -96,6 +104,62 @@ export class IoError extends QuiverError {
   }
 }
 
+/** A log broker topic does not exist. */
+export class TopicNotFoundError extends QuiverError {
+  constructor(message: string) {
+    super('QV_TOPIC_NOT_FOUND', message);
+  }
+}
+
+/** createTopic of a name that is taken. */
+export class TopicExistsError extends QuiverError {
+  constructor(message: string) {
+    super('QV_TOPIC_EXISTS', message);
+  }
+}
+
+/** A topic name outside 1 to 255 of [A-Za-z0-9_.-]. */
+export class InvalidTopicError extends InvalidArgumentError {
+  constructor(message: string) {
+    super(message, 'QV_INVALID_TOPIC');
+  }
+}
+
+/** A message over the broker's maximum payload (8 MiB by default). */
+export class PayloadTooLargeError extends InvalidArgumentError {
+  constructor(message: string) {
+    super(message, 'QV_PAYLOAD_TOO_LARGE');
+  }
+}
+
+/** A MessageId of another topic was given to a topic's consumer or reader. */
+export class ForeignMessageIdError extends InvalidArgumentError {
+  constructor(message: string) {
+    super(message, 'QV_FOREIGN_MESSAGE_ID');
+  }
+}
+
+/** A consumer group that does not exist. */
+export class GroupNotFoundError extends QuiverError {
+  constructor(message: string) {
+    super('QV_GROUP_NOT_FOUND', message);
+  }
+}
+
+/** The broker (or consumer) was closed. */
+export class ClosedError extends QuiverError {
+  constructor(message: string) {
+    super('QV_CLOSED', message);
+  }
+}
+
+/** The storage engine failed (disk full, I/O error); nothing acknowledged is lost. */
+export class StorageError extends QuiverError {
+  constructor(message: string) {
+    super('QV_STORAGE', message);
+  }
+}
+
 /** The native addon could not be found or loaded. */
 export class NativeLoadError extends QuiverError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -121,6 +185,13 @@ const byCode: Record<string, (message: string) => QuiverError> = {
   QV_INVALID_FILE: (m) => new InvalidFileError(m),
   QV_VERSION_MISMATCH: (m) => new VersionMismatchError(m),
   QV_IO: (m) => new IoError(m),
+  QV_TOPIC_NOT_FOUND: (m) => new TopicNotFoundError(m),
+  QV_TOPIC_EXISTS: (m) => new TopicExistsError(m),
+  QV_INVALID_TOPIC: (m) => new InvalidTopicError(m),
+  QV_PAYLOAD_TOO_LARGE: (m) => new PayloadTooLargeError(m),
+  QV_GROUP_NOT_FOUND: (m) => new GroupNotFoundError(m),
+  QV_CLOSED: (m) => new ClosedError(m),
+  QV_STORAGE: (m) => new StorageError(m),
   QV_INTERNAL: (m) => new InternalError(m),
 };
 

@@ -3,14 +3,22 @@ export {
   DuplicateIdError,
   type ErrorCode,
   InternalError,
+  ClosedError,
+  ForeignMessageIdError,
+  GroupNotFoundError,
   InvalidArgumentError,
   InvalidFileError,
+  InvalidTopicError,
   InvalidKError,
   IoError,
   NativeLoadError,
   NonFiniteValueError,
   NotTrainedError,
+  PayloadTooLargeError,
   QuiverError,
+  StorageError,
+  TopicExistsError,
+  TopicNotFoundError,
   TrainingSetTooSmallError,
   VersionMismatchError,
 } from './errors.js';
@@ -20,3 +28,17 @@ export { type Metric } from './metric.js';
 export { type Hits, SearchResults } from './results.js';
 export { getThreads, mergeResults, setThreads, simd, versions } from './runtime.js';
 export { type IdsInput, MAX_K, type VectorsInput } from './vectors.js';
+export {
+  type Consumer,
+  type LogBroker,
+  type Message,
+  MessageId,
+  type Payload,
+  type Producer,
+  type Reader,
+  type ReceiveOptions,
+  type StartPosition,
+  type TopicOptions,
+  type TopicStats,
+} from './mq/broker.js';
+export { RocksMq, type RocksMqOptions } from './mq/rocksmq.js';

@@ -60,7 +60,34 @@ export interface NativeIvfIndex {
   readonly params: NativeIvfParams;
 }
 
+export interface NativeRocksMqOptions {
+  path: string;
+  retentionTimeInMinutes?: number;
+  retentionSizeInMB?: number;
+  compactionInterval?: number;
+  lrucacheratio?: number;
+  compressionTypes?: number[];
+  maxPayload?: number;
+}
+
+export interface NativeRocksMq {
+  createTopic(name: string, options?: { retentionTimeInMinutes?: number; retentionSizeInMB?: number }): Promise<void>;
+  dropTopic(name: string): Promise<void>;
+  listTopics(): Promise<string[]>;
+  topicStats(name: string): Promise<{ firstId: bigint; lastId: bigint; messages: number; bytes: number }>;
+  send(topic: string, payloads: Uint8Array[]): Promise<BigInt64Array>;
+  read(topic: string, from: bigint, max: number): Promise<{ ids: BigInt64Array; times: Float64Array; payloads: Uint8Array[] }>;
+  groupPosition(topic: string, group: string): Promise<bigint | null>;
+  createGroup(topic: string, group: string, position: bigint): Promise<void>;
+  ack(topic: string, group: string, id: bigint): Promise<void>;
+  dropGroup(topic: string, group: string): Promise<void>;
+  enforceRetention(): Promise<number>;
+  onCommit(listener: (topic: string, lastId: bigint) => void): void;
+  close(): Promise<void>;
+}
+
 export interface NativeBinding {
+  RocksMq: { open(options: NativeRocksMqOptions): Promise<NativeRocksMq> };
   FlatIndex: new (dim: number, metric: NativeMetric) => NativeFlatIndex;
   IvfIndex: {
     new (params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'>): NativeIvfIndex;

@@ -10,6 +10,7 @@
 #include "convert.h"
 #include "flat_index_wrap.h"
 #include "ivf_index_wrap.h"
+#include "rocksmq_wrap.h"
 #include "index/topk.h"
 #include "kernels/kernels.h"
 #include "probe/probes.h"
@@ -132,6 +133,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function ivf = IvfIndexWrap::Define(env);
   data->ivf_index_constructor = Napi::Persistent(ivf);
   exports.Set("IvfIndex", ivf);
+  Napi::Function rocksmq = RocksMqWrap::Define(env);
+  data->rocksmq_constructor = Napi::Persistent(rocksmq);
+  exports.Set("RocksMq", rocksmq);
   exports.Set("mergeResults", Napi::Function::New<MergeResults>(env, "mergeResults"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("getThreads", Napi::Function::New<GetThreads>(env, "getThreads"));

@@ -25,6 +25,7 @@ using Settler = Napi::TypedThreadSafeFunction<AddonData, Delivery, DeliverOnJsTh
 struct AddonData {
   Napi::FunctionReference flat_index_constructor;
   Napi::FunctionReference ivf_index_constructor;
+  Napi::FunctionReference rocksmq_constructor;
   // Referenced only while jobs are pending, so an idle addon never keeps Node alive.
   Settler settler;
   int pending = 0;  // touched on the JavaScript thread only

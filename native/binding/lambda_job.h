@@ -1,0 +1,31 @@
+// A job from two lambdas: `run` on the pool (no Napi values), `result` on the JavaScript
+// thread. For the many small calls that need no state of their own.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "async_job.h"
+
+namespace qvnode {
+
+class LambdaJob : public AsyncJob {
+ public:
+  LambdaJob(Napi::Env env, std::function<void()> run, std::function<Napi::Value(Napi::Env)> result)
+      : AsyncJob(env), run_(std::move(run)), result_(std::move(result)) {}
+
+  static Napi::Promise Queue(Napi::Env env, std::function<void()> run,
+                             std::function<Napi::Value(Napi::Env)> result = nullptr) {
+    return AsyncJob::Queue(env, std::make_unique<LambdaJob>(env, std::move(run), std::move(result)));
+  }
+
+ protected:
+  void Run() override { run_(); }
+  Napi::Value Result(Napi::Env env) override { return result_ ? result_(env) : env.Undefined(); }
+
+ private:
+  std::function<void()> run_;
+  std::function<Napi::Value(Napi::Env)> result_;
+};
+
+}  // namespace qvnode

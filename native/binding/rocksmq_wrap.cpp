@@ -1,0 +1,291 @@
+#include "rocksmq_wrap.h"
+
+#include <cstring>
+#include <string>
+
+#include "common/error.h"
+#include "convert.h"
+#include "lambda_job.h"
+
+namespace qvnode {
+
+namespace {
+
+std::string ToString(Napi::Env env, Napi::Value value, const char* what) {
+  if (!value.IsString()) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " must be a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+uint64_t ToId(Napi::Env env, Napi::Value value, const char* what) {
+  if (!value.IsBigInt()) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " must be a bigint");
+  bool lossless = false;
+  const uint64_t v = value.As<Napi::BigInt>().Uint64Value(&lossless);
+  if (!lossless) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " is out of range");
+  return v;
+}
+
+int64_t OptionalInt(Napi::Object options, const char* key, int64_t fallback) {
+  Napi::Value v = options.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Int64Value() : fallback;
+}
+
+// A commit heard on the writer thread, delivered to the JavaScript callback.
+class CommitEvent : public Delivery {
+ public:
+  CommitEvent(Napi::FunctionReference* callback, std::string topic, uint64_t last)
+      : callback_(callback), topic_(std::move(topic)), last_(last) {}
+  void Deliver(Napi::Env env, AddonData&) override {
+    Napi::HandleScope scope(env);
+    if (callback_->IsEmpty()) return;  // the broker was closed meanwhile
+    try {
+      callback_->Call({Napi::String::New(env, topic_), Napi::BigInt::New(env, last_)});
+    } catch (const Napi::Error& e) {
+      napi_fatal_exception(env, e.Value());
+    }
+  }
+
+ private:
+  Napi::FunctionReference* callback_;
+  std::string topic_;
+  uint64_t last_;
+};
+
+}  // namespace
+
+Napi::Function RocksMqWrap::Define(Napi::Env env) {
+  return DefineClass(env, "RocksMq",
+                     {
+                         InstanceMethod<&RocksMqWrap::CreateTopic>("createTopic"),
+                         InstanceMethod<&RocksMqWrap::DropTopic>("dropTopic"),
+                         InstanceMethod<&RocksMqWrap::ListTopics>("listTopics"),
+                         InstanceMethod<&RocksMqWrap::TopicStats>("topicStats"),
+                         InstanceMethod<&RocksMqWrap::Send>("send"),
+                         InstanceMethod<&RocksMqWrap::Read>("read"),
+                         InstanceMethod<&RocksMqWrap::GroupPosition>("groupPosition"),
+                         InstanceMethod<&RocksMqWrap::CreateGroup>("createGroup"),
+                         InstanceMethod<&RocksMqWrap::Ack>("ack"),
+                         InstanceMethod<&RocksMqWrap::DropGroup>("dropGroup"),
+                         InstanceMethod<&RocksMqWrap::EnforceRetention>("enforceRetention"),
+                         InstanceMethod<&RocksMqWrap::OnCommit>("onCommit"),
+                         InstanceMethod<&RocksMqWrap::Close>("close"),
+                         StaticMethod<&RocksMqWrap::Open>("open"),
+                     });
+}
+
+RocksMqWrap::RocksMqWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RocksMqWrap>(info) {
+  if (!info[0].IsExternal()) ThrowError(info.Env(), qv::code::kInvalidArgument, "use RocksMq.open(options)");
+  mq_ = *info[0].As<Napi::External<std::shared_ptr<qv::RocksMq>>>().Data();
+}
+
+// open({ path, retentionTimeInMinutes, retentionSizeInMB, compactionInterval, lrucacheratio,
+//        compressionTypes, maxPayload }): Promise<RocksMq>
+Napi::Value RocksMqWrap::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) ThrowError(env, qv::code::kInvalidArgument, "open needs an options object");
+  Napi::Object o = info[0].As<Napi::Object>();
+  qv::RocksMqOptions options;
+  options.path = ToString(env, o.Get("path"), "rocksmq.path");
+  options.retention_minutes = OptionalInt(o, "retentionTimeInMinutes", options.retention_minutes);
+  options.retention_mb = OptionalInt(o, "retentionSizeInMB", options.retention_mb);
+  options.compaction_interval_seconds = OptionalInt(o, "compactionInterval", options.compaction_interval_seconds);
+  if (o.Get("lrucacheratio").IsNumber()) options.lru_cache_ratio = o.Get("lrucacheratio").As<Napi::Number>().DoubleValue();
+  options.max_payload_bytes = size_t(OptionalInt(o, "maxPayload", int64_t(options.max_payload_bytes)));
+  if (o.Get("compressionTypes").IsArray()) {
+    Napi::Array types = o.Get("compressionTypes").As<Napi::Array>();
+    options.compression_types.clear();
+    for (uint32_t i = 0; i < types.Length(); ++i) options.compression_types.push_back(int(ToUint32(env, types.Get(i), "compressionTypes")));
+  }
+  auto opened = std::make_shared<std::shared_ptr<qv::RocksMq>>();
+  return LambdaJob::Queue(
+      env, [options, opened] { *opened = std::make_shared<qv::RocksMq>(options); },
+      [opened](Napi::Env env) {
+        auto* owned = new std::shared_ptr<qv::RocksMq>(*opened);
+        auto external = Napi::External<std::shared_ptr<qv::RocksMq>>::New(
+            env, owned, [](Napi::Env, std::shared_ptr<qv::RocksMq>* p) { delete p; });
+        return Data(env).rocksmq_constructor.New({external});
+      });
+}
+
+Napi::Value RocksMqWrap::CreateTopic(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = ToString(env, info[0], "topic");
+  qv::TopicOptions options;
+  if (info[1].IsObject()) {
+    options.retention_minutes = OptionalInt(info[1].As<Napi::Object>(), "retentionTimeInMinutes", 0);
+    options.retention_mb = OptionalInt(info[1].As<Napi::Object>(), "retentionSizeInMB", 0);
+  }
+  auto mq = mq_;
+  return LambdaJob::Queue(env, [mq, name, options] { mq->create_topic(name, options); });
+}
+
+Napi::Value RocksMqWrap::DropTopic(const Napi::CallbackInfo& info) {
+  auto mq = mq_;
+  const std::string name = ToString(info.Env(), info[0], "topic");
+  return LambdaJob::Queue(info.Env(), [mq, name] { mq->drop_topic(name); });
+}
+
+Napi::Value RocksMqWrap::ListTopics(const Napi::CallbackInfo& info) {
+  auto mq = mq_;
+  auto names = std::make_shared<std::vector<std::string>>();
+  return LambdaJob::Queue(
+      info.Env(), [mq, names] { *names = mq->list_topics(); },
+      [names](Napi::Env env) {
+        Napi::Array out = Napi::Array::New(env, names->size());
+        for (size_t i = 0; i < names->size(); ++i) out.Set(uint32_t(i), (*names)[i]);
+        return out;
+      });
+}
+
+// topicStats(topic): Promise<{ firstId: bigint, lastId: bigint, messages: number, bytes: number }>
+Napi::Value RocksMqWrap::TopicStats(const Napi::CallbackInfo& info) {
+  auto mq = mq_;
+  const std::string name = ToString(info.Env(), info[0], "topic");
+  auto stats = std::make_shared<qv::TopicStats>();
+  return LambdaJob::Queue(
+      info.Env(), [mq, name, stats] { *stats = mq->topic_stats(name); },
+      [stats](Napi::Env env) {
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("firstId", Napi::BigInt::New(env, stats->first_id));
+        out.Set("lastId", Napi::BigInt::New(env, stats->last_id));
+        out.Set("messages", double(stats->messages));
+        out.Set("bytes", double(stats->bytes));
+        return out;
+      });
+}
+
+// send(topic, payloads: Uint8Array[]): Promise<BigInt64Array of ids>
+Napi::Value RocksMqWrap::Send(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = ToString(env, info[0], "topic");
+  if (!info[1].IsArray()) ThrowError(env, qv::code::kInvalidArgument, "payloads must be an array of Uint8Array");
+  Napi::Array array = info[1].As<Napi::Array>();
+  auto payloads = std::make_shared<std::vector<std::string>>();
+  payloads->reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value v = array.Get(i);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      ThrowError(env, qv::code::kInvalidArgument, "payload " + std::to_string(i) + " is not a Uint8Array");
+    }
+    auto bytes = v.As<Napi::Uint8Array>();
+    payloads->emplace_back(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
+  }
+  auto mq = mq_;
+  auto ids = std::make_shared<std::vector<uint64_t>>();
+  return LambdaJob::Queue(
+      env, [mq, name, payloads, ids] { *ids = mq->send(name, *payloads); },
+      [ids](Napi::Env env) {
+        auto out = Napi::BigInt64Array::New(env, ids->size());
+        for (size_t i = 0; i < ids->size(); ++i) out[i] = int64_t((*ids)[i]);
+        return out;
+      });
+}
+
+// read(topic, from: bigint, max: number): Promise<{ ids: BigInt64Array, times: Float64Array, payloads: Uint8Array[] }>
+Napi::Value RocksMqWrap::Read(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = ToString(env, info[0], "topic");
+  const uint64_t from = ToId(env, info[1], "from");
+  const uint32_t max = ToUint32(env, info[2], "max");
+  auto mq = mq_;
+  auto messages = std::make_shared<std::vector<qv::StoredMessage>>();
+  return LambdaJob::Queue(
+      env, [mq, name, from, max, messages] { *messages = mq->read(name, from, max); },
+      [messages](Napi::Env env) {
+        const size_t n = messages->size();
+        auto ids = Napi::BigInt64Array::New(env, n);
+        auto times = Napi::Float64Array::New(env, n);
+        Napi::Array payloads = Napi::Array::New(env, n);
+        for (size_t i = 0; i < n; ++i) {
+          const qv::StoredMessage& m = (*messages)[i];
+          ids[i] = int64_t(m.id);
+          times[i] = double(m.publish_time_ms);
+          auto bytes = Napi::Uint8Array::New(env, m.payload.size());
+          std::memcpy(bytes.Data(), m.payload.data(), m.payload.size());
+          payloads.Set(uint32_t(i), bytes);
+        }
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("ids", ids);
+        out.Set("times", times);
+        out.Set("payloads", payloads);
+        return out;
+      });
+}
+
+// groupPosition(topic, group): Promise<bigint | null> (null: no such group)
+Napi::Value RocksMqWrap::GroupPosition(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = ToString(env, info[0], "topic"), group = ToString(env, info[1], "group");
+  auto mq = mq_;
+  auto position = std::make_shared<int64_t>(-1);
+  return LambdaJob::Queue(
+      env, [mq, name, group, position] { *position = mq->has_group(name, group) ? int64_t(mq->group_position(name, group)) : -1; },
+      [position](Napi::Env env) -> Napi::Value {
+        if (*position < 0) return env.Null();
+        return Napi::BigInt::New(env, uint64_t(*position));
+      });
+}
+
+Napi::Value RocksMqWrap::CreateGroup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = ToString(env, info[0], "topic"), group = ToString(env, info[1], "group");
+  const uint64_t position = ToId(env, info[2], "position");
+  auto mq = mq_;
+  return LambdaJob::Queue(env, [mq, name, group, position] { mq->create_group(name, group, position); });
+}
+
+Napi::Value RocksMqWrap::Ack(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = ToString(env, info[0], "topic"), group = ToString(env, info[1], "group");
+  const uint64_t id = ToId(env, info[2], "id");
+  auto mq = mq_;
+  return LambdaJob::Queue(env, [mq, name, group, id] { mq->ack(name, group, id); });
+}
+
+Napi::Value RocksMqWrap::DropGroup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = ToString(env, info[0], "topic"), group = ToString(env, info[1], "group");
+  auto mq = mq_;
+  return LambdaJob::Queue(env, [mq, name, group] { mq->drop_group(name, group); });
+}
+
+Napi::Value RocksMqWrap::EnforceRetention(const Napi::CallbackInfo& info) {
+  auto mq = mq_;
+  auto deleted = std::make_shared<uint64_t>(0);
+  return LambdaJob::Queue(
+      info.Env(), [mq, deleted] { *deleted = mq->enforce_retention(); },
+      [deleted](Napi::Env env) { return Napi::Number::New(env, double(*deleted)); });
+}
+
+// onCommit(callback(topic, lastId)): the callback hears every committed send.
+Napi::Value RocksMqWrap::OnCommit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) ThrowError(env, qv::code::kInvalidArgument, "onCommit needs a function");
+  if (!commit_callback_.IsEmpty()) ThrowError(env, qv::code::kInvalidArgument, "onCommit was already set");
+  commit_callback_ = Napi::Persistent(info[0].As<Napi::Function>());
+  Ref();  // events in flight point at this object: keep it until close()
+  Napi::FunctionReference* target = &commit_callback_;
+  Settler settler = Data(env).settler;
+  mq_->on_commit([target, settler](const std::string& topic, uint64_t last) mutable {
+    auto* event = new CommitEvent(target, topic, last);
+    if (settler.NonBlockingCall(event) != napi_ok) delete event;
+  });
+  return env.Undefined();
+}
+
+Napi::Value RocksMqWrap::Close(const Napi::CallbackInfo& info) {
+  auto mq = mq_;
+  Ref();  // the result below uses this object
+  return LambdaJob::Queue(
+      info.Env(), [mq] { mq->close(); },
+      [this](Napi::Env env) {
+        // Every commit event was queued before this result, so none is still on its way.
+        if (!commit_callback_.IsEmpty()) {
+          commit_callback_.Reset();
+          Unref();
+        }
+        Unref();
+        return env.Undefined();
+      });
+}
+
+}  // namespace qvnode

@@ -1,0 +1,253 @@
+/**
+ * rocksmq: the embedded log broker, in C++ on RocksDB (native/mq/rocksmq.cpp), behind the
+ * LogBroker interface. Consumers wait for new messages through commit notifications from
+ * the native writer: an idle broker does no work, and nothing polls.
+ */
+import { ClosedError, ForeignMessageIdError, InvalidArgumentError, native } from '../errors.js';
+import { loadNative, type NativeRocksMq } from '../native.js';
+import {
+  type Consumer,
+  type LogBroker,
+  type Message,
+  MessageId,
+  type Payload,
+  type Producer,
+  type Reader,
+  type ReceiveOptions,
+  type StartPosition,
+  toBytes,
+  type TopicOptions,
+  type TopicStats,
+} from './broker.js';
+
+/** The rocksmq.* configuration keys, as Milvus names them (defaults in brackets). */
+export interface RocksMqOptions {
+  /** rocksmq.path: the database folder. */
+  path: string;
+  /** rocksmq.retentionTimeInMinutes [4320]: messages older than this are deleted; -1 keeps them. */
+  retentionTimeInMinutes?: number;
+  /** rocksmq.retentionSizeInMB [8192]: per topic, the oldest messages past this size are deleted; -1: no limit. */
+  retentionSizeInMB?: number;
+  /** rocksmq.compactionInterval [60] seconds: how often retention runs and reclaims disk. */
+  compactionInterval?: number;
+  /** rocksmq.lrucacheratio [0.06]: block cache as a share of memory, kept within 512 MiB..4 GiB. */
+  lrucacheratio?: number;
+  /** rocksmq.compressionTypes [[0,0,7,7,7]]: per level, 0 none or 7 zstd. */
+  compressionTypes?: number[];
+  /** Largest payload in bytes [8388608], as natsmq.server.maxPayload. */
+  maxPayload?: number;
+}
+
+/** Waiters for messages past an id, per topic, woken by commit notifications. */
+class Arrivals {
+  readonly #last = new Map<string, bigint>();
+  readonly #waiters = new Map<string, Set<{ after: bigint; wake: (arrived: boolean) => void }>>();
+
+  committed(topic: string, last: bigint): void {
+    if ((this.#last.get(topic) ?? 0n) < last) this.#last.set(topic, last);
+    for (const waiter of this.#waiters.get(topic) ?? []) if (last > waiter.after) waiter.wake(true);
+  }
+
+  /** Resolves true once a message with id > after exists in topic, false on timeout or cancel. */
+  wait(topic: string, after: bigint, timeoutMs: number | undefined, cancel: AbortSignal): Promise<boolean> {
+    if ((this.#last.get(topic) ?? 0n) > after) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const set = this.#waiters.get(topic) ?? new Set();
+      this.#waiters.set(topic, set);
+      let timer: NodeJS.Timeout | undefined;
+      const waiter = {
+        after,
+        wake: (arrived: boolean) => {
+          set.delete(waiter);
+          clearTimeout(timer);
+          cancel.removeEventListener('abort', onAbort);
+          resolve(arrived);
+        },
+      };
+      const onAbort = () => waiter.wake(false);
+      set.add(waiter);
+      cancel.addEventListener('abort', onAbort);
+      if (timeoutMs !== undefined) timer = setTimeout(() => waiter.wake(false), timeoutMs);
+    });
+  }
+}
+
+/** Delivery from a cursor: shared by consumers (which also acknowledge) and readers. */
+class Cursor {
+  readonly #closing = new AbortController();
+
+  constructor(
+    readonly topic: string,
+    protected next: bigint,
+    protected readonly store: NativeRocksMq,
+    private readonly arrivals: Arrivals,
+  ) {}
+
+  async receive(options: ReceiveOptions = {}): Promise<Message[]> {
+    const max = options.max ?? 100;
+    if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError(`max must be a positive integer, got ${max}`);
+    for (;;) {
+      if (this.#closing.signal.aborted) throw new ClosedError(`the ${this.kind()} of "${this.topic}" is closed`);
+      const batch = await native(() => this.store.read(this.topic, this.next, max));
+      if (batch.ids.length > 0) {
+        this.next = batch.ids[batch.ids.length - 1] + 1n;
+        return batch.payloads.map((payload, i) => ({ id: new MessageId(this.topic, batch.ids[i]), payload, publishTime: batch.times[i] }));
+      }
+      if (!(await this.arrivals.wait(this.topic, this.next - 1n, options.timeoutMs, this.#closing.signal))) return [];
+    }
+  }
+
+  protected own(id: MessageId): bigint {
+    if (!(id instanceof MessageId)) throw new InvalidArgumentError('expected a MessageId');
+    if (id.topic !== this.topic) throw new ForeignMessageIdError(`${id} is not of topic "${this.topic}"`);
+    return id.sequence;
+  }
+
+  protected kind(): string {
+    return 'reader';
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort();
+  }
+}
+
+class RocksMqConsumer extends Cursor implements Consumer {
+  constructor(topic: string, readonly group: string, next: bigint, store: NativeRocksMq, arrivals: Arrivals) {
+    super(topic, next, store, arrivals);
+  }
+
+  async ack(id: MessageId): Promise<void> {
+    const sequence = this.own(id);
+    await native(() => this.store.ack(this.topic, this.group, sequence));
+  }
+
+  protected override kind(): string {
+    return `consumer (group "${this.group}")`;
+  }
+}
+
+class RocksMqReader extends Cursor implements Reader {
+  seek(id: MessageId): void {
+    this.next = this.own(id);
+  }
+}
+
+export class RocksMq implements LogBroker {
+  readonly type = 'rocksmq' as const;
+  readonly #store: NativeRocksMq;
+  readonly #arrivals = new Arrivals();
+  #closed = false;
+
+  private constructor(store: NativeRocksMq) {
+    this.#store = store;
+    store.onCommit((topic, last) => this.#arrivals.committed(topic, last));
+  }
+
+  /** Opens (or creates) the broker's database at options.path. */
+  static async open(options: RocksMqOptions): Promise<RocksMq> {
+    if (!options || typeof options.path !== 'string' || options.path === '') {
+      throw new InvalidArgumentError('rocksmq.path must be a non-empty string');
+    }
+    const store = await native(() => loadNative().RocksMq.open(options));
+    return new RocksMq(store);
+  }
+
+  #check(): NativeRocksMq {
+    if (this.#closed) throw new ClosedError('the broker is closed');
+    return this.#store;
+  }
+
+  async createTopic(name: string, options: TopicOptions = {}): Promise<void> {
+    await native(() => this.#check().createTopic(name, options));
+  }
+
+  async dropTopic(name: string): Promise<void> {
+    await native(() => this.#check().dropTopic(name));
+  }
+
+  async listTopics(): Promise<string[]> {
+    return native(() => this.#check().listTopics());
+  }
+
+  async topicStats(name: string): Promise<TopicStats> {
+    const s = await native(() => this.#check().topicStats(name));
+    return {
+      messages: s.messages,
+      bytes: s.bytes,
+      firstId: s.messages > 0 ? new MessageId(name, s.firstId) : null,
+      lastId: s.lastId > 0n ? new MessageId(name, s.lastId) : null,
+    };
+  }
+
+  producer(topic: string): Producer {
+    const send = async (payloads: Payload[]): Promise<MessageId[]> => {
+      const bytes = payloads.map(toBytes);
+      const ids = await native(() => this.#check().send(topic, bytes));
+      return Array.from(ids, (id) => new MessageId(topic, id));
+    };
+    return {
+      topic,
+      send: async (payload) => (await send([payload]))[0],
+      sendBatch: async (payloads) => {
+        if (!Array.isArray(payloads)) throw new InvalidArgumentError('sendBatch takes an array of payloads');
+        return payloads.length === 0 ? [] : send(payloads);
+      },
+    };
+  }
+
+  /** The first id a cursor starting at `start` reads. */
+  async #startOf(topic: string, start: StartPosition): Promise<bigint> {
+    if (start === 'earliest') return 1n;
+    if (start === 'latest') return (await native(() => this.#check().topicStats(topic))).lastId + 1n;
+    if (!(start instanceof MessageId)) throw new InvalidArgumentError(`start must be 'earliest', 'latest' or a MessageId`);
+    if (start.topic !== topic) throw new ForeignMessageIdError(`${start} is not of topic "${topic}"`);
+    return start.sequence;
+  }
+
+  async consumer(topic: string, group: string, options: { start?: StartPosition } = {}): Promise<Consumer> {
+    if (typeof group !== 'string' || group === '') throw new InvalidArgumentError('a group needs a non-empty name');
+    const store = this.#check();
+    let acked = await native(() => store.groupPosition(topic, group));
+    if (acked === null) {
+      acked = (await this.#startOf(topic, options.start ?? 'earliest')) - 1n;
+      await native(() => store.createGroup(topic, group, acked as bigint));
+    }
+    return new RocksMqConsumer(topic, group, acked + 1n, store, this.#arrivals);
+  }
+
+  async reader(topic: string, options: { start?: StartPosition } = {}): Promise<Reader> {
+    const store = this.#check();
+    await native(() => store.topicStats(topic)); // the topic must exist
+    return new RocksMqReader(topic, await this.#startOf(topic, options.start ?? 'earliest'), store, this.#arrivals);
+  }
+
+  /**
+   * Opens the broker from configuration in Milvus's form: `rocksmq.path`,
+   * `rocksmq.retentionTimeInMinutes`, `rocksmq.retentionSizeInMB`, `rocksmq.compactionInterval`,
+   * `rocksmq.lrucacheratio`, `rocksmq.compressionTypes` (and `rocksmq.maxPayload`). Unknown
+   * `rocksmq.*` keys are refused, so a typo does not go unnoticed.
+   */
+  static async openConfig(config: Record<string, unknown>): Promise<RocksMq> {
+    const keys: (keyof RocksMqOptions)[] = ['path', 'retentionTimeInMinutes', 'retentionSizeInMB', 'compactionInterval', 'lrucacheratio', 'compressionTypes', 'maxPayload'];
+    const options: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config)) {
+      if (!key.startsWith('rocksmq.')) continue;
+      const name = key.slice('rocksmq.'.length) as keyof RocksMqOptions;
+      if (!keys.includes(name)) throw new InvalidArgumentError(`unknown configuration key ${key}`);
+      options[name] = value;
+    }
+    return RocksMq.open(options as unknown as RocksMqOptions);
+  }
+
+  /** Runs retention now (it also runs every compactionInterval); resolves to messages deleted. */
+  async enforceRetention(): Promise<number> {
+    return native(() => this.#check().enforceRetention());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await native(() => this.#store.close());
+  }
+}
