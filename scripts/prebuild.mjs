@@ -12,7 +12,13 @@ const buildDir = join(root, 'build-prebuild');
 const target = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 const cmakeJs = join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
 
-execFileSync(process.execPath, [cmakeJs, 'compile', '--out', buildDir, '--CDQUIVERDB_STATIC=ON'], {
+// Linux: Debian's librocksdb.a cannot go into a shared object (see scripts/rocksdb-static.sh),
+// so link a position-independent build of the same release. macOS: Homebrew's is fine.
+const rocksdb =
+  process.platform === 'linux'
+    ? ['--CDQUIVERDB_ROCKSDB_ROOT=' + execFileSync('bash', [join(root, 'scripts', 'rocksdb-static.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim()]
+    : [];
+execFileSync(process.execPath, [cmakeJs, 'compile', '--out', buildDir, '--CDQUIVERDB_STATIC=ON', ...rocksdb], {
   cwd: root,
   stdio: ['ignore', 'ignore', 'inherit'],
 });
