@@ -1,13 +1,13 @@
 // rocksmq: the conformance suite, plus what is its own: disk reclaimed by retention, no
 // CPU when idle, and no acknowledged message lost when the process is killed.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
-import { RocksMq } from '../src/index.js';
+import { type Message, RocksMq, StorageError } from '../src/index.js';
 import { root } from './helpers.js';
 import { conformance } from './mq-conformance.js';
 
@@ -98,4 +98,50 @@ test('killed at random moments (SIGKILL, 20 rounds), no acknowledged message is 
   const byId = new Map(stored);
   for (const [id, payload] of acknowledged) assert.equal(byId.get(id), payload, `acknowledged message ${id}`);
   await broker.close();
+});
+
+test('a full disk fails the send loudly and loses nothing acknowledged', { timeout: 120_000 }, async (t) => {
+  // A 16 MiB tmpfs is the disk; mounting it needs root (as CI has).
+  const disk = join(work, 'tiny');
+  mkdirSync(disk);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', disk], { stdio: 'ignore' });
+  } catch {
+    t.skip('mounting a tmpfs needs root');
+    return;
+  }
+  try {
+    const dir = join(disk, 'mq');
+    let broker = await RocksMq.open({ path: dir, retentionTimeInMinutes: -1, retentionSizeInMB: -1 });
+    await broker.createTopic('t');
+    const producer = broker.producer('t');
+    const acknowledged: bigint[] = [];
+    const body = (i: number) => new Uint8Array(64 << 10).fill(i % 251);
+    let failure: unknown;
+    for (let i = 0; i < 1000 && !failure; i++) {
+      try {
+        acknowledged.push((await producer.send(body(i))).sequence);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    assert.ok(failure instanceof StorageError, `expected a StorageError, got ${String(failure)}`);
+    assert.equal((failure as StorageError).code, 'QV_STORAGE');
+    assert.ok(acknowledged.length > 10);
+    const check = async (b: RocksMq) => {
+      const reader = await b.reader('t');
+      const got: Message[] = [];
+      for (let batch = await reader.receive({ max: 1000, timeoutMs: 10 }); batch.length > 0; batch = await reader.receive({ max: 1000, timeoutMs: 10 })) got.push(...batch);
+      assert.deepEqual(got.map((m) => m.id.sequence), acknowledged);
+      got.forEach((m, i) => assert.deepEqual(m.payload, body(i)));
+    };
+    await check(broker); // reads still work on the full disk
+    await broker.close();
+    execFileSync('mount', ['-o', 'remount,size=64m', disk]);
+    broker = await RocksMq.open({ path: dir, retentionTimeInMinutes: -1, retentionSizeInMB: -1 });
+    await check(broker); // and after a restart with room again
+    await broker.close();
+  } finally {
+    execFileSync('umount', [disk]);
+  }
 });
