@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -145,6 +146,23 @@ TEST(retention_by_size_and_age_deletes_the_oldest_and_frees_disk) {
   mq.send("short", {"old"});
   CHECK_EQ(mq.enforce_retention(), uint64_t(0));  // a minute has not passed
   CHECK_EQ(mq.topic_stats("keep").messages, uint64_t(1));
+}
+
+TEST(retention_by_age_deletes_expired_messages_and_ids_go_on) {
+  TempDir dir;
+  auto o = options_at(dir);
+  o.retention_minutes = 0;  // every message is already old
+  qv::RocksMq mq(o);
+  mq.create_topic("t");
+  mq.send("t", {"a", "b", "c"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK_EQ(mq.enforce_retention(), uint64_t(3));
+  const auto stats = mq.topic_stats("t");
+  CHECK_EQ(stats.messages, uint64_t(0));
+  CHECK_EQ(stats.bytes, uint64_t(0));
+  CHECK_EQ(stats.first_id, uint64_t(4));
+  CHECK(mq.read("t", 1, 10).empty());
+  CHECK(mq.send("t", {"d"}) == (std::vector<uint64_t>{4}));
 }
 
 TEST(bad_input_and_misuse_give_typed_errors_and_write_nothing) {
