@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { NativeLoadError } from './errors.js';
+import type { RocksMqOptions } from './mq/rocksmq.js';
 
 export type NativeMetric = 'L2' | 'IP' | 'COSINE';
 
@@ -60,15 +61,8 @@ export interface NativeIvfIndex {
   readonly params: NativeIvfParams;
 }
 
-export interface NativeRocksMqOptions {
-  path: string;
-  retentionTimeInMinutes?: number;
-  retentionSizeInMB?: number;
-  compactionInterval?: number;
-  lrucacheratio?: number;
-  compressionTypes?: number[];
-  maxPayload?: number;
-}
+/** rocksmq's options: the same object the TypeScript layer documents. */
+export type NativeRocksMqOptions = RocksMqOptions;
 
 export interface NativeRocksMq {
   createTopic(name: string, options?: { retentionTimeInMinutes?: number; retentionSizeInMB?: number }): Promise<void>;
