@@ -206,7 +206,9 @@ export function conformance(name: string, open: (dir: string) => Promise<LogBrok
       const reader = await broker.reader('t');
       assert.throws(() => reader.seek(foreign), ForeignMessageIdError);
       assert.equal(MessageId.parse(foreign.toString()).toString(), foreign.toString());
+      const waiting = (await broker.consumer('t', 'w', { start: 'latest' })).receive();
       await broker.close();
+      await assert.rejects(waiting, ClosedError); // a receive waiting at close does not hang
       await assert.rejects(broker.producer('t').send('x'), ClosedError);
       await assert.rejects(broker.listTopics(), ClosedError);
     });

@@ -43,6 +43,11 @@ class Arrivals {
   readonly #last = new Map<string, bigint>();
   readonly #waiters = new Map<string, Set<{ after: bigint; wake: (arrived: boolean) => void }>>();
 
+  /** Wakes every waiter: on close, so that each one's next read reports the closed broker. */
+  wakeAll(): void {
+    for (const set of this.#waiters.values()) for (const waiter of [...set]) waiter.wake(true);
+  }
+
   committed(topic: string, last: bigint): void {
     if ((this.#last.get(topic) ?? 0n) < last) this.#last.set(topic, last);
     for (const waiter of this.#waiters.get(topic) ?? []) if (last > waiter.after) waiter.wake(true);
@@ -249,5 +254,6 @@ export class RocksMq implements LogBroker {
     if (this.#closed) return;
     this.#closed = true;
     await native(() => this.#store.close());
+    this.#arrivals.wakeAll();
   }
 }
