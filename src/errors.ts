@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'QV_FOREIGN_MESSAGE_ID'
   | 'QV_CLOSED'
   | 'QV_STORAGE'
+  | 'QV_NATS_SERVER'
   | 'QV_NATIVE_LOAD'
   | 'QV_INTERNAL';
 
@@ -157,6 +158,20 @@ export class ClosedError extends QuiverError {
 export class StorageError extends QuiverError {
   constructor(message: string) {
     super('QV_STORAGE', message);
+  }
+}
+
+/**
+ * The nats-server process could not be started or stopped. `reason` says why, so that a
+ * program can react: 'missing' (no binary), 'port-in-use', 'store-dir' (not a writable
+ * folder), 'timeout' (not ready within initializeTimeout) or 'exited' (it stopped on its own).
+ */
+export class NatsServerError extends QuiverError {
+  constructor(
+    message: string,
+    readonly reason: 'missing' | 'port-in-use' | 'store-dir' | 'timeout' | 'exited',
+  ) {
+    super('QV_NATS_SERVER', message);
   }
 }
 

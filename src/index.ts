@@ -12,6 +12,7 @@ export {
   InvalidKError,
   IoError,
   NativeLoadError,
+  NatsServerError,
   NonFiniteValueError,
   NotTrainedError,
   PayloadTooLargeError,
@@ -42,3 +43,4 @@ export {
   type TopicStats,
 } from './mq/broker.js';
 export { RocksMq, type RocksMqOptions } from './mq/rocksmq.js';
+export { NatsServer, type NatsServerOptions } from './mq/nats-server.js';
