@@ -3,7 +3,7 @@ import type { SearchOptions } from './flat-index.js';
 import { type Metric, parseMetric } from './metric.js';
 import { loadNative, type NativeIvfIndex, type NativeIvfParams } from './native.js';
 import { SearchResults } from './results.js';
-import { checkDim, checkK, type IdsInput, toIds, toVectors, type VectorsInput } from './vectors.js';
+import { checkDim, checkK, type IdsInput, positiveInteger, toIds, toVectors, type VectorsInput } from './vectors.js';
 
 export type IvfType = 'IVF_FLAT' | 'IVF_SQ8' | 'IVF_PQ';
 
@@ -43,13 +43,6 @@ export interface ProgressOptions {
 }
 
 const fromNative = Symbol('fromNative');
-
-function positiveInteger(value: unknown, name: string, max = 65536): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}, got ${String(value)}`);
-  }
-  return value;
-}
 
 /**
  * An inverted-file index (IVF_FLAT, IVF_SQ8 or IVF_PQ): k-means splits the space into

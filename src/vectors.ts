@@ -64,9 +64,14 @@ export function checkK(k: unknown): number {
   return k;
 }
 
-export function checkDim(dim: unknown): number {
-  if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1 || dim > 65536) {
-    throw new InvalidArgumentError(`dim must be an integer from 1 to 65536, got ${String(dim)}`);
+/** `value` when it is an integer from 1 to max; otherwise an InvalidArgumentError naming it. */
+export function positiveInteger(value: unknown, name: string, max = 65536): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}, got ${String(value)}`);
   }
-  return dim;
+  return value;
+}
+
+export function checkDim(dim: unknown): number {
+  return positiveInteger(dim, 'dim');
 }

@@ -27,17 +27,6 @@ void check_finite(const float* values, size_t n, size_t dim, const char* what) {
   }
 }
 
-void normalize_rows(float* rows, size_t n, size_t dim) {
-  for (size_t i = 0; i < n; ++i) {
-    float* row = rows + i * dim;
-    double norm = 0;
-    for (size_t d = 0; d < dim; ++d) norm += double(row[d]) * row[d];
-    if (norm == 0) continue;
-    const float inv = float(1.0 / std::sqrt(norm));
-    for (size_t d = 0; d < dim; ++d) row[d] *= inv;
-  }
-}
-
 FlatIndex::FlatIndex(size_t dim, Metric metric) : dim_(dim), metric_(metric) {
   if (dim == 0 || dim > 65536) throw Error(code::kInvalidArgument, "dimension must be between 1 and 65536");
 }
@@ -65,11 +54,7 @@ void FlatIndex::add(const float* vectors, const int64_t* ids, size_t n) {
   if (n == 0) return;
   check_finite(vectors, n, dim_, "vector");
   std::vector<float> normalized;
-  if (metric_ == Metric::Cosine) {
-    normalized.assign(vectors, vectors + n * dim_);
-    normalize_rows(normalized.data(), n, dim_);
-    vectors = normalized.data();
-  }
+  vectors = unit_rows_if(metric_ == Metric::Cosine, vectors, n, dim_, normalized);
 
   std::unique_lock<std::shared_mutex> lock(mutex_);
   if (ids_.size() + n > UINT32_MAX) throw Error(code::kInvalidArgument, "an index holds at most 2^32 - 1 rows");
@@ -132,11 +117,7 @@ SearchResult FlatIndex::search(const float* queries, size_t nq, size_t k, Bitset
   if (k == 0 || k > kMaxK) throw Error(code::kInvalidK, "k must be between 1 and 16384, got " + std::to_string(k));
   check_finite(queries, nq, dim_, "query");
   std::vector<float> normalized;
-  if (metric_ == Metric::Cosine) {
-    normalized.assign(queries, queries + nq * dim_);
-    normalize_rows(normalized.data(), nq, dim_);
-    queries = normalized.data();
-  }
+  queries = unit_rows_if(metric_ == Metric::Cosine, queries, nq, dim_, normalized);
 
   std::shared_lock<std::shared_mutex> lock(mutex_);
   const size_t rows = ids_.size();

@@ -61,7 +61,4 @@ class FlatIndex {
 // Throws QV_NON_FINITE naming the first NaN or infinite value, if any.
 void check_finite(const float* values, size_t n, size_t dim, const char* what);
 
-// Scales each row to unit length (rows of zeros stay zero).
-void normalize_rows(float* rows, size_t n, size_t dim);
-
 }  // namespace qv

@@ -322,11 +322,7 @@ SearchResult IvfIndex::search(const float* queries, size_t nq, size_t k, const I
   const size_t dim = params_.dim;
   check_finite(queries, nq, dim, "query");
   std::vector<float> normalized;
-  if (params_.metric == Metric::Cosine) {
-    normalized.assign(queries, queries + nq * dim);
-    normalize_rows(normalized.data(), nq, dim);
-    queries = normalized.data();
-  }
+  queries = unit_rows_if(params_.metric == Metric::Cosine, queries, nq, dim, normalized);
   std::shared_lock<std::shared_mutex> lock(mutex_);
   check_trained();
   SearchResult result(nq, k);

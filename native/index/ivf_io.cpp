@@ -183,7 +183,6 @@ std::unique_ptr<IvfIndex> IvfIndex::load(const std::string& path) {
     std::vector<uint32_t> rows(n);
     r.array(ids.data(), n);
     r.array(rows.data(), n);
-    std::vector<std::vector<uint8_t>> codes;
     for (uint64_t i = 0; i < n; ++i) {
       if (p.kind == IvfKind::Flat) r.array(vector.data(), p.dim);
       else r.array(code.data(), width);

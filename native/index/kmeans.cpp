@@ -7,7 +7,6 @@
 #include <random>
 
 #include "../kernels/kernels.h"
-#include "flat_index.h"
 
 namespace qv {
 

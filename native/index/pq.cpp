@@ -55,11 +55,4 @@ void Pq::tables(const float* v, bool ip, float* tables) const {
   }
 }
 
-void Pq::decode(const uint8_t* code, float* out) const {
-  for (size_t j = 0; j < m_; ++j) {
-    const float* word = codebooks_.data() + (j * kCodewords + code[j]) * dsub_;
-    std::copy(word, word + dsub_, out + j * dsub_);
-  }
-}
-
 }  // namespace qv

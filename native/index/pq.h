@@ -24,7 +24,6 @@ class Pq {
   void encode(const float* vectors, size_t n, uint8_t* codes, ThreadPool& pool) const;
   // tables[j * 256 + c]: |v_j - codeword(j, c)|^2 (L2), or -<v_j, codeword(j, c)> (IP).
   void tables(const float* v, bool ip, float* tables) const;
-  void decode(const uint8_t* code, float* out) const;
 
   size_t m() const { return m_; }
   size_t dsub() const { return dsub_; }

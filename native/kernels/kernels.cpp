@@ -37,33 +37,30 @@ void pack_rows(const float* rows, size_t n, size_t dim, float* panels, size_t fi
   for (size_t i = 0; i < n; ++i) panel_put(panels, dim, first_row + i, rows + i * dim);
 }
 
-namespace {
-
-std::vector<float> normalized(const float* v, size_t n, size_t dim) {
-  std::vector<float> out(v, v + n * dim);
+void normalize_rows(float* rows, size_t n, size_t dim) {
   for (size_t i = 0; i < n; ++i) {
-    float* row = out.data() + i * dim;
+    float* row = rows + i * dim;
     double norm = 0;
     for (size_t d = 0; d < dim; ++d) norm += double(row[d]) * row[d];
-    if (norm > 0) {
-      const float inv = float(1.0 / std::sqrt(norm));
-      for (size_t d = 0; d < dim; ++d) row[d] *= inv;
-    }
+    if (norm == 0) continue;
+    const float inv = float(1.0 / std::sqrt(norm));
+    for (size_t d = 0; d < dim; ++d) row[d] *= inv;
   }
-  return out;
 }
 
-}  // namespace
+const float* unit_rows_if(bool normalize, const float* rows, size_t n, size_t dim, std::vector<float>& storage) {
+  if (!normalize) return rows;
+  storage.assign(rows, rows + n * dim);
+  normalize_rows(storage.data(), n, dim);
+  return storage.data();
+}
 
 void distances(const Kernels& k, Metric metric, const float* queries, size_t nq, const float* base,
                size_t n, size_t dim, float* out) {
+  const bool cosine = metric == Metric::Cosine;
   std::vector<float> qn, bn;
-  if (metric == Metric::Cosine) {
-    qn = normalized(queries, nq, dim);
-    bn = normalized(base, n, dim);
-    queries = qn.data();
-    base = bn.data();
-  }
+  queries = unit_rows_if(cosine, queries, nq, dim, qn);
+  base = unit_rows_if(cosine, base, n, dim, bn);
   const size_t npanels = panel_count(n);
   std::vector<float> panels(npanels * panel_floats(dim), 0.0f);
   pack_rows(base, n, dim, panels.data(), 0);

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "isa.h"
 
@@ -60,6 +61,12 @@ const Kernels* kernels_for(Isa isa);
 // Copies `n` row-major vectors into panel layout, as rows first_row.. of `panels`.
 // The panels must already be allocated; padding lanes are left untouched.
 void pack_rows(const float* rows, size_t n, size_t dim, float* panels, size_t first_row);
+
+// Scales each row to unit length (rows of zeros stay zero).
+void normalize_rows(float* rows, size_t n, size_t dim);
+
+// `rows` as they are or, when `normalize` (COSINE), a unit-length copy held in `storage`.
+const float* unit_rows_if(bool normalize, const float* rows, size_t n, size_t dim, std::vector<float>& storage);
 
 // Scores every query against every row of a row-major base, nq x n, into out (row-major),
 // in the metric's own terms (squared L2, inner product, cosine similarity). For COSINE

@@ -527,14 +527,4 @@ void RocksMq::retention_loop() {
   }
 }
 
-uint64_t RocksMq::disk_bytes() const {
-  uint64_t total = 0;
-  for (auto* h : {meta_, messages_, times_}) {
-    uint64_t v = 0;
-    if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &v)) total += v;
-    if (db_->GetIntProperty(h, "rocksdb.live-blob-file-size", &v)) total += v;
-  }
-  return total;
-}
-
 }  // namespace qv

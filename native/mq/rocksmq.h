@@ -96,9 +96,6 @@ class RocksMq {
   // Called (on the writer thread) after messages were committed to a topic.
   void on_commit(std::function<void(const std::string& topic, uint64_t last_id)> listener);
 
-  // Bytes the database holds on disk (SST and blob files, live).
-  uint64_t disk_bytes() const;
-
   static bool valid_topic_name(const std::string& name);
 
  private:
