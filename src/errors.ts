@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'QV_CLOSED'
   | 'QV_STORAGE'
   | 'QV_NATS_SERVER'
+  | 'QV_BROKER_UNAVAILABLE'
   | 'QV_NATIVE_LOAD'
   | 'QV_INTERNAL';
 
@@ -172,6 +173,17 @@ export class NatsServerError extends QuiverError {
     readonly reason: 'missing' | 'port-in-use' | 'store-dir' | 'timeout' | 'exited',
   ) {
     super('QV_NATS_SERVER', message);
+  }
+}
+
+/**
+ * The log broker's server did not answer in time (natsmq: nats-server down or restarting for
+ * longer than publishTimeout). A send that fails so may or may not have been stored; sending
+ * it again with the same producer is safe only within the dedupe window.
+ */
+export class BrokerUnavailableError extends QuiverError {
+  constructor(message: string) {
+    super('QV_BROKER_UNAVAILABLE', message);
   }
 }
 

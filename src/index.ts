@@ -13,6 +13,7 @@ export {
   IoError,
   NativeLoadError,
   NatsServerError,
+  BrokerUnavailableError,
   NonFiniteValueError,
   NotTrainedError,
   PayloadTooLargeError,
@@ -44,3 +45,4 @@ export {
 } from './mq/broker.js';
 export { RocksMq, type RocksMqOptions } from './mq/rocksmq.js';
 export { NatsServer, type NatsServerOptions } from './mq/nats-server.js';
+export { NatsMq, type NatsMqOptions } from './mq/natsmq.js';

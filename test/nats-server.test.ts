@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 
 import { NatsServer, NatsServerError } from '../src/index.js';
+import { HEADER_ROOM } from '../src/mq/nats-server.js';
 
 const work = mkdtempSync(join(tmpdir(), 'quiverdb-nats-test-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -49,7 +50,7 @@ test('starts on a free port with JetStream and the configured limits, logs to it
   assert.ok(server.port > 0);
   assert.equal(server.url, `nats://127.0.0.1:${server.port}`);
   const announced = await info(server.port);
-  assert.equal(announced.max_payload, 8 << 20);
+  assert.equal(announced.max_payload, (8 << 20) + HEADER_ROOM);
   assert.equal(announced.jetstream, true);
   assert.equal(announced.host, '127.0.0.1');
   assert.match(readFileSync(o.monitor.logFile, 'utf8'), /Server is ready/);

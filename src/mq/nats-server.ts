@@ -23,7 +23,7 @@ export interface NatsServerOptions {
   storeDir?: string;
   /** natsmq.server.maxFileStore: bytes of JetStream file storage; past it, writes are refused [16 GiB]. */
   maxFileStore?: number;
-  /** natsmq.server.maxPayload: largest message in bytes [8 MiB]. */
+  /** natsmq.server.maxPayload: largest payload in bytes [8 MiB]; the server allows HEADER_ROOM more for headers. */
   maxPayload?: number;
   /** natsmq.server.maxPending: bytes buffered for one client connection [64 MiB]. */
   maxPending?: number;
@@ -75,6 +75,9 @@ function checkStoreDir(dir: string): void {
 
 const quote = (s: string) => JSON.stringify(s);
 
+/** Bytes the server accepts past maxPayload, for the headers natsmq sends (its dedupe id). */
+export const HEADER_ROOM = 1024;
+
 export class NatsServer {
   readonly #process: ChildProcess;
   readonly #scratch: string;
@@ -105,7 +108,7 @@ export class NatsServer {
       config,
       [
         `listen: ${quote(`${o.host}:${o.port}`)}`,
-        `max_payload: ${o.maxPayload}`,
+        `max_payload: ${o.maxPayload + HEADER_ROOM}`,
         `max_pending: ${o.maxPending}`,
         `trace: ${o.monitor.trace}`,
         `debug: ${o.monitor.debug}`,
