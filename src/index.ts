@@ -46,3 +46,4 @@ export {
 export { RocksMq, type RocksMqOptions } from './mq/rocksmq.js';
 export { NatsServer, type NatsServerOptions } from './mq/nats-server.js';
 export { NatsMq, type NatsMqOptions } from './mq/natsmq.js';
+export { type LogLine, openLogBroker } from './mq/open-broker.js';

@@ -1,10 +1,135 @@
 // natsmq: the conformance suite against a real nats-server (started by the broker), plus
-// what is its own: server faults, a full store and an external server.
+// what is its own: nats-server killed under load, a full store, an external server, and
+// the mq.type switch.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, test } from 'node:test';
 
-import { NatsMq } from '../src/index.js';
+import { BrokerUnavailableError, type Message, NatsMq, NatsServer, openLogBroker, StorageError } from '../src/index.js';
 import { conformance } from './mq-conformance.js';
 
 const serverIn = (dir: string) => ({ port: -1, storeDir: join(dir, 'store'), monitor: { logFile: join(dir, 'nats.log') } });
 
 conformance('natsmq', (dir) => NatsMq.open({ server: serverIn(dir), retention: { maxAge: -1 } }));
+
+const work = mkdtempSync(join(tmpdir(), 'quiverdb-natsmq-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+const text = (m: Message) => new TextDecoder().decode(m.payload);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('nats-server killed (SIGKILL) and restarted twice under a producer and a consumer: nothing acknowledged is lost or stored twice', { timeout: 180_000 }, async () => {
+  const dir = join(work, 'fault');
+  let server = await NatsServer.start(serverIn(dir));
+  const port = server.port;
+  const broker = await NatsMq.open({ url: server.url });
+  await broker.createTopic('t');
+
+  let producing = true;
+  const acknowledged = new Map<bigint, string>();
+  const producer = (async () => {
+    const p = broker.producer('t');
+    for (let batch = 0; producing; batch++) {
+      const payloads = Array.from({ length: 20 }, (_, i) => `b${batch}:${i}`);
+      const ids = await p.sendBatch(payloads);
+      ids.forEach((id, i) => acknowledged.set(id.sequence, payloads[i]));
+    }
+  })();
+
+  const received: Message[] = [];
+  let consuming = true;
+  const consumer = await broker.consumer('t', 'g');
+  const consuming_ = (async () => {
+    while (consuming) {
+      const batch = await consumer.receive({ max: 500, timeoutMs: 500 });
+      if (batch.length === 0) continue;
+      received.push(...batch);
+      await consumer.ack(batch[batch.length - 1].id);
+    }
+  })();
+
+  for (let round = 0; round < 2; round++) {
+    await sleep(1500);
+    const before = acknowledged.size;
+    process.kill(server.pid!, 'SIGKILL');
+    await sleep(1000);
+    server = await NatsServer.start({ ...serverIn(dir), port });
+    await sleep(2500);
+    assert.ok(acknowledged.size > before, `round ${round}: the producer goes on after the restart`);
+  }
+  producing = false;
+  await producer;
+  const last = [...acknowledged.keys()].reduce((a, b) => (a > b ? a : b));
+  for (let waited = 0; (received.at(-1)?.id.sequence ?? 0n) < last && waited < 60_000; waited += 100) await sleep(100);
+  consuming = false;
+  await consuming_;
+
+  // The consumer saw every acknowledged message, in order, each once.
+  const seen = new Map(received.map((m) => [m.id.sequence, text(m)]));
+  assert.equal(seen.size, received.length, 'no message delivered twice');
+  for (let i = 1; i < received.length; i++) assert.ok(received[i].id.sequence > received[i - 1].id.sequence);
+  for (const [sequence, payload] of acknowledged) assert.equal(seen.get(sequence), payload, `message ${sequence}`);
+  // The stream holds each payload once (retried publishes were deduplicated).
+  const reader = await broker.reader('t');
+  const stored: string[] = [];
+  for (let batch = await reader.receive({ max: 1000 }); batch.length > 0; batch = await reader.receive({ max: 1000, timeoutMs: 500 })) stored.push(...batch.map(text));
+  assert.equal(new Set(stored).size, stored.length, 'a payload stored twice');
+  assert.ok(acknowledged.size > 1000, `${acknowledged.size} messages acknowledged`);
+  await broker.close();
+  await server.stop();
+});
+
+test('a full store (maxFileStore) refuses writes with StorageError, and reads still work', async () => {
+  const broker = await NatsMq.open({ server: { ...serverIn(join(work, 'full')), maxFileStore: 4 << 20 } });
+  await broker.createTopic('t');
+  const producer = broker.producer('t');
+  const body = new Uint8Array(1 << 20);
+  const sent: bigint[] = [];
+  let refused: unknown;
+  for (let i = 0; i < 10 && !refused; i++) {
+    body[0] = i;
+    await producer.send(body).then((id) => sent.push(id.sequence), (error) => (refused = error));
+  }
+  assert.ok(refused instanceof StorageError, `expected StorageError, got ${refused}`);
+  assert.match((refused as Error).message, /maxFileStore/);
+  assert.ok(sent.length >= 1);
+  const read = await (await broker.reader('t')).receive({ max: 10 });
+  assert.deepEqual(read.map((m) => m.id.sequence), sent);
+  assert.deepEqual(read.map((m) => m.payload[0]), sent.map((_, i) => i));
+  await assert.rejects(producer.send(body), StorageError);
+  await broker.close();
+});
+
+test('an external server by URL, and one that cannot be reached', async () => {
+  const server = await NatsServer.start(serverIn(join(work, 'external')));
+  try {
+    const broker = await NatsMq.open({ url: server.url });
+    assert.equal(broker.url, server.url);
+    await broker.createTopic('t');
+    assert.equal((await broker.producer('t').send('x')).sequence, 1n);
+    await broker.close();
+    assert.ok(server.pid && process.kill(server.pid, 0), 'closing the broker leaves an external server running');
+  } finally {
+    await server.stop();
+  }
+  await assert.rejects(NatsMq.open({ url: server.url }), BrokerUnavailableError);
+});
+
+test('mq.type chooses the broker and the choice is logged', async () => {
+  const lines: string[] = [];
+  const rocks = await openLogBroker({ 'mq.type': 'rocksmq', 'rocksmq.path': join(work, 'switch-rocks') }, (l) => lines.push(l));
+  assert.equal(rocks.type, 'rocksmq');
+  await rocks.close();
+  const dir = join(work, 'switch-nats');
+  const nats = await openLogBroker(
+    { 'mq.type': 'natsmq', 'natsmq.server.port': -1, 'natsmq.server.storeDir': join(dir, 'store'), 'natsmq.server.monitor.logFile': join(dir, 'nats.log') },
+    (l) => lines.push(l),
+  );
+  assert.equal(nats.type, 'natsmq');
+  await nats.close();
+  assert.match(lines[0], /mq\.type=rocksmq/);
+  assert.match(lines[1], /mq\.type=natsmq/);
+  await assert.rejects(openLogBroker({ 'mq.type': 'kafka' }, () => {}), /mq\.type must be/);
+  await assert.rejects(openLogBroker({ 'mq.type': 'natsmq', 'natsmq.server.nope': 1 }, () => {}), /unknown configuration key natsmq\.server\.nope/);
+});

@@ -50,8 +50,8 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
   #repoint = false;
   #source: { name: string; consumer: JsConsumer } | null = null;
 
-  private constructor(topic: string, readonly group: string, acked: bigint, context: NatsContext) {
-    super(topic, acked + 1n);
+  private constructor(topic: string, readonly group: string, acked: bigint, behind: boolean, context: NatsContext) {
+    super(topic, acked + 1n, behind);
     this.#context = context;
     this.#stream = streamName(topic);
     this.#acked = acked;
@@ -68,7 +68,8 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
     generations.sort((a, b) => (position(b) > position(a) ? 1 : position(b) < position(a) ? -1 : generationOf(b) - generationOf(a)));
     const best = generations[0];
     const acked = best ? position(best) : (await start()) - 1n;
-    const consumer = new NatsGroupConsumer(topic, group, acked, context);
+    const { state } = await context.jsm.streams.info(streamName(topic));
+    const consumer = new NatsGroupConsumer(topic, group, acked, state.last_seq > acked, context);
     consumer.#generation = best ? Math.max(...generations.map(generationOf)) : -1;
     // Always a fresh generation: whatever the last member was given and did not acknowledge
     // comes again now, not after ack_wait.
@@ -183,8 +184,8 @@ export class NatsReader extends NatsCursor implements Reader {
   readonly #stream: string;
   #source: Promise<JsConsumer> | null = null;
 
-  constructor(topic: string, start: bigint, context: NatsContext) {
-    super(topic, start);
+  constructor(topic: string, start: bigint, behind: boolean, context: NatsContext) {
+    super(topic, start, behind);
     this.#context = context;
     this.#stream = streamName(topic);
   }

@@ -17,7 +17,9 @@ import { type Message, MessageId, type ReceiveOptions } from './broker.js';
 const FETCH_EXPIRES_MS = 5000;
 /** Pause before pulling again after a failed pull (server restarting, say). */
 const RETRY_MS = 250;
-/** How long a receive may wait for more of what is pending before it returns what it has. */
+/** How long a receive with a timeout still waits for messages the topic holds. */
+const PENDING_WAIT_MS = 5000;
+/** How long a receive waits for the next of the messages still pending before it returns what it has. */
 const GATHER_MS = 5;
 /** About what one pull brings, so about what one cursor buffers. */
 const PULL_BYTES = 16 << 20;
@@ -44,14 +46,19 @@ export abstract class NatsCursor {
   #closed = false;
   /** The size of the last message delivered, which sizes the next pull. */
   #messageBytes = 1;
+  /** Whether the source had more after the last message delivered. */
+  #behind: boolean;
   /** The sequence the next delivered message must have. */
   protected tail: bigint;
 
+  /** `behind`: the topic holds messages from `start` on (so the first receive waits for them). */
   constructor(
     readonly topic: string,
     start: bigint,
+    behind: boolean,
   ) {
     this.tail = start;
+    this.#behind = behind;
   }
 
   /** Starts a pull from the current source. */
@@ -89,6 +96,7 @@ export abstract class NatsCursor {
   protected restart(sequence: bigint): void {
     this.#buffer = [];
     this.#bufferBytes = 0;
+    this.#behind = false;
     this.tail = sequence;
     this.interrupt();
   }
@@ -126,17 +134,26 @@ export abstract class NatsCursor {
       };
       this.#waiters.add(waiter);
       this.#wanted = max;
-      if (timeoutMs !== undefined) timer = setTimeout(() => waiter(false), timeoutMs);
+      // The timeout counts while nothing is pending. Messages the topic holds are on their
+      // way (a 5 MB one can take longer than a short timeout through a busy client), so
+      // they are waited for, up to PENDING_WAIT_MS.
+      const giveUp = Date.now() + PENDING_WAIT_MS;
+      const expire = () => (this.#behind && Date.now() < giveUp ? (timer = setTimeout(expire, timeoutMs)) : waiter(false));
+      if (timeoutMs !== undefined) timer = setTimeout(expire, timeoutMs);
       void this.#pump(max);
     });
   }
 
-  /** Pulls while someone waits. One pump at a time; errors are retried after a pause. */
+  /**
+   * Pulls while someone waits, and reads ahead while the source has more and less than
+   * PULL_BYTES is buffered, so that a pull's round trip overlaps the caller's work. One
+   * pump at a time; errors are retried after a pause.
+   */
   async #pump(max: number): Promise<void> {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (!this.#closed && this.#waiters.size > 0) {
+      while (!this.#closed && (this.#waiters.size > 0 || (this.#behind && this.#bufferBytes < PULL_BYTES))) {
         const generation = this.#generation;
         try {
           await this.prepare();
@@ -168,6 +185,7 @@ export abstract class NatsCursor {
     if (sequence > this.tail && !(await this.gap(sequence))) return;
     this.tail = sequence + 1n;
     this.#messageBytes = Math.max(1, m.data.length);
+    this.#behind = m.info.pending > 0;
     this.delivered(m);
     this.#buffer.push({ id: new MessageId(this.topic, sequence), payload: m.data, publishTime: Math.floor(m.info.timestampNanos / 1e6) });
     this.#bufferBytes += m.data.length;
@@ -177,10 +195,10 @@ export abstract class NatsCursor {
     this.#wake(enough);
   }
 
-  /** Wakes the waiting receives now (after this socket read) or soon, once per wake. */
+  /** Wakes the waiting receives now (after this socket read), or once messages stop coming for GATHER_MS. */
   #wake(now: boolean): void {
-    if (this.#wakePending === 'now' || (this.#wakePending === 'soon' && !now)) return;
-    clearTimeout(this.#gatherTimer);
+    if (this.#wakePending === 'now') return;
+    clearTimeout(this.#gatherTimer); // while messages keep coming, gather on
     this.#wakePending = now ? 'now' : 'soon';
     const wake = () => {
       this.#wakePending = null;

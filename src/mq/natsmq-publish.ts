@@ -47,7 +47,52 @@ function finalError(error: unknown, topic: string): Error | null {
   return null;
 }
 
+/**
+ * The connection as publishes see it. An attempt in flight when the connection drops, or
+ * when it comes back, may never be answered (the client buffers across the gap), so it is
+ * abandoned and retried at once instead of at its timeout; retries wait for the connection.
+ */
+class Connection {
+  #abandon: (error: Error) => void = () => {};
+  #changed = this.#arm();
+  #up: Promise<void> = Promise.resolve();
+  #wentUp: () => void = () => {};
+
+  #arm(): Promise<never> {
+    const p = new Promise<never>((_, reject) => (this.#abandon = reject));
+    p.catch(() => {}); // only raced, never awaited alone
+    return p;
+  }
+
+  /** Rejects at the next disconnect or reconnect. */
+  get changed(): Promise<never> {
+    return this.#changed;
+  }
+
+  /** Resolves once connected. */
+  get up(): Promise<void> {
+    return this.#up;
+  }
+
+  down(): void {
+    this.#up = new Promise((resolve) => (this.#wentUp = resolve));
+    this.#change('disconnected from nats-server');
+  }
+
+  back(): void {
+    this.#wentUp();
+    this.#change('reconnected to nats-server');
+  }
+
+  #change(why: string): void {
+    this.#abandon(new Error(why));
+    this.#changed = this.#arm();
+  }
+}
+
 export class NatsPublisher {
+  readonly connection = new Connection();
+
   constructor(private readonly context: PublishContext) {}
 
   /** Publishes the payloads of one topic in order; resolves with their stream sequences. */
@@ -92,7 +137,7 @@ export class NatsPublisher {
   }
 
   #publish(topic: string, payload: Uint8Array, msgID: string): Promise<PubAck> {
-    return this.context.js.publish(subjectOf(topic), payload, { msgID, timeout: ATTEMPT_TIMEOUT_MS });
+    return Promise.race([this.context.js.publish(subjectOf(topic), payload, { msgID, timeout: ATTEMPT_TIMEOUT_MS }), this.connection.changed]);
   }
 
   /** The same publish again (the same id, so it is stored once) until it is answered. */
@@ -101,6 +146,7 @@ export class NatsPublisher {
     for (;;) {
       this.#checkOpen();
       try {
+        await this.#connected(deadline);
         return await this.#publish(topic, payload, msgID);
       } catch (error) {
         const final = finalError(error, topic);
@@ -117,6 +163,14 @@ export class NatsPublisher {
         await new Promise((r) => setTimeout(r, RETRY_MS));
       }
     }
+  }
+
+  /** Resolves once connected, or at the deadline (the attempt then fails and says why). */
+  async #connected(deadline: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+    await Promise.race([this.connection.up, timeUp]);
+    clearTimeout(timer);
   }
 
   /** False only when JetStream says the stream does not exist. */

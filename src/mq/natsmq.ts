@@ -123,10 +123,14 @@ export class NatsMq implements LogBroker {
     return NatsMq.open({ ...options, server: { ...server, monitor }, retention } as NatsMqOptions);
   }
 
-  /** After a reconnect, every consumer and reader re-points (deliveries in flight may be lost). */
+  /** Publishes and deliveries in flight when the connection drops may be lost: sends retry, and after the reconnect every consumer and reader re-points. */
   async #watchReconnects(): Promise<void> {
     for await (const status of this.#nc.status()) {
-      if (status.type === 'reconnect') for (const cursor of this.#cursors) cursor.reconnected();
+      if (status.type === 'disconnect') this.#publisher.connection.down();
+      if (status.type === 'reconnect') {
+        this.#publisher.connection.back();
+        for (const cursor of this.#cursors) cursor.reconnected();
+      }
     }
   }
 
@@ -243,8 +247,9 @@ export class NatsMq implements LogBroker {
   }
 
   async reader(topic: string, options: { start?: StartPosition } = {}): Promise<Reader> {
-    await this.#api(topic, (s) => this.#jsm.streams.info(s)); // the topic must exist
-    return this.#track(new NatsReader(topic, await this.#startOf(topic, options.start ?? 'earliest'), this.#context));
+    const { state } = await this.#api(topic, (s) => this.#jsm.streams.info(s));
+    const start = await this.#startOf(topic, options.start ?? 'earliest');
+    return this.#track(new NatsReader(topic, start, BigInt(state.last_seq) >= start, this.#context));
   }
 
   /** Closes every consumer and reader, the connection, and nats-server if QuiverDB started it. */
