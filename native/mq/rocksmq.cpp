@@ -19,6 +19,7 @@ namespace qv {
 namespace {
 
 constexpr size_t kBlobThreshold = 64 << 10;  // payloads this large go to blob files
+constexpr size_t kReadBytes = 32 << 20;      // one read returns at least one message, then stops past this
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -190,7 +191,8 @@ RocksMq::RocksMq(const RocksMqOptions& options) : options_(options) {
   db.IncreaseParallelism(2);
   // The write-ahead log is shared by every column family; bounding it makes RocksDB flush
   // the family that pins the oldest log, so logs of deleted messages do not linger.
-  db.max_total_wal_size = 64 << 20;
+  // 256 MiB: several batches of large messages, so that a batch does not force a flush.
+  db.max_total_wal_size = 256 << 20;
 
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   const double memory = pages > 0 && page > 0 ? double(pages) * double(page) : double(8ull << 30);
@@ -206,6 +208,8 @@ RocksMq::RocksMq(const RocksMqOptions& options) : options_(options) {
   messages.enable_blob_files = true;
   messages.min_blob_size = kBlobThreshold;
   messages.enable_blob_garbage_collection = true;
+  // Large payloads fill a memtable in a batch or two: let writes go on while it is flushed.
+  messages.max_write_buffer_number = 4;
   rocksdb::ColumnFamilyOptions small;
   small.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
@@ -386,9 +390,11 @@ std::vector<StoredMessage> RocksMq::read(const std::string& name, uint64_t from,
   const std::string start = message_key(id, std::max<uint64_t>(from, 1));
   messages->Seek(start);
   times->Seek(start);
-  for (; messages->Valid() && out.size() < max; messages->Next(), times->Next()) {
+  size_t bytes = 0;
+  for (; messages->Valid() && out.size() < max && bytes < kReadBytes; messages->Next(), times->Next()) {
     const int64_t time = times->Valid() && times->key() == messages->key() ? int64_t(get_le64(times->value().data())) : 0;
     out.push_back(StoredMessage{get_be(messages->key().data() + 4, 8), time, messages->value().ToString()});
+    bytes += out.back().payload.size();
   }
   check(messages->status(), "read");
   return out;

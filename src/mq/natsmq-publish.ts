@@ -53,20 +53,16 @@ function finalError(error: unknown, topic: string): Error | null {
  * abandoned and retried at once instead of at its timeout; retries wait for the connection.
  */
 class Connection {
-  #abandon: (error: Error) => void = () => {};
-  #changed = this.#arm();
+  readonly #inFlight = new Set<(error: Error) => void>();
   #up: Promise<void> = Promise.resolve();
   #wentUp: () => void = () => {};
 
-  #arm(): Promise<never> {
-    const p = new Promise<never>((_, reject) => (this.#abandon = reject));
-    p.catch(() => {}); // only raced, never awaited alone
-    return p;
-  }
-
-  /** Rejects at the next disconnect or reconnect. */
-  get changed(): Promise<never> {
-    return this.#changed;
+  /** `attempt`, rejected early if the connection drops or comes back before it settles. */
+  track<T>(attempt: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#inFlight.add(reject);
+      attempt.then(resolve, reject).finally(() => this.#inFlight.delete(reject));
+    });
   }
 
   /** Resolves once connected. */
@@ -76,17 +72,17 @@ class Connection {
 
   down(): void {
     this.#up = new Promise((resolve) => (this.#wentUp = resolve));
-    this.#change('disconnected from nats-server');
+    this.#abandon('disconnected from nats-server');
   }
 
   back(): void {
     this.#wentUp();
-    this.#change('reconnected to nats-server');
+    this.#abandon('reconnected to nats-server');
   }
 
-  #change(why: string): void {
-    this.#abandon(new Error(why));
-    this.#changed = this.#arm();
+  #abandon(why: string): void {
+    for (const reject of this.#inFlight) reject(new Error(why));
+    this.#inFlight.clear();
   }
 }
 
@@ -137,7 +133,7 @@ export class NatsPublisher {
   }
 
   #publish(topic: string, payload: Uint8Array, msgID: string): Promise<PubAck> {
-    return Promise.race([this.context.js.publish(subjectOf(topic), payload, { msgID, timeout: ATTEMPT_TIMEOUT_MS }), this.connection.changed]);
+    return this.connection.track(this.context.js.publish(subjectOf(topic), payload, { msgID, timeout: ATTEMPT_TIMEOUT_MS }));
   }
 
   /** The same publish again (the same id, so it is stored once) until it is answered. */

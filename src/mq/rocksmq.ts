@@ -3,6 +3,8 @@
  * LogBroker interface. Consumers wait for new messages through commit notifications from
  * the native writer: an idle broker does no work, and nothing polls.
  */
+import { mkdir } from 'node:fs/promises';
+
 import { ClosedError, ForeignMessageIdError, InvalidArgumentError, native } from '../errors.js';
 import { loadNative, type NativeRocksMq } from '../native.js';
 import {
@@ -154,6 +156,7 @@ export class RocksMq implements LogBroker {
     if (!options || typeof options.path !== 'string' || options.path === '') {
       throw new InvalidArgumentError('rocksmq.path must be a non-empty string');
     }
+    await mkdir(options.path, { recursive: true }).catch(() => undefined); // RocksDB makes only the last folder; it reports what fails
     const store = await native(() => loadNative().RocksMq.open(options));
     return new RocksMq(store);
   }
