@@ -52,6 +52,8 @@ for (const w of workloads) {
   results.set(w.name, row);
   for (const system of systems) {
     const dir = join(work, `${system}-${w.bytes}`);
+    // Start each system with nothing of the previous one's left to write back to disk.
+    execFileSync('sync');
     const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'pubsub-worker.ts'), system, String(w.bytes), String(w.count), String(ops), dir], {
       cwd: root,
       encoding: 'utf8',
@@ -107,7 +109,8 @@ writeSection(
     `messages or 64 MB, while a subscriber in the same process reads until the last has arrived. s/op is the mean. ` +
     `Each system runs in its own child process: "client peak memory" is that process's peak RSS (Node included), ` +
     `"nats-server" the server's peak RSS and CPU time from /proc. Disk is what the system's folder holds after the ops ` +
-    `(nothing is deleted: retention is off). natsmq and the raw client each start their own nats-server 2.9.10 with the ` +
+    `(nothing is deleted: retention is off), and \`sync\` runs before each system so that none pays for the previous one's writes. natsmq and the raw client each start their own nats-server 2.9.10 with the ` +
     `same settings (Milvus's defaults, file storage). The seed's column is its M1 Pro figures for NATS and RocksMQ (50 ops), ` +
-    `for comparison only.\n\n${main}\n\nSpeed ratios (time of the second over time of the first; targets from issue 5):\n\n${ratios}\n`,
+    `for comparison only. On this VM the large rows vary by about a fifth from run to run (each system leaves gigabytes ` +
+    `for the kernel to write back), so compare ratios within one run.\n\n${main}\n\nSpeed ratios (time of the second over time of the first; targets from issue 5):\n\n${ratios}\n`,
 );

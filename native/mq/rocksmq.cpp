@@ -124,7 +124,11 @@ class RocksMq::Writer {
 
   void commit(std::deque<PendingSend*>& sends) {
     std::lock_guard<std::mutex> write_lock(mq_.write_mutex_);
-    rocksdb::WriteBatch batch;
+    // Sized up front: growing a batch of large payloads would copy it several times over.
+    size_t bytes = 0;
+    for (const PendingSend* s : sends)
+      for (const std::string& payload : *s->payloads) bytes += payload.size() + 64;
+    rocksdb::WriteBatch batch(bytes + 4096);
     std::map<Topic*, TopicStats> before;
     const int64_t now = now_ms();
     {

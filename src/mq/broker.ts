@@ -117,3 +117,28 @@ export function toBytes(payload: Payload): Uint8Array {
   if (payload instanceof Uint8Array) return payload;
   throw new InvalidArgumentError('a payload must be a Uint8Array or a string');
 }
+
+/** A Producer over a broker's `store` (payloads in order, resolving with their sequences). */
+export function producerOf(topic: string, store: (payloads: Uint8Array[]) => Promise<Iterable<bigint>>): Producer {
+  const send = async (payloads: Payload[]): Promise<MessageId[]> => {
+    const bytes = payloads.map(toBytes);
+    return Array.from(await store(bytes), (sequence) => new MessageId(topic, sequence));
+  };
+  return {
+    topic,
+    send: async (payload) => (await send([payload]))[0],
+    sendBatch: async (payloads) => {
+      if (!Array.isArray(payloads)) throw new InvalidArgumentError('sendBatch takes an array of payloads');
+      return payloads.length === 0 ? [] : send(payloads);
+    },
+  };
+}
+
+/** The first sequence a cursor starting at `start` reads; `latest` gives the topic's last sequence. */
+export async function startSequence(topic: string, start: StartPosition, latest: () => Promise<bigint>): Promise<bigint> {
+  if (start === 'earliest') return 1n;
+  if (start === 'latest') return (await latest()) + 1n;
+  if (!(start instanceof MessageId)) throw new InvalidArgumentError(`start must be 'earliest', 'latest' or a MessageId`);
+  if (start.topic !== topic) throw new ForeignMessageIdError(`${start} is not of topic "${topic}"`);
+  return start.sequence;
+}

@@ -8,7 +8,7 @@ import { JetStreamApiError, type JetStreamManager, DiscardPolicy, jetstream, jet
 import { connect, type NatsConnection, nuid } from '@nats-io/transport-node';
 
 import { BrokerUnavailableError, ClosedError, ForeignMessageIdError, InvalidArgumentError, StorageError, TopicExistsError, TopicNotFoundError } from '../errors.js';
-import { type Consumer, type LogBroker, MessageId, type Payload, type Producer, type Reader, type StartPosition, toBytes, type TopicOptions, type TopicStats } from './broker.js';
+import { type Consumer, type LogBroker, MessageId, type Producer, producerOf, type Reader, type StartPosition, startSequence, type TopicOptions, type TopicStats } from './broker.js';
 import { checkTopic, streamName, subjectOf, topicOfStream } from './nats-names.js';
 import { HEADER_ROOM, NatsServer, type NatsServerOptions } from './nats-server.js';
 import { type NatsContext, NatsGroupConsumer, NatsReader } from './natsmq-consumers.js';
@@ -205,29 +205,16 @@ export class NatsMq implements LogBroker {
   }
 
   producer(topic: string): Producer {
-    const send = async (payloads: Payload[]): Promise<MessageId[]> => {
+    return producerOf(topic, async (payloads) => {
       this.#check();
       checkTopic(topic);
-      const sequences = await this.#publisher.send(topic, payloads.map(toBytes));
-      return sequences.map((s) => new MessageId(topic, s));
-    };
-    return {
-      topic,
-      send: async (payload) => (await send([payload]))[0],
-      sendBatch: async (payloads) => {
-        if (!Array.isArray(payloads)) throw new InvalidArgumentError('sendBatch takes an array of payloads');
-        return payloads.length === 0 ? [] : send(payloads);
-      },
-    };
+      return this.#publisher.send(topic, payloads);
+    });
   }
 
   /** The first sequence a cursor starting at `start` reads. */
-  async #startOf(topic: string, start: StartPosition): Promise<bigint> {
-    if (start === 'earliest') return 1n;
-    if (start === 'latest') return BigInt((await this.#api(topic, (s) => this.#jsm.streams.info(s))).state.last_seq) + 1n;
-    if (!(start instanceof MessageId)) throw new InvalidArgumentError(`start must be 'earliest', 'latest' or a MessageId`);
-    if (start.topic !== topic) throw new ForeignMessageIdError(`${start} is not of topic "${topic}"`);
-    return start.sequence;
+  #startOf(topic: string, start: StartPosition): Promise<bigint> {
+    return startSequence(topic, start, async () => BigInt((await this.#api(topic, (s) => this.#jsm.streams.info(s))).state.last_seq));
   }
 
   #track<T extends NatsGroupConsumer | NatsReader>(cursor: T): T {

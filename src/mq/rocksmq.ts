@@ -12,12 +12,12 @@ import {
   type LogBroker,
   type Message,
   MessageId,
-  type Payload,
   type Producer,
+  producerOf,
   type Reader,
   type ReceiveOptions,
   type StartPosition,
-  toBytes,
+  startSequence,
   type TopicOptions,
   type TopicStats,
 } from './broker.js';
@@ -189,28 +189,12 @@ export class RocksMq implements LogBroker {
   }
 
   producer(topic: string): Producer {
-    const send = async (payloads: Payload[]): Promise<MessageId[]> => {
-      const bytes = payloads.map(toBytes);
-      const ids = await native(() => this.#check().send(topic, bytes));
-      return Array.from(ids, (id) => new MessageId(topic, id));
-    };
-    return {
-      topic,
-      send: async (payload) => (await send([payload]))[0],
-      sendBatch: async (payloads) => {
-        if (!Array.isArray(payloads)) throw new InvalidArgumentError('sendBatch takes an array of payloads');
-        return payloads.length === 0 ? [] : send(payloads);
-      },
-    };
+    return producerOf(topic, (payloads) => native(() => this.#check().send(topic, payloads)));
   }
 
   /** The first id a cursor starting at `start` reads. */
-  async #startOf(topic: string, start: StartPosition): Promise<bigint> {
-    if (start === 'earliest') return 1n;
-    if (start === 'latest') return (await native(() => this.#check().topicStats(topic))).lastId + 1n;
-    if (!(start instanceof MessageId)) throw new InvalidArgumentError(`start must be 'earliest', 'latest' or a MessageId`);
-    if (start.topic !== topic) throw new ForeignMessageIdError(`${start} is not of topic "${topic}"`);
-    return start.sequence;
+  #startOf(topic: string, start: StartPosition): Promise<bigint> {
+    return startSequence(topic, start, async () => (await native(() => this.#check().topicStats(topic))).lastId);
   }
 
   async consumer(topic: string, group: string, options: { start?: StartPosition } = {}): Promise<Consumer> {
