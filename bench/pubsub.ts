@@ -105,7 +105,7 @@ console.log(`\n${main}\n\n${ratios}`);
 writeSection(
   'pubsub',
   `## Pub/Sub (bench/pubsub)\n\nCommand: \`npm run bench:pubsub\`  \nMachine: ${machine()}  \nDate: ${new Date().toISOString().slice(0, 10)}\n\n` +
-    `Each row: ${ops} operations; an operation publishes the messages (random bytes) to a new topic in batches of at most 1000 ` +
+    `QuiverDB is the static prebuild users install (the command makes it first). Each row: ${ops} operations; an operation publishes the messages (random bytes) to a new topic in batches of at most 1000 ` +
     `messages or 64 MB, while a subscriber in the same process reads until the last has arrived. s/op is the mean. ` +
     `Each system runs in its own child process: "client peak memory" is that process's peak RSS (Node included), ` +
     `"nats-server" the server's peak RSS and CPU time from /proc. Disk is what the system's folder holds after the ops ` +
