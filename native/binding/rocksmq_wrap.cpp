@@ -225,20 +225,23 @@ Napi::Value RocksMqWrap::GroupPosition(const Napi::CallbackInfo& info) {
       });
 }
 
-Napi::Value RocksMqWrap::CreateGroup(const Napi::CallbackInfo& info) {
+// createGroup(topic, group, position) and ack(topic, group, id): the same arguments, one
+// RocksMq call each.
+Napi::Value RocksMqWrap::QueueGroupWrite(const Napi::CallbackInfo& info, const char* what,
+                                         void (qv::RocksMq::*write)(const std::string&, const std::string&, uint64_t)) {
   Napi::Env env = info.Env();
   const std::string name = ToString(env, info[0], "topic"), group = ToString(env, info[1], "group");
-  const uint64_t position = ToId(env, info[2], "position");
+  const uint64_t sequence = ToId(env, info[2], what);
   auto mq = mq_;
-  return LambdaJob::Queue(env, [mq, name, group, position] { mq->create_group(name, group, position); });
+  return LambdaJob::Queue(env, [mq, name, group, sequence, write] { (mq.get()->*write)(name, group, sequence); });
+}
+
+Napi::Value RocksMqWrap::CreateGroup(const Napi::CallbackInfo& info) {
+  return QueueGroupWrite(info, "position", &qv::RocksMq::create_group);
 }
 
 Napi::Value RocksMqWrap::Ack(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const std::string name = ToString(env, info[0], "topic"), group = ToString(env, info[1], "group");
-  const uint64_t id = ToId(env, info[2], "id");
-  auto mq = mq_;
-  return LambdaJob::Queue(env, [mq, name, group, id] { mq->ack(name, group, id); });
+  return QueueGroupWrite(info, "id", &qv::RocksMq::ack);
 }
 
 Napi::Value RocksMqWrap::DropGroup(const Napi::CallbackInfo& info) {

@@ -28,6 +28,8 @@ class RocksMqWrap : public Napi::ObjectWrap<RocksMqWrap> {
   Napi::Value CreateGroup(const Napi::CallbackInfo& info);
   Napi::Value Ack(const Napi::CallbackInfo& info);
   Napi::Value DropGroup(const Napi::CallbackInfo& info);
+  Napi::Value QueueGroupWrite(const Napi::CallbackInfo& info, const char* what,
+                              void (qv::RocksMq::*write)(const std::string&, const std::string&, uint64_t));
   Napi::Value EnforceRetention(const Napi::CallbackInfo& info);
   Napi::Value OnCommit(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);

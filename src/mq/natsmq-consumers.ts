@@ -73,15 +73,14 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
     consumer.#generation = best ? Math.max(...generations.map(generationOf)) : -1;
     // Always a fresh generation: whatever the last member was given and did not acknowledge
     // comes again now, not after ack_wait.
-    await consumer.#point(acked + 1n);
+    await consumer.#point(acked + 1n, generations.map((info) => info.name));
     return consumer;
   }
 
-  /** Makes the next generation of the durable consumer, starting at `first`, and removes the others. */
-  async #point(first: bigint): Promise<void> {
+  /** Makes the next generation of the durable consumer, starting at `first`, then deletes `older` (the ones before it). */
+  async #point(first: bigint, older: string[] = [this.#durable]): Promise<void> {
     const { jsm } = this.#context;
-    const prefix = groupPrefix(this.group);
-    const name = `${prefix}${this.#generation + 1}`;
+    const name = `${groupPrefix(this.group)}${this.#generation + 1}`;
     await jsm.consumers.add(this.#stream, {
       durable_name: name,
       ack_policy: AckPolicy.All,
@@ -93,11 +92,8 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
     this.#generation++;
     this.#durable = name;
     this.#handles = [];
-    for await (const info of jsm.consumers.list(this.#stream)) {
-      if (info.name !== name && info.name.startsWith(prefix) && /^\d+$/.test(info.name.slice(prefix.length))) {
-        await jsm.consumers.delete(this.#stream, info.name).catch(() => undefined); // already gone is fine
-      }
-    }
+    // Gone already is fine; one that cannot be deleted now (server away) is deleted by the next open.
+    for (const old of older) await jsm.consumers.delete(this.#stream, old).catch(() => undefined);
     this.interrupt();
   }
 
@@ -127,7 +123,7 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
   protected override async gap(sequence: bigint): Promise<boolean> {
     // Messages removed by retention leave a gap; anything else was lost on the way.
     const info = await this.#context.jsm.streams.info(this.#stream);
-    if (BigInt(info.state.first_seq) >= sequence || BigInt(info.state.first_seq) > this.tail) return true;
+    if (BigInt(info.state.first_seq) >= sequence) return true;
     this.reconnected();
     return false;
   }
