@@ -72,7 +72,8 @@ export class NatsMq implements LogBroker {
     this.#context = { nc, js: jetstream(nc), jsm, publishTimeout };
     this.#publisher = new NatsPublisher({ js: this.#context.js, jsm, maxPayload, publishTimeout, isClosed: () => this.#closed });
     this.#retention = { maxAge: 4320, maxBytes: 0, maxMsgs: 0, ...options.retention };
-    void this.#watchReconnects();
+    // The status stream ends, or may fail, when the connection closes; either is the end of watching.
+    this.#watchReconnects().catch(() => undefined);
   }
 
   /** Starts nats-server (or connects to options.url) and opens the broker on it. */
