@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <set>
 
 #include "../common/error.h"
 
@@ -18,7 +19,7 @@ namespace qv {
 
 namespace {
 
-constexpr size_t kBlobThreshold = 64 << 10;  // payloads this large go to blob files
+constexpr size_t kLargePayload = 64 << 10;  // payloads this large go to payload files
 constexpr size_t kReadBytes = 32 << 20;      // one read returns at least one message, then stops past this
 
 int64_t now_ms() {
@@ -59,6 +60,33 @@ std::string meta_key(char kind, uint32_t topic, const std::string& suffix = "") 
 
 void check(const rocksdb::Status& s, const char* what) {
   if (!s.ok()) throw Error(code::kStorage, std::string(what) + ": " + s.ToString());
+}
+
+// The index entry of a message: publish time and size, then where a large payload is.
+std::string index_entry(int64_t time, uint64_t size, const PayloadRef* ref) {
+  std::string v;
+  put_le64(v, uint64_t(time));
+  put_le64(v, size);
+  if (ref != nullptr) {
+    put_le64(v, ref->file);
+    put_le64(v, ref->offset);
+  }
+  return v;
+}
+
+std::string file_key(uint64_t file) {
+  std::string k(1, 'F');
+  put_be64(k, file);
+  return k;
+}
+
+std::string file_topics_value(const std::map<uint32_t, uint64_t>& topics) {
+  std::string v;
+  for (const auto& [topic, last] : topics) {
+    put_be32(v, topic);
+    put_le64(v, last);
+  }
+  return v;
 }
 
 rocksdb::CompressionType compression(int type) {
@@ -124,13 +152,14 @@ class RocksMq::Writer {
 
   void commit(std::deque<PendingSend*>& sends) {
     std::lock_guard<std::mutex> write_lock(mq_.write_mutex_);
-    // Sized up front: growing a batch of large payloads would copy it several times over.
-    size_t bytes = 0;
-    for (const PendingSend* s : sends)
-      for (const std::string& payload : *s->payloads) bytes += payload.size() + 64;
-    rocksdb::WriteBatch batch(bytes + 4096);
-    std::map<Topic*, TopicStats> before;
-    const int64_t now = now_ms();
+    struct Entry {
+      const Topic* topic;
+      uint64_t id;
+      const std::string* payload;
+    };
+    std::vector<Entry> entries;
+    std::vector<const std::string*> large;
+    std::map<Topic*, TopicStats> before, after;
     {
       std::lock_guard<std::mutex> lock(mq_.mutex_);
       for (PendingSend* s : sends) {
@@ -142,32 +171,64 @@ class RocksMq::Writer {
           ++t.stats.messages;
           t.stats.bytes += payload.size();
           s->ids.push_back(id);
-          const std::string key = message_key(t.id, id);
-          batch.Put(mq_.messages_, key, payload);
-          std::string time;
-          put_le64(time, uint64_t(now));
-          put_le64(time, payload.size());
-          batch.Put(mq_.times_, key, time);
+          entries.push_back(Entry{&t, id, &payload});
+          if (payload.size() >= kLargePayload) large.push_back(&payload);
         }
       }
-      for (auto& [t, unused] : before) mq_.write_stats(&batch, *t);
+      for (auto& [t, unused] : before) after[t] = t->stats;
     }
-    rocksdb::WriteOptions options;
-    options.sync = true;  // acknowledged means on disk
-    const rocksdb::Status status = mq_.db_->Write(options, &batch);
-    if (!status.ok()) {
-      // Nothing was written: give the ids back and fail every send of this batch.
+    try {
+      // Large payloads first, synced: the index below must never point at bytes not on disk.
+      const std::vector<PayloadRef> refs = large.empty() ? std::vector<PayloadRef>() : mq_.payloads_->append(large);
+      const uint64_t file = refs.empty() ? 0 : refs.front().file;
+      std::map<uint32_t, uint64_t> file_topics;
+      if (file != 0) {
+        std::lock_guard<std::mutex> lock(mq_.mutex_);
+        file_topics = mq_.file_topics_[file];
+      }
+      // Sized up front: growing a batch of payloads would copy it several times over.
+      size_t bytes = 4096 + entries.size() * 96;
+      for (const Entry& e : entries) bytes += e.payload->size() < kLargePayload ? e.payload->size() : 0;
+      rocksdb::WriteBatch batch(bytes);
+      const int64_t now = now_ms();
+      size_t next_ref = 0;
+      for (const Entry& e : entries) {
+        const std::string key = message_key(e.topic->id, e.id);
+        const PayloadRef* ref = nullptr;
+        if (e.payload->size() >= kLargePayload) {
+          ref = &refs[next_ref++];
+          file_topics[e.topic->id] = e.id;
+        } else {
+          batch.Put(mq_.messages_, key, *e.payload);
+        }
+        batch.Put(mq_.index_, key, index_entry(now, e.payload->size(), ref));
+      }
+      for (const auto& [t, stats] : after) mq_.write_stats(&batch, t->id, stats);
+      if (file != 0) batch.Put(mq_.meta_, file_key(file), file_topics_value(file_topics));
+      rocksdb::WriteOptions options;
+      options.sync = true;  // acknowledged means on disk
+      const rocksdb::Status status = mq_.db_->Write(options, &batch);
+      if (!status.ok()) {
+        if (file != 0) mq_.payloads_->seal();  // its tail now holds payloads nothing points to
+        throw Error(code::kStorage, "rocksmq write failed: " + status.ToString());
+      }
+      if (file != 0) {
+        std::lock_guard<std::mutex> lock(mq_.mutex_);
+        mq_.file_topics_[file] = std::move(file_topics);
+      }
+    } catch (...) {
+      // Nothing was committed: give the ids back and fail every send of this batch.
+      const auto failure = std::current_exception();
       std::lock_guard<std::mutex> lock(mq_.mutex_);
       for (auto& [t, stats] : before) t->stats = stats;
-      const auto error = std::make_exception_ptr(Error(code::kStorage, "rocksmq write failed: " + status.ToString()));
       for (PendingSend* s : sends) {
         s->ids.clear();
-        s->error = error;
+        s->error = failure;
       }
       return;
     }
     if (mq_.listener_) {
-      for (auto& [t, unused] : before) mq_.listener_(t->name, t->stats.last_id);
+      for (auto& [t, stats] : after) mq_.listener_(t->name, stats.last_id);
     }
   }
 
@@ -209,16 +270,13 @@ RocksMq::RocksMq(const RocksMqOptions& options) : options_(options) {
   messages.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   for (int type : options.compression_types) messages.compression_per_level.push_back(compression(type));
   messages.num_levels = std::max<int>(2, int(options.compression_types.size()));
-  messages.enable_blob_files = true;
-  messages.min_blob_size = kBlobThreshold;
-  messages.enable_blob_garbage_collection = true;
-  // Large payloads fill a memtable in a batch or two: let writes go on while it is flushed.
+  // A batch of payloads just under 64 KiB fills a memtable: let writes go on while it is flushed.
   messages.max_write_buffer_number = 4;
   rocksdb::ColumnFamilyOptions small;
   small.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, small}, {"messages", messages}, {"times", small}};
+      {rocksdb::kDefaultColumnFamilyName, small}, {"messages", messages}, {"index", small}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status status = rocksdb::DB::Open(db, options.path, families, &handles, &raw);
@@ -226,7 +284,7 @@ RocksMq::RocksMq(const RocksMqOptions& options) : options_(options) {
   db_.reset(raw);
   meta_ = handles[0];
   messages_ = handles[1];
-  times_ = handles[2];
+  index_ = handles[2];
 
   // Topics, their counters and groups.
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
@@ -252,8 +310,19 @@ RocksMq::RocksMq(const RocksMqOptions& options) : options_(options) {
     if (found == by_id.end()) continue;
     found->second->groups[it->key().ToString().substr(5)] = get_le64(it->value().data());
   }
+  std::set<uint64_t> files;
+  for (it->Seek("F"); it->Valid() && it->key()[0] == 'F'; it->Next()) {
+    const uint64_t file = get_be(it->key().data() + 1, 8);
+    files.insert(file);
+    auto& topics = file_topics_[file];
+    for (size_t at = 0; at + 12 <= it->value().size(); at += 12) {
+      topics[uint32_t(get_be(it->value().data() + at, 4))] = get_le64(it->value().data() + at + 4);
+    }
+  }
+  check(it->status(), "read the metadata");
   std::string next;
   if (db_->Get(rocksdb::ReadOptions(), meta_, "S", &next).ok()) next_topic_id_ = uint32_t(get_be(next.data(), 4));
+  payloads_ = std::make_unique<PayloadFiles>(options.path + "/payloads", files);
 
   writer_ = std::make_unique<Writer>(*this);
   retention_thread_ = std::thread([this] { retention_loop(); });
@@ -270,9 +339,10 @@ void RocksMq::close() {
   retention_wake_.notify_all();
   if (retention_thread_.joinable()) retention_thread_.join();
   writer_.reset();  // finishes the sends already queued
-  for (auto* h : {meta_, messages_, times_}) db_->DestroyColumnFamilyHandle(h);
+  for (auto* h : {meta_, messages_, index_}) db_->DestroyColumnFamilyHandle(h);
   db_->Close();
   db_.reset();
+  payloads_.reset();
 }
 
 void RocksMq::check_open() const {
@@ -286,14 +356,14 @@ RocksMq::Topic& RocksMq::topic(const std::string& name) const {
   return *it->second;
 }
 
-void RocksMq::write_stats(void* batch_ptr, const Topic& t) {
+void RocksMq::write_stats(void* batch_ptr, uint32_t topic_id, const TopicStats& stats) {
   auto& batch = *static_cast<rocksdb::WriteBatch*>(batch_ptr);
   std::string v;
-  put_le64(v, t.stats.first_id);
-  put_le64(v, t.stats.last_id);
-  put_le64(v, t.stats.messages);
-  put_le64(v, t.stats.bytes);
-  batch.Put(meta_, meta_key('N', t.id), v);
+  put_le64(v, stats.first_id);
+  put_le64(v, stats.last_id);
+  put_le64(v, stats.messages);
+  put_le64(v, stats.bytes);
+  batch.Put(meta_, meta_key('N', topic_id), v);
 }
 
 void RocksMq::create_topic(const std::string& name, const TopicOptions& options) {
@@ -317,7 +387,7 @@ void RocksMq::create_topic(const std::string& name, const TopicOptions& options)
   std::string next;
   put_be32(next, t->id + 1);
   batch.Put(meta_, "S", next);
-  write_stats(&batch, *t);
+  write_stats(&batch, t->id, t->stats);
   rocksdb::WriteOptions sync;
   sync.sync = true;
   check(db_->Write(sync, &batch), "create topic");
@@ -327,11 +397,11 @@ void RocksMq::create_topic(const std::string& name, const TopicOptions& options)
 
 void RocksMq::drop_topic(const std::string& name) {
   std::lock_guard<std::mutex> write_lock(write_mutex_);
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> lock(mutex_);
   Topic& t = topic(name);
   rocksdb::WriteBatch batch;
   batch.DeleteRange(messages_, message_key(t.id, 0), message_key(t.id + 1, 0));
-  batch.DeleteRange(times_, message_key(t.id, 0), message_key(t.id + 1, 0));
+  batch.DeleteRange(index_, message_key(t.id, 0), message_key(t.id + 1, 0));
   batch.Delete(meta_, "T" + name);
   batch.Delete(meta_, meta_key('N', t.id));
   batch.DeleteRange(meta_, meta_key('G', t.id), meta_key('G', t.id + 1));
@@ -339,6 +409,8 @@ void RocksMq::drop_topic(const std::string& name) {
   sync.sync = true;
   check(db_->Write(sync, &batch), "drop topic");
   topics_.erase(name);
+  lock.unlock();
+  delete_unused_payload_files();
 }
 
 std::vector<std::string> RocksMq::list_topics() const {
@@ -389,19 +461,42 @@ std::vector<StoredMessage> RocksMq::read(const std::string& name, uint64_t from,
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions options;
   options.iterate_upper_bound = &upper_slice;
+  // One snapshot for both families: a message's index entry and its payload were one write.
+  std::shared_ptr<const rocksdb::Snapshot> snapshot(db_->GetSnapshot(), [this](const rocksdb::Snapshot* s) { db_->ReleaseSnapshot(s); });
+  options.snapshot = snapshot.get();
+  std::unique_ptr<rocksdb::Iterator> index(db_->NewIterator(options, index_));
   std::unique_ptr<rocksdb::Iterator> messages(db_->NewIterator(options, messages_));
-  std::unique_ptr<rocksdb::Iterator> times(db_->NewIterator(options, times_));
-  const std::string start = message_key(id, std::max<uint64_t>(from, 1));
-  messages->Seek(start);
-  times->Seek(start);
+  PayloadFiles::Reader files(*payloads_);
   size_t bytes = 0;
-  for (; messages->Valid() && out.size() < max && bytes < kReadBytes; messages->Next(), times->Next()) {
-    const int64_t time = times->Valid() && times->key() == messages->key() ? int64_t(get_le64(times->value().data())) : 0;
-    out.push_back(StoredMessage{get_be(messages->key().data() + 4, 8), time, messages->value().ToString()});
-    bytes += out.back().payload.size();
+  for (index->Seek(message_key(id, std::max<uint64_t>(from, 1))); index->Valid() && out.size() < max && bytes < kReadBytes; index->Next()) {
+    const rocksdb::Slice key = index->key(), entry = index->value();
+    StoredMessage m{get_be(key.data() + 4, 8), int64_t(get_le64(entry.data())), {}};
+    if (entry.size() >= 32) {
+      const PayloadRef ref{get_le64(entry.data() + 16), get_le64(entry.data() + 24), get_le64(entry.data() + 8)};
+      if (!files.read(ref, m.payload)) {
+        if (deleted_by_retention(name, m.id)) continue;  // its file went after the snapshot was taken
+        throw Error(code::kStorage, "the payload file of message " + std::to_string(m.id) + " of \"" + name + "\" is missing");
+      }
+    } else {
+      if (!messages->Valid() || messages->key() != key) messages->Seek(key);
+      if (!messages->Valid() || messages->key() != key) {
+        check(messages->status(), "read");
+        throw Error(code::kStorage, "message " + std::to_string(m.id) + " of \"" + name + "\" has no payload");
+      }
+      m.payload = messages->value().ToString();
+      messages->Next();  // small payloads are read in key order: the next one is usually here
+    }
+    bytes += m.payload.size();
+    out.push_back(std::move(m));
   }
-  check(messages->status(), "read");
+  check(index->status(), "read");
   return out;
+}
+
+bool RocksMq::deleted_by_retention(const std::string& name, uint64_t id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = topics_.find(name);
+  return it == topics_.end() || it->second->stats.messages == 0 || id < it->second->stats.first_id;
 }
 
 bool RocksMq::has_group(const std::string& name, const std::string& group) const {
@@ -467,7 +562,7 @@ uint64_t RocksMq::trim(Topic& t, int64_t now) {
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions options;
   options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, times_));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, index_));
   for (it->Seek(message_key(t.id, stats.first_id)); it->Valid(); it->Next()) {
     const int64_t time = int64_t(get_le64(it->value().data()));
     const uint64_t size = get_le64(it->value().data() + 8);
@@ -480,13 +575,13 @@ uint64_t RocksMq::trim(Topic& t, int64_t now) {
   rocksdb::WriteBatch batch;
   const std::string from = message_key(t.id, stats.first_id), to = message_key(t.id, new_first);
   batch.DeleteRange(messages_, from, to);
-  batch.DeleteRange(times_, from, to);
+  batch.DeleteRange(index_, from, to);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     t.stats.messages -= deleted;
     t.stats.bytes -= freed;
     t.stats.first_id = t.stats.messages == 0 ? t.stats.last_id + 1 : new_first;
-    write_stats(&batch, t);
+    write_stats(&batch, t.id, t.stats);
   }
   check(db_->Write(rocksdb::WriteOptions(), &batch), "retention");
   return deleted;
@@ -504,21 +599,50 @@ uint64_t RocksMq::enforce_retention() {
     std::lock_guard<std::mutex> write_lock(write_mutex_);
     const int64_t now = now_ms();
     for (Topic* t : all) deleted += trim(*t, now);
+    if (deleted > 0) delete_unused_payload_files();
   }
   if (deleted > 0) {
-    // Reclaim the space now rather than at some later compaction: rewrite what is left of
-    // the trimmed ranges and drop blob files that hold only deleted payloads.
+    // Reclaim the space of small payloads now rather than at some later compaction.
     // The metadata family is flushed too: until every family has flushed, the log files that
     // hold the deleted payloads cannot be released.
     check(db_->Flush(rocksdb::FlushOptions(), meta_), "flush metadata");
     rocksdb::CompactRangeOptions compact;
     compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-    compact.blob_garbage_collection_policy = rocksdb::BlobGarbageCollectionPolicy::kForce;
-    compact.blob_garbage_collection_age_cutoff = 1.0;
     check(db_->CompactRange(compact, messages_, nullptr, nullptr), "compact messages");
-    check(db_->CompactRange(compact, times_, nullptr, nullptr), "compact times");
+    check(db_->CompactRange(compact, index_, nullptr, nullptr), "compact the index");
   }
   return deleted;
+}
+
+// Deletes the payload files in which every message is gone (by retention or a dropped
+// topic). Called under write_mutex_.
+void RocksMq::delete_unused_payload_files() {
+  std::vector<uint64_t> unused;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::map<uint32_t, uint64_t> first_kept;  // topic id -> its first message id
+    for (const auto& [name, t] : topics_) first_kept[t->id] = t->stats.messages == 0 ? UINT64_MAX : t->stats.first_id;
+    for (const auto& [file, topics] : file_topics_) {
+      const bool used = std::any_of(topics.begin(), topics.end(), [&](const auto& topic_last) {
+        auto first = first_kept.find(topic_last.first);
+        return first != first_kept.end() && topic_last.second >= first->second;
+      });
+      if (!used) unused.push_back(file);
+    }
+  }
+  if (unused.empty()) return;
+  // Synced first, together with the deletes before it: after a crash no index entry may
+  // point into a deleted file.
+  rocksdb::WriteBatch batch;
+  for (uint64_t file : unused) batch.Delete(meta_, file_key(file));
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  check(db_->Write(sync, &batch), "forget payload files");
+  for (uint64_t file : unused) {
+    payloads_->remove(file);
+    std::lock_guard<std::mutex> lock(mutex_);
+    file_topics_.erase(file);
+  }
 }
 
 void RocksMq::retention_loop() {

@@ -1,17 +1,19 @@
 // rocksmq: the embedded log broker, on RocksDB. Topics hold messages with per-topic ids
-// (1, 2, 3, ...); a send is durable (synced to RocksDB's write-ahead log) before its ids
-// are returned. Consumer groups keep their acknowledged position in the same database.
-// Retention by age and by size deletes the oldest messages with a range delete and then
-// compacts that range, so the disk space comes back within one retention interval,
-// whether or not any group has read them.
+// (1, 2, 3, ...); a send is durable (synced) before its ids are returned. Consumer groups
+// keep their acknowledged position in the same database. Retention by age and by size
+// deletes the oldest messages, whether or not any group has read them, and gives the disk
+// space back within one retention interval.
 //
-// Layout: column family "messages": key = topic id (u32 BE) + message id (u64 BE), value =
-// the payload; payloads of 64 KiB and more go to blob files, so compaction never rewrites
-// them. Column family "times", same keys: publish time (ms) and payload size (u64 LE each),
-// so retention never reads a payload. Column family "default" holds the metadata:
+// Layout: payloads under 64 KiB live in column family "messages": key = topic id (u32 BE)
+// + message id (u64 BE), value = the payload. Larger ones live in append-only payload files
+// (payload_files.h), written once. Column family "index", same keys, has every message:
+// publish time (ms) and payload size, then for a large payload its file and offset (u64 LE
+// each), so retention never reads a payload. Column family "default" holds the metadata:
 //   "T" + name            -> topic id (u32 BE) + retention (i64 minutes, i64 MB)
 //   "N" + topic id        -> first id, last id, message count, bytes (u64 LE each)
 //   "G" + topic id + name -> acknowledged id (u64 LE)
+//   "F" + file (u64 BE)   -> for each topic with payloads in that file: topic id (u32 BE)
+//                            and the last message id there (u64 LE)
 //   "S"                   -> next topic id (u32 BE)
 #pragma once
 
@@ -24,6 +26,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "payload_files.h"
 
 namespace rocksdb {
 class DB;
@@ -106,17 +110,22 @@ class RocksMq {
   Topic& topic(const std::string& name) const;  // throws QV_TOPIC_NOT_FOUND
   void retention_loop();
   uint64_t trim(Topic& t, int64_t now_ms);
-  void write_stats(void* batch, const Topic& t);
+  void delete_unused_payload_files();
+  bool deleted_by_retention(const std::string& topic, uint64_t id) const;
+  void write_stats(void* batch, uint32_t topic_id, const TopicStats& stats);
   void check_open() const;
 
   RocksMqOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* messages_ = nullptr;
-  rocksdb::ColumnFamilyHandle* times_ = nullptr;
+  rocksdb::ColumnFamilyHandle* index_ = nullptr;
   std::mutex write_mutex_;  // one batch at a time: the writer's sends, retention, topic changes
-  mutable std::mutex mutex_;  // topics_, groups, next_topic_id_
+  mutable std::mutex mutex_;  // topics_, groups, next_topic_id_, file_topics_
   std::map<std::string, std::unique_ptr<Topic>> topics_;
+  std::unique_ptr<PayloadFiles> payloads_;  // used under write_mutex_ (its readers need no lock)
+  // For each payload file: topic id -> the last message id with its payload there.
+  std::map<uint64_t, std::map<uint32_t, uint64_t>> file_topics_;
   uint32_t next_topic_id_ = 1;
   std::unique_ptr<Writer> writer_;
   std::function<void(const std::string&, uint64_t)> listener_;

@@ -2,8 +2,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 #include <vector>
@@ -81,15 +83,78 @@ TEST(everything_survives_a_reopen) {
   CHECK(mq.send("t", {"d"}) == (std::vector<uint64_t>{4}));  // ids go on where they stopped
 }
 
-TEST(large_payloads_round_trip_through_blob_files) {
+// A payload of `size` bytes that differs from every other (seeded by `n`).
+std::string payload_of(size_t size, int n) {
+  std::string p(size, char('a' + n % 26));
+  for (size_t i = 0; i < size; i += 4096) p[i] = char(n + i / 4096);
+  return p;
+}
+
+std::vector<fs::path> payload_files(const TempDir& dir) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir.path / "payloads")) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+TEST(large_payloads_are_written_once_to_payload_files_and_survive_a_reopen) {
+  TempDir dir;
+  std::vector<std::string> sent;
+  {
+    qv::RocksMq mq(options_at(dir));
+    mq.create_topic("big");
+    mq.create_topic("other");
+    for (int i = 0; i < 12; ++i) {
+      // Large and small mixed in one batch, and another topic's payloads between them.
+      std::vector<std::string> batch = {payload_of(3 << 20, i), "small " + std::to_string(i), payload_of(64 << 10, i)};
+      mq.send("big", batch);
+      mq.send("other", {payload_of(100 << 10, -i)});
+      sent.insert(sent.end(), batch.begin(), batch.end());
+    }
+  }
+  uint64_t file_bytes = 0;
+  for (const auto& f : payload_files(dir)) file_bytes += fs::file_size(f);
+  CHECK_EQ(file_bytes, uint64_t(12) * ((3 << 20) + (64 << 10) + (100 << 10)));  // each large payload once
+  CHECK(payload_files(dir).size() > 1);  // 38 MiB does not fit one file
+  qv::RocksMq mq(options_at(dir));
+  std::vector<qv::StoredMessage> got;
+  for (uint64_t from = 1; got.size() < sent.size();) {
+    const auto part = mq.read("big", from, 1000);
+    CHECK(!part.empty());
+    got.insert(got.end(), part.begin(), part.end());
+    from = got.back().id + 1;
+  }
+  for (size_t i = 0; i < sent.size(); ++i) {
+    CHECK_EQ(got[i].id, uint64_t(i + 1));
+    CHECK(got[i].payload == sent[i]);
+  }
+  CHECK(mq.read("other", 12, 10).at(0).payload == payload_of(100 << 10, -11));
+}
+
+TEST(a_payload_write_whose_index_never_committed_is_deleted_at_open) {
+  TempDir dir;
+  {
+    qv::RocksMq mq(options_at(dir));
+    mq.create_topic("t");
+    mq.send("t", {payload_of(1 << 20, 1)});
+  }
+  // What a process killed between the payload write and the index write leaves behind.
+  const fs::path stray = dir.path / "payloads" / "0000000099.payloads";
+  { std::ofstream(stray) << std::string(1000, 'x'); }
+  qv::RocksMq mq(options_at(dir));
+  CHECK(!fs::exists(stray));
+  mq.send("t", {payload_of(1 << 20, 2)});
+  CHECK(payload_files(dir).back().filename().string() > "0000000099.payloads");  // numbers are never reused
+  CHECK(mq.read("t", 1, 10).at(1).payload == payload_of(1 << 20, 2));
+}
+
+TEST(a_missing_payload_file_is_a_storage_error_not_a_silent_gap) {
   TempDir dir;
   qv::RocksMq mq(options_at(dir));
-  mq.create_topic("big");
-  std::string payload(5 << 20, 'x');
-  for (size_t i = 0; i < payload.size(); i += 4096) payload[i] = char(i / 4096);
-  mq.send("big", {payload, payload});
-  const auto got = mq.read("big", 1, 2);
-  CHECK(got.size() == 2 && got[0].payload == payload && got[1].payload == payload);
+  mq.create_topic("t");
+  mq.send("t", {payload_of(1 << 20, 1)});
+  for (const auto& f : payload_files(dir)) fs::remove(f);
+  CHECK_THROWS_CODE(mq.read("t", 1, 10), qv::code::kStorage);
 }
 
 TEST(concurrent_sends_get_distinct_ordered_ids) {
@@ -122,17 +187,19 @@ TEST(retention_by_size_and_age_deletes_the_oldest_and_frees_disk) {
   o.retention_mb = 1;
   qv::RocksMq mq(o);
   mq.create_topic("t");
-  const std::string payload(100 << 10, 'p');  // blob-sized
-  for (int i = 0; i < 60; ++i) mq.send("t", {payload});
+  // Small payloads live in RocksDB, large ones in payload files: retention frees both.
+  for (int i = 0; i < 60; ++i) mq.send("t", {payload_of(1 << 20, i), std::string(10 << 10, 's')});
   const uint64_t before = folder_bytes(dir.path);
   const uint64_t deleted = mq.enforce_retention();
   const auto stats = mq.topic_stats("t");
-  CHECK(deleted > 40);
+  CHECK(deleted > 100);
   CHECK(stats.bytes <= (1u << 20));
   CHECK_EQ(stats.first_id, deleted + 1);
   CHECK_EQ(mq.read("t", 1, 100).front().id, deleted + 1);
   const uint64_t after = folder_bytes(dir.path);
   std::printf("  disk: %llu bytes before retention, %llu after\n", (unsigned long long)before, (unsigned long long)after);
+  // Payload files go whole: at most the newest file (16 MiB) stays.
+  CHECK(after < qv::PayloadFiles::kFileBytes + (4 << 20));
   CHECK(after < before / 2);
 
   // Age: a topic that keeps messages for 0 minutes loses all of them.
@@ -146,6 +213,28 @@ TEST(retention_by_size_and_age_deletes_the_oldest_and_frees_disk) {
   mq.send("short", {"old"});
   CHECK_EQ(mq.enforce_retention(), uint64_t(0));  // a minute has not passed
   CHECK_EQ(mq.topic_stats("keep").messages, uint64_t(1));
+}
+
+TEST(a_payload_file_stays_while_any_topic_keeps_a_message_in_it) {
+  TempDir dir;
+  qv::RocksMq mq(options_at(dir));
+  qv::TopicOptions small;
+  small.retention_mb = 1;
+  mq.create_topic("short", small);
+  mq.create_topic("long");
+  for (int i = 0; i < 40; ++i) {
+    mq.send("short", {payload_of(1 << 20, i)});
+    mq.send("long", {payload_of(256 << 10, i)});
+  }
+  const size_t files = payload_files(dir).size();
+  CHECK(mq.enforce_retention() >= 38);
+  CHECK_EQ(payload_files(dir).size(), files);  // "long" still has a message in every file
+  const auto kept = mq.read("long", 1, 100);
+  CHECK_EQ(kept.size(), size_t(40));
+  CHECK(kept[39].payload == payload_of(256 << 10, 39));
+  mq.drop_topic("long");
+  CHECK(payload_files(dir).size() < files);  // now only what "short" keeps
+  CHECK(mq.read("short", 40, 1).at(0).payload == payload_of(1 << 20, 39));
 }
 
 TEST(retention_by_age_deletes_expired_messages_and_ids_go_on) {

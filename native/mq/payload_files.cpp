@@ -1,0 +1,165 @@
+#include "payload_files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <filesystem>
+
+#include "../common/error.h"
+
+namespace qv {
+
+namespace {
+
+constexpr const char* kSuffix = ".payloads";
+
+[[noreturn]] void fail(const std::string& what) {
+  throw Error(code::kStorage, what + ": " + std::strerror(errno));
+}
+
+// Data and size on stable storage (macOS's fsync stops at the drive's cache).
+int sync_data(int fd) {
+#ifdef __APPLE__
+  return fcntl(fd, F_FULLFSYNC);
+#else
+  return fdatasync(fd);
+#endif
+}
+
+// pwritev until every byte is written: a write may stop early.
+bool write_all(int fd, std::vector<iovec> parts, uint64_t offset) {
+  size_t first = 0;
+  while (first < parts.size()) {
+    const int count = int(std::min<size_t>(parts.size() - first, IOV_MAX));
+    ssize_t written = pwritev(fd, parts.data() + first, count, off_t(offset));
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    offset += uint64_t(written);
+    for (; first < parts.size() && size_t(written) >= parts[first].iov_len; ++first) written -= ssize_t(parts[first].iov_len);
+    if (first < parts.size()) {
+      parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + written;
+      parts[first].iov_len -= size_t(written);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+PayloadFiles::PayloadFiles(std::string dir, const std::set<uint64_t>& referenced) : dir_(std::move(dir)) {
+  std::error_code error;
+  std::filesystem::create_directories(dir_, error);
+  if (error) throw Error(code::kStorage, "cannot make " + dir_ + ": " + error.message());
+  dir_fd_ = open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd_ < 0) fail("cannot open " + dir_);
+  if (!referenced.empty()) last_number_ = *referenced.rbegin();
+  std::vector<uint64_t> orphans;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
+    if (entry.path().extension() != kSuffix) continue;
+    const uint64_t number = std::strtoull(entry.path().filename().c_str(), nullptr, 10);
+    last_number_ = std::max(last_number_, number);
+    if (referenced.count(number) == 0) orphans.push_back(number);
+  }
+  if (error) throw Error(code::kStorage, "cannot list " + dir_ + ": " + error.message());
+  for (uint64_t number : orphans) remove(number);
+}
+
+PayloadFiles::~PayloadFiles() {
+  if (active_fd_ >= 0) close(active_fd_);
+  if (dir_fd_ >= 0) close(dir_fd_);
+}
+
+std::string PayloadFiles::path(uint64_t file) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "%010llu%s", static_cast<unsigned long long>(file), kSuffix);
+  return dir_ + "/" + name;
+}
+
+void PayloadFiles::begin_file() {
+  seal();
+  const uint64_t number = last_number_ + 1;
+  const int fd = open(path(number).c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) fail("cannot make " + path(number));
+  last_number_ = number;
+  // The file's name must be on disk before the index points into it.
+  if (fsync(dir_fd_) != 0) {
+    close(fd);
+    fail("cannot sync " + dir_);
+  }
+  active_ = number;
+  active_fd_ = fd;
+  active_size_ = 0;
+}
+
+void PayloadFiles::seal() {
+  if (active_fd_ >= 0) close(active_fd_);
+  active_fd_ = -1;
+  active_ = 0;
+  active_size_ = 0;
+}
+
+std::vector<PayloadRef> PayloadFiles::append(const std::vector<const std::string*>& payloads) {
+  if (active_fd_ < 0 || active_size_ >= kFileBytes) begin_file();
+  std::vector<PayloadRef> refs;
+  std::vector<iovec> parts;
+  refs.reserve(payloads.size());
+  parts.reserve(payloads.size());
+  uint64_t end = active_size_;
+  for (const std::string* p : payloads) {
+    refs.push_back(PayloadRef{active_, end, p->size()});
+    parts.push_back(iovec{const_cast<char*>(p->data()), p->size()});
+    end += p->size();
+  }
+  if (!write_all(active_fd_, std::move(parts), active_size_) || sync_data(active_fd_) != 0) {
+    const std::string file = path(active_);
+    const int saved = errno;
+    seal();  // a failed sync may leave pages that will never reach the disk: write elsewhere
+    errno = saved;
+    fail("cannot write " + file);
+  }
+  active_size_ = end;
+  return refs;
+}
+
+void PayloadFiles::remove(uint64_t file) {
+  if (file == active_) seal();
+  if (unlink(path(file).c_str()) != 0 && errno != ENOENT) fail("cannot delete " + path(file));
+}
+
+PayloadFiles::Reader::~Reader() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool PayloadFiles::Reader::read(const PayloadRef& ref, std::string& out) {
+  if (fd_ < 0 || file_ != ref.file) {
+    if (fd_ >= 0) close(fd_);
+    file_ = ref.file;
+    fd_ = open(files_.path(ref.file).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      if (errno == ENOENT) return false;
+      fail("cannot open " + files_.path(ref.file));
+    }
+  }
+  out.resize(ref.length);
+  for (uint64_t done = 0; done < ref.length;) {
+    const ssize_t got = pread(fd_, &out[done], ref.length - done, off_t(ref.offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) fail("cannot read " + files_.path(ref.file));
+    if (got == 0) {
+      throw Error(code::kStorage, files_.path(ref.file) + " ends before byte " + std::to_string(ref.offset + ref.length) +
+                                      ", where a payload should end");
+    }
+    done += uint64_t(got);
+  }
+  return true;
+}
+
+}  // namespace qv
