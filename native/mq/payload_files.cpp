@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "../common/crc32c.h"
 #include "../common/error.h"
 
 namespace qv {
@@ -106,17 +107,17 @@ void PayloadFiles::seal() {
   active_size_ = 0;
 }
 
-std::vector<PayloadRef> PayloadFiles::append(const std::vector<const std::string*>& payloads) {
+std::vector<PayloadRef> PayloadFiles::append(const std::vector<const std::string*>& payloads, const std::vector<uint32_t>& crcs) {
   if (active_fd_ < 0 || active_size_ >= kFileBytes) begin_file();
   std::vector<PayloadRef> refs;
   std::vector<iovec> parts;
   refs.reserve(payloads.size());
   parts.reserve(payloads.size());
   uint64_t end = active_size_;
-  for (const std::string* p : payloads) {
-    refs.push_back(PayloadRef{active_, end, p->size()});
-    parts.push_back(iovec{const_cast<char*>(p->data()), p->size()});
-    end += p->size();
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    refs.push_back(PayloadRef{active_, end, payloads[i]->size(), crcs[i]});
+    parts.push_back(iovec{const_cast<char*>(payloads[i]->data()), payloads[i]->size()});
+    end += payloads[i]->size();
   }
   if (!write_all(active_fd_, std::move(parts), active_size_) || sync_data(active_fd_) != 0) {
     const std::string file = path(active_);
@@ -158,6 +159,10 @@ bool PayloadFiles::Reader::read(const PayloadRef& ref, std::string& out) {
                                       ", where a payload should end");
     }
     done += uint64_t(got);
+  }
+  if (crc32c(out.data(), out.size()) != ref.crc) {
+    throw Error(code::kStorage, "the payload at byte " + std::to_string(ref.offset) + " of " + files_.path(ref.file) +
+                                    " is damaged (its checksum does not match)");
   }
   return true;
 }

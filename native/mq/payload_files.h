@@ -13,11 +13,12 @@
 
 namespace qv {
 
-// Where one payload is: the file's number and the byte range in it.
+// Where one payload is: the file's number and the byte range in it, and its CRC-32C.
 struct PayloadRef {
   uint64_t file = 0;
   uint64_t offset = 0;
   uint64_t length = 0;
+  uint32_t crc = 0;
 };
 
 class PayloadFiles {
@@ -35,8 +36,9 @@ class PayloadFiles {
 
   // The writer's side; calls must not overlap.
   // Writes the payloads one after another into one file and syncs them before returning
-  // (their order is kept). Throws Error(kStorage); the file is then sealed.
-  std::vector<PayloadRef> append(const std::vector<const std::string*>& payloads);
+  // (their order is kept); `crcs` are their checksums. Throws Error(kStorage); the file is
+  // then sealed.
+  std::vector<PayloadRef> append(const std::vector<const std::string*>& payloads, const std::vector<uint32_t>& crcs);
   // The file appends go to now, or 0 before the first.
   uint64_t active() const { return active_; }
   // The next append begins a new file: used when what follows the last append in the
@@ -51,7 +53,8 @@ class PayloadFiles {
     ~Reader();
     Reader(const Reader&) = delete;
     Reader& operator=(const Reader&) = delete;
-    // Reads one payload into `out`; false if its file no longer exists. Throws Error(kStorage).
+    // Reads one payload into `out`; false if its file no longer exists. Throws Error(kStorage),
+    // also when the bytes read do not have the payload's checksum.
     bool read(const PayloadRef& ref, std::string& out);
 
    private:

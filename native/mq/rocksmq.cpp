@@ -13,6 +13,7 @@
 #include <deque>
 #include <set>
 
+#include "../common/crc32c.h"
 #include "../common/error.h"
 
 namespace qv {
@@ -32,6 +33,9 @@ void put_be32(std::string& s, uint32_t v) {
 void put_be64(std::string& s, uint64_t v) {
   for (int i = 7; i >= 0; --i) s.push_back(char((v >> (8 * i)) & 0xFF));
 }
+void put_le32(std::string& s, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s.push_back(char((v >> (8 * i)) & 0xFF));
+}
 void put_le64(std::string& s, uint64_t v) {
   for (int i = 0; i < 8; ++i) s.push_back(char((v >> (8 * i)) & 0xFF));
 }
@@ -43,6 +47,11 @@ uint64_t get_be(const char* p, int bytes) {
 uint64_t get_le64(const char* p) {
   uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | uint8_t(p[i]);
+  return v;
+}
+uint32_t get_le32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | uint8_t(p[i]);
   return v;
 }
 
@@ -62,7 +71,10 @@ void check(const rocksdb::Status& s, const char* what) {
   if (!s.ok()) throw Error(code::kStorage, std::string(what) + ": " + s.ToString());
 }
 
-// The index entry of a message: publish time and size, then where a large payload is.
+// The index entry of a message: publish time and size (u64 LE), then for a large payload
+// its file and offset (u64 LE) and CRC-32C (u32 LE).
+constexpr size_t kLargeIndexEntry = 36;
+
 std::string index_entry(int64_t time, uint64_t size, const PayloadRef* ref) {
   std::string v;
   put_le64(v, uint64_t(time));
@@ -70,6 +82,7 @@ std::string index_entry(int64_t time, uint64_t size, const PayloadRef* ref) {
   if (ref != nullptr) {
     put_le64(v, ref->file);
     put_le64(v, ref->offset);
+    put_le32(v, ref->crc);
   }
   return v;
 }
@@ -108,6 +121,7 @@ struct RocksMq::Topic {
 struct RocksMq::PendingSend {
   Topic* topic;
   const std::vector<std::string>* payloads;
+  std::vector<uint32_t> crcs;  // of the large payloads, in order
   std::vector<uint64_t> ids;
   std::exception_ptr error;
   bool done = false;
@@ -159,12 +173,14 @@ class RocksMq::Writer {
     };
     std::vector<Entry> entries;
     std::vector<const std::string*> large;
+    std::vector<uint32_t> crcs;
     std::map<Topic*, TopicStats> before, after;
     {
       std::lock_guard<std::mutex> lock(mq_.mutex_);
       for (PendingSend* s : sends) {
         Topic& t = *s->topic;
         before.emplace(&t, t.stats);
+        crcs.insert(crcs.end(), s->crcs.begin(), s->crcs.end());
         for (const std::string& payload : *s->payloads) {
           const uint64_t id = ++t.stats.last_id;
           if (t.stats.messages == 0) t.stats.first_id = id;
@@ -179,7 +195,7 @@ class RocksMq::Writer {
     }
     try {
       // Large payloads first, synced: the index below must never point at bytes not on disk.
-      const std::vector<PayloadRef> refs = large.empty() ? std::vector<PayloadRef>() : mq_.payloads_->append(large);
+      const std::vector<PayloadRef> refs = large.empty() ? std::vector<PayloadRef>() : mq_.payloads_->append(large, crcs);
       const uint64_t file = refs.empty() ? 0 : refs.front().file;
       std::map<uint32_t, uint64_t> file_topics;
       if (file != 0) {
@@ -445,6 +461,9 @@ std::vector<uint64_t> RocksMq::send(const std::string& name, const std::vector<s
     send.topic = &topic(name);
   }
   send.payloads = &payloads;
+  // Here, on the caller's thread, while the writer may be busy with the previous commit.
+  for (const std::string& p : payloads)
+    if (p.size() >= kLargePayload) send.crcs.push_back(crc32c(p.data(), p.size()));
   writer_->submit(send);
   if (send.error) std::rethrow_exception(send.error);
   return send.ids;
@@ -471,8 +490,9 @@ std::vector<StoredMessage> RocksMq::read(const std::string& name, uint64_t from,
   for (index->Seek(message_key(id, std::max<uint64_t>(from, 1))); index->Valid() && out.size() < max && bytes < kReadBytes; index->Next()) {
     const rocksdb::Slice key = index->key(), entry = index->value();
     StoredMessage m{get_be(key.data() + 4, 8), int64_t(get_le64(entry.data())), {}};
-    if (entry.size() >= 32) {
-      const PayloadRef ref{get_le64(entry.data() + 16), get_le64(entry.data() + 24), get_le64(entry.data() + 8)};
+    if (entry.size() == kLargeIndexEntry) {
+      const PayloadRef ref{get_le64(entry.data() + 16), get_le64(entry.data() + 24), get_le64(entry.data() + 8),
+                           get_le32(entry.data() + 32)};
       if (!files.read(ref, m.payload)) {
         if (deleted_by_retention(name, m.id)) continue;  // its file went after the snapshot was taken
         throw Error(code::kStorage, "the payload file of message " + std::to_string(m.id) + " of \"" + name + "\" is missing");

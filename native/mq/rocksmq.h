@@ -8,7 +8,7 @@
 // + message id (u64 BE), value = the payload. Larger ones live in append-only payload files
 // (payload_files.h), written once. Column family "index", same keys, has every message:
 // publish time (ms) and payload size, then for a large payload its file and offset (u64 LE
-// each), so retention never reads a payload. Column family "default" holds the metadata:
+// each) and CRC-32C (u32 LE), so retention never reads a payload. Column family "default" holds the metadata:
 //   "T" + name            -> topic id (u32 BE) + retention (i64 minutes, i64 MB)
 //   "N" + topic id        -> first id, last id, message count, bytes (u64 LE each)
 //   "G" + topic id + name -> acknowledged id (u64 LE)

@@ -148,11 +148,18 @@ TEST(a_payload_write_whose_index_never_committed_is_deleted_at_open) {
   CHECK(mq.read("t", 1, 10).at(1).payload == payload_of(1 << 20, 2));
 }
 
-TEST(a_missing_payload_file_is_a_storage_error_not_a_silent_gap) {
+TEST(a_damaged_or_missing_payload_file_is_a_storage_error_not_wrong_bytes) {
   TempDir dir;
   qv::RocksMq mq(options_at(dir));
   mq.create_topic("t");
-  mq.send("t", {payload_of(1 << 20, 1)});
+  mq.send("t", {payload_of(1 << 20, 1), payload_of(1 << 20, 2)});
+  {
+    std::fstream file(payload_files(dir).at(0), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp((1 << 20) + 12345);  // one byte of the second payload
+    file.put('!');
+  }
+  CHECK(mq.read("t", 1, 1).at(0).payload == payload_of(1 << 20, 1));
+  CHECK_THROWS_CODE(mq.read("t", 2, 1), qv::code::kStorage);
   for (const auto& f : payload_files(dir)) fs::remove(f);
   CHECK_THROWS_CODE(mq.read("t", 1, 10), qv::code::kStorage);
 }
