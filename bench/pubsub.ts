@@ -9,9 +9,10 @@
  *   npm run bench:pubsub [-- --ops 5]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { root } from './lib/datasets.js';
 import { fixed, machine, table } from './lib/measure.js';
@@ -44,6 +45,25 @@ interface Run {
 const mb = (bytes: number) => `${fixed(bytes / 2 ** 20)} MB`;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/**
+ * Every system starts from the same state: nothing of the previous one's left to write back,
+ * and (as root) an empty page cache. On a VM that hands freed memory back to the host (free
+ * page reporting), a page touched for the first time since costs far more than a reused one,
+ * so without this the system that runs just after another's files were deleted gets cheap
+ * memory and the next ones do not. The pause lets the host take the freed memory back.
+ */
+let coldStart = true;
+async function settle(): Promise<void> {
+  execFileSync('sync');
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+  } catch {
+    coldStart = false; // not root: only the sync
+    return;
+  }
+  await sleep(5000);
+}
+
 const work = mkdtempSync(join(tmpdir(), 'quiverdb-pubsub-'));
 console.log(`machine: ${machine()}; ${ops} ops per row`);
 const results = new Map<string, Map<SystemName, Run>>();
@@ -52,8 +72,7 @@ for (const w of workloads) {
   results.set(w.name, row);
   for (const system of systems) {
     const dir = join(work, `${system}-${w.bytes}`);
-    // Start each system with nothing of the previous one's left to write back to disk.
-    execFileSync('sync');
+    await settle();
     const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'pubsub-worker.ts'), system, String(w.bytes), String(w.count), String(ops), dir], {
       cwd: root,
       encoding: 'utf8',
@@ -109,8 +128,12 @@ writeSection(
     `messages or 64 MB, while a subscriber in the same process reads until the last has arrived. s/op is the mean. ` +
     `Each system runs in its own child process: "client peak memory" is that process's peak RSS (Node included), ` +
     `"nats-server" the server's peak RSS and CPU time from /proc. Disk is what the system's folder holds after the ops ` +
-    `(nothing is deleted: retention is off), and \`sync\` runs before each system so that none pays for the previous one's writes. natsmq and the raw client each start their own nats-server 2.9.10 with the ` +
+    `(nothing is deleted: retention is off). Before each system \`sync\` runs, ` +
+    (coldStart
+      ? `the page cache is dropped and the run waits 5 s, so that every system starts with nothing to write back and with memory the VM has taken back (on this VM a page touched for the first time since costs several times a reused one; without this, whichever system followed the deletion of another's files got cheap memory). `
+      : `so that none pays for the previous one's writes (the page cache was not dropped: that needs root). `) +
+    `natsmq and the raw client each start their own nats-server 2.9.10 with the ` +
     `same settings (Milvus's defaults, file storage). The seed's column is its M1 Pro figures for NATS and RocksMQ (50 ops), ` +
-    `for comparison only. On this VM the large rows vary by about a fifth from run to run (each system leaves gigabytes ` +
-    `for the kernel to write back), so compare ratios within one run.\n\n${main}\n\nSpeed ratios (time of the second over time of the first; targets from issue 5):\n\n${ratios}\n`,
+    `for comparison only. On this VM single operations on the large rows vary by up to 2x (first-touch memory and disk), ` +
+    `so compare ratios within one run.\n\n${main}\n\nSpeed ratios (time of the second over time of the first; targets from issue 5):\n\n${ratios}\n`,
 );

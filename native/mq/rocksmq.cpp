@@ -354,6 +354,9 @@ void RocksMq::close() {
   }
   retention_wake_.notify_all();
   if (retention_thread_.joinable()) retention_thread_.join();
+  // Calls already under way finish first (a read in flight still uses the database); later
+  // ones see closed_ and throw.
+  std::unique_lock<std::shared_mutex> no_calls(in_use_);
   writer_.reset();  // finishes the sends already queued
   for (auto* h : {meta_, messages_, index_}) db_->DestroyColumnFamilyHandle(h);
   db_->Close();
@@ -383,6 +386,7 @@ void RocksMq::write_stats(void* batch_ptr, uint32_t topic_id, const TopicStats& 
 }
 
 void RocksMq::create_topic(const std::string& name, const TopicOptions& options) {
+  std::shared_lock<std::shared_mutex> in_use(in_use_);  // close() waits for this call
   if (!valid_topic_name(name)) {
     throw Error(code::kInvalidTopic, "topic names are 1 to 255 letters, digits, '_', '-' or '.', got \"" + name + "\"");
   }
@@ -412,6 +416,7 @@ void RocksMq::create_topic(const std::string& name, const TopicOptions& options)
 }
 
 void RocksMq::drop_topic(const std::string& name) {
+  std::shared_lock<std::shared_mutex> in_use(in_use_);  // close() waits for this call
   std::lock_guard<std::mutex> write_lock(write_mutex_);
   std::unique_lock<std::mutex> lock(mutex_);
   Topic& t = topic(name);
@@ -448,6 +453,7 @@ TopicStats RocksMq::topic_stats(const std::string& name) const {
 }
 
 std::vector<uint64_t> RocksMq::send(const std::string& name, const std::vector<std::string>& payloads) {
+  std::shared_lock<std::shared_mutex> in_use(in_use_);  // close() waits for this call
   if (payloads.empty()) return {};
   for (const std::string& p : payloads) {
     if (p.size() > options_.max_payload_bytes) {
@@ -470,6 +476,7 @@ std::vector<uint64_t> RocksMq::send(const std::string& name, const std::vector<s
 }
 
 std::vector<StoredMessage> RocksMq::read(const std::string& name, uint64_t from, size_t max) const {
+  std::shared_lock<std::shared_mutex> in_use(in_use_);  // close() waits for this call
   uint32_t id;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -533,6 +540,7 @@ uint64_t RocksMq::group_position(const std::string& name, const std::string& gro
 }
 
 void RocksMq::create_group(const std::string& name, const std::string& group, uint64_t position) {
+  std::shared_lock<std::shared_mutex> in_use(in_use_);  // close() waits for this call
   std::lock_guard<std::mutex> write_lock(write_mutex_);
   std::lock_guard<std::mutex> lock(mutex_);
   Topic& t = topic(name);
@@ -543,6 +551,7 @@ void RocksMq::create_group(const std::string& name, const std::string& group, ui
 }
 
 void RocksMq::ack(const std::string& name, const std::string& group, uint64_t id) {
+  std::shared_lock<std::shared_mutex> in_use(in_use_);  // close() waits for this call
   std::lock_guard<std::mutex> lock(mutex_);
   Topic& t = topic(name);
   auto it = t.groups.find(group);
@@ -558,6 +567,7 @@ void RocksMq::ack(const std::string& name, const std::string& group, uint64_t id
 }
 
 void RocksMq::drop_group(const std::string& name, const std::string& group) {
+  std::shared_lock<std::shared_mutex> in_use(in_use_);  // close() waits for this call
   std::lock_guard<std::mutex> lock(mutex_);
   Topic& t = topic(name);
   check(db_->Delete(rocksdb::WriteOptions(), meta_, meta_key('G', t.id, group)), "drop group");
@@ -608,6 +618,7 @@ uint64_t RocksMq::trim(Topic& t, int64_t now) {
 }
 
 uint64_t RocksMq::enforce_retention() {
+  std::shared_lock<std::shared_mutex> in_use(in_use_);  // close() waits for this call
   std::vector<Topic*> all;
   {
     std::lock_guard<std::mutex> lock(mutex_);

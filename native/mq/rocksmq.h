@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -120,6 +121,7 @@ class RocksMq {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* messages_ = nullptr;
   rocksdb::ColumnFamilyHandle* index_ = nullptr;
+  mutable std::shared_mutex in_use_;  // held shared by each call that uses db_, exclusive by close()
   std::mutex write_mutex_;  // one batch at a time: the writer's sends, retention, topic changes
   mutable std::mutex mutex_;  // topics_, groups, next_topic_id_, file_topics_
   std::map<std::string, std::unique_ptr<Topic>> topics_;

@@ -285,6 +285,30 @@ TEST(bad_input_and_misuse_give_typed_errors_and_write_nothing) {
   CHECK_THROWS_CODE(mq.send("t", {"x"}), qv::code::kClosed);
 }
 
+TEST(close_waits_for_calls_under_way_and_refuses_later_ones) {
+  TempDir dir;
+  qv::RocksMq mq(options_at(dir));
+  mq.create_topic("t");
+  for (int i = 0; i < 8; ++i) mq.send("t", {payload_of(4 << 20, i), "small"});
+  std::atomic<int> reads{0};
+  std::string refused;
+  std::thread reader([&] {
+    for (;;) {
+      try {
+        mq.read("t", 1, 100);
+        ++reads;
+      } catch (const qv::Error& e) {
+        refused = e.code();
+        return;
+      }
+    }
+  });
+  while (reads.load() < 2) std::this_thread::yield();
+  mq.close();  // while a read of 32 MiB is most likely under way
+  reader.join();
+  CHECK(refused == qv::code::kClosed);
+}
+
 TEST(the_commit_listener_hears_every_write) {
   TempDir dir;
   qv::RocksMq mq(options_at(dir));
