@@ -1,17 +1,18 @@
-// One system on one workload, in its own process so that its peak memory is its own:
-// `node --import tsx bench/pubsub-worker.ts <system> <bytes> <count> <ops> <dir>`.
-// Prints one JSON line: seconds per op, client and nats-server peak memory and CPU time,
-// and the bytes the system left on disk.
+// One op of one system on one workload, in its own process so that its peak memory is its
+// own: `node --import tsx bench/pubsub-worker.ts <system> <bytes> <count> <op> <dir>`; op
+// numbers the op (its topic), and `dir` keeps the earlier ops' messages. Prints one JSON
+// line: the op's seconds, client and nats-server peak memory and CPU time, and the bytes
+// the system has on disk.
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 
 import { openSystem, type SystemName } from './lib/pubsub-systems.js';
 
-const [system, bytesArg, countArg, opsArg, dir] = process.argv.slice(2);
+const [system, bytesArg, countArg, opArg, dir] = process.argv.slice(2);
 const bytes = Number(bytesArg);
 const count = Number(countArg);
-const ops = Number(opsArg);
+const op = Number(opArg);
 
 /** Random payloads as views into one random block: cheap to make, incompressible. */
 function payloads(): Uint8Array[][] {
@@ -35,12 +36,9 @@ const chunks = payloads();
 const sys = await openSystem(system as SystemName, dir);
 const serverCpuBefore = sys.serverPid ? cpuSeconds(sys.serverPid) : 0;
 const cpuBefore = process.cpuUsage();
-const seconds: number[] = [];
-for (let op = 0; op < ops; op++) {
-  const start = performance.now();
-  await sys.op(`op${op}`, chunks, count);
-  seconds.push((performance.now() - start) / 1000);
-}
+const start = performance.now();
+await sys.op(op, chunks, count);
+const seconds = [(performance.now() - start) / 1000];
 const cpu = process.cpuUsage(cpuBefore);
 const server = sys.serverPid ? { peakBytes: status(sys.serverPid, 'VmHWM'), cpuSeconds: cpuSeconds(sys.serverPid) - serverCpuBefore } : null;
 await sys.close();

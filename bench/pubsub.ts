@@ -2,9 +2,10 @@
  * bench/pubsub: the seed's Pub/Sub table on this machine. Four workloads (5 MB × 100,
  * 1 MB × 500, 64 KB × 10000, 1 KB × 50000): publish the messages to a new topic while a
  * subscriber reads until the last has arrived, `--ops` times (default 5), for rocksmq,
- * natsmq, the raw JetStream client and a plain queue on the `rocksdb` npm package. Each
- * system runs in its own child process (bench/pubsub-worker.ts), so that its peak memory
- * is its own; nats-server's memory and CPU are read from /proc.
+ * natsmq, the raw JetStream client and a plain queue on the `rocksdb` npm package. The
+ * systems take turns, one op each per round; each op runs in a child process of its own
+ * (bench/pubsub-worker.ts), so that its peak memory is its own; nats-server's memory and
+ * CPU are read from /proc.
  *
  *   npm run bench:pubsub [-- --ops 5]
  */
@@ -49,7 +50,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
  * Every system starts from the same state: nothing of the previous one's left to write back,
  * and (as root) an empty page cache. On a VM that hands freed memory back to the host (free
  * page reporting), a page touched for the first time since costs far more than a reused one,
- * so without this the system that runs just after another's files were deleted gets cheap
+ * so without this the system that runs just after another's memory was freed gets cheap
  * memory and the next ones do not. The pause lets the host take the freed memory back.
  */
 let coldStart = true;
@@ -61,28 +62,39 @@ async function settle(): Promise<void> {
     coldStart = false; // not root: only the sync
     return;
   }
-  await sleep(5000);
+  await sleep(3000);
 }
 
 const work = mkdtempSync(join(tmpdir(), 'quiverdb-pubsub-'));
 console.log(`machine: ${machine()}; ${ops} ops per row`);
 const results = new Map<string, Map<SystemName, Run>>();
 for (const w of workloads) {
-  const row = new Map<SystemName, Run>();
+  const row = new Map<SystemName, Run>(systems.map((system) => [system, { seconds: [], client: { peakBytes: 0, cpuSeconds: 0 }, server: null, diskBytes: 0 }]));
   results.set(w.name, row);
-  for (const system of systems) {
-    const dir = join(work, `${system}-${w.bytes}`);
-    await settle();
-    const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'pubsub-worker.ts'), system, String(w.bytes), String(w.count), String(ops), dir], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 1 << 20,
-    });
-    rmSync(dir, { recursive: true, force: true });
-    const run = JSON.parse(out.trim().split('\n').pop()!) as Run;
-    row.set(system, run);
-    console.log(`${w.name.padEnd(13)} ${system.padEnd(11)} ${fixed(mean(run.seconds), 3)} s/op  client ${mb(run.client.peakBytes)}, ${fixed(run.client.cpuSeconds, 1)} s CPU` +
+  // Round-robin, one op per system per round, each round in another order: whatever this
+  // machine does to one round falls on every system alike.
+  for (let op = 0; op < ops; op++) {
+    for (let i = 0; i < systems.length; i++) {
+      const system = systems[(i + op) % systems.length];
+      await settle();
+      const out = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', join(root, 'bench', 'pubsub-worker.ts'), system, String(w.bytes), String(w.count), String(op), join(work, `${system}-${w.bytes}`)],
+        { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
+      );
+      const one = JSON.parse(out.trim().split('\n').pop()!) as Run;
+      const run = row.get(system)!;
+      run.seconds.push(...one.seconds);
+      run.client = { peakBytes: Math.max(run.client.peakBytes, one.client.peakBytes), cpuSeconds: run.client.cpuSeconds + one.client.cpuSeconds };
+      if (one.server) {
+        run.server = { peakBytes: Math.max(run.server?.peakBytes ?? 0, one.server.peakBytes), cpuSeconds: (run.server?.cpuSeconds ?? 0) + one.server.cpuSeconds };
+      }
+      run.diskBytes = one.diskBytes; // the folder keeps every op's messages
+    }
+  }
+  for (const [system, run] of row) {
+    rmSync(join(work, `${system}-${w.bytes}`), { recursive: true, force: true });
+    console.log(`${w.name.padEnd(13)} ${system.padEnd(11)} ${fixed(mean(run.seconds), 3)} s/op (${run.seconds.map((x) => fixed(x, 2)).join(' ')})  client ${mb(run.client.peakBytes)}, ${fixed(run.client.cpuSeconds, 1)} s CPU` +
       (run.server ? `; nats-server ${mb(run.server.peakBytes)}, ${fixed(run.server.cpuSeconds, 1)} s CPU` : '') + `; disk ${mb(run.diskBytes)}`);
   }
 }
@@ -124,13 +136,13 @@ console.log(`\n${main}\n\n${ratios}`);
 writeSection(
   'pubsub',
   `## Pub/Sub (bench/pubsub)\n\nCommand: \`npm run bench:pubsub\`  \nMachine: ${machine()}  \nDate: ${new Date().toISOString().slice(0, 10)}\n\n` +
-    `QuiverDB is the static prebuild users install (the command makes it first). Each row: ${ops} operations; an operation publishes the messages (random bytes) to a new topic in batches of at most 1000 ` +
+    `QuiverDB is the static prebuild users install (the command makes it first). Each row: ${ops} operations per system, run round-robin (one op of each system per round, in a different order each round; each op in a fresh process on the same folder); an operation publishes the messages (random bytes) to a new topic in batches of at most 1000 ` +
     `messages or 64 MB, while a subscriber in the same process reads until the last has arrived. s/op is the mean. ` +
-    `Each system runs in its own child process: "client peak memory" is that process's peak RSS (Node included), ` +
+    `"client peak memory" is the highest peak RSS of those processes (Node included), client CPU their sum over the ops, ` +
     `"nats-server" the server's peak RSS and CPU time from /proc. Disk is what the system's folder holds after the ops ` +
-    `(nothing is deleted: retention is off). Before each system \`sync\` runs, ` +
+    `(nothing is deleted: retention is off). Before each op \`sync\` runs, ` +
     (coldStart
-      ? `the page cache is dropped and the run waits 5 s, so that every system starts with nothing to write back and with memory the VM has taken back (on this VM a page touched for the first time since costs several times a reused one; without this, whichever system followed the deletion of another's files got cheap memory). `
+      ? `the page cache is dropped and the run waits 3 s, so that every system starts with nothing to write back and with memory the VM has taken back (on this VM a page touched for the first time since costs several times a reused one; without this, whichever system followed another got the memory it freed). `
       : `so that none pays for the previous one's writes (the page cache was not dropped: that needs root). `) +
     `natsmq and the raw client each start their own nats-server 2.9.10 with the ` +
     `same settings (Milvus's defaults, file storage). The seed's column is its M1 Pro figures for NATS and RocksMQ (50 ops), ` +

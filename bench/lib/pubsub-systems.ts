@@ -1,7 +1,7 @@
 // The four ways to publish and subscribe that bench/pubsub compares: QuiverDB's rocksmq and
 // natsmq, and two a user could write instead: the raw JetStream client, and a plain queue
-// on the `rocksdb` npm package. Each op uses a new topic: publish `count` payloads in
-// chunks, while a subscriber reads until the last one has arrived.
+// on the `rocksdb` npm package. Each op uses a new topic, `op<n>`: publish `count` payloads
+// in chunks, while a subscriber reads until the last one has arrived.
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 
@@ -13,8 +13,8 @@ import { NatsMq, NatsServer, RocksMq } from '../../src/index.js';
 export interface PubSubSystem {
   /** nats-server's pid, when the system has one. */
   serverPid?: number;
-  /** Publishes every chunk in order, and resolves when `subscribe` has received the last. */
-  op(topic: string, chunks: Uint8Array[][], count: number): Promise<void>;
+  /** Publishes every chunk in order to topic number `op`, and resolves when the subscriber has received the last. */
+  op(op: number, chunks: Uint8Array[][], count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,7 +45,8 @@ export async function openSystem(name: SystemName, dir: string): Promise<PubSubS
 
 function quiverdb(broker: RocksMq | NatsMq, close: () => Promise<void>): PubSubSystem {
   return {
-    async op(topic, chunks, count) {
+    async op(op, chunks, count) {
+      const topic = `op${op}`;
       await broker.createTopic(topic);
       const consumer = await broker.consumer(topic, 'bench');
       const received = (async () => {
@@ -67,7 +68,8 @@ async function rawJetStream(server: NatsServer): Promise<PubSubSystem> {
   const js = jetstream(nc);
   return {
     serverPid: server.pid,
-    async op(topic, chunks, count) {
+    async op(op, chunks, count) {
+      const topic = `op${op}`;
       await jsm.streams.add({ name: topic, subjects: [topic], storage: StorageType.File, retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old });
       const consumer = await js.consumers.get(topic, { deliver_policy: DeliverPolicy.All });
       const messages = await consumer.consume({ max_messages: 1000 });
@@ -99,10 +101,8 @@ async function rocksdbQueue(path: string): Promise<PubSubSystem> {
     k.writeBigUInt64BE(BigInt(seq), 4);
     return k;
   };
-  let topics = 0;
   return {
-    async op(_topic, chunks, count) {
-      const topic = topics++;
+    async op(topic, chunks, count) {
       let stored = 0;
       const received = (async () => {
         let next = 0;

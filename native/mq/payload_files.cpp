@@ -58,6 +58,10 @@ bool write_all(int fd, std::vector<iovec> parts, uint64_t offset) {
       if (errno == EINTR) continue;
       return false;
     }
+    if (written == 0) {
+      errno = EIO;  // no progress and no reason given
+      return false;
+    }
     offset += uint64_t(written);
     for (; first < parts.size() && size_t(written) >= parts[first].iov_len; ++first) written -= ssize_t(parts[first].iov_len);
     if (first < parts.size()) {
