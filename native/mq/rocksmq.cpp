@@ -87,6 +87,20 @@ std::string index_entry(int64_t time, uint64_t size, const PayloadRef* ref) {
   return v;
 }
 
+struct IndexEntry {
+  int64_t time;
+  uint64_t size;
+  bool in_file;  // the payload is in a payload file, at `ref`; otherwise in "messages"
+  PayloadRef ref;
+};
+
+IndexEntry parse_index_entry(const rocksdb::Slice& v) {
+  const char* p = v.data();
+  IndexEntry e{int64_t(get_le64(p)), get_le64(p + 8), v.size() == kLargeIndexEntry, {}};
+  if (e.in_file) e.ref = PayloadRef{get_le64(p + 16), get_le64(p + 24), e.size, get_le32(p + 32)};
+  return e;
+}
+
 std::string file_key(uint64_t file) {
   std::string k(1, 'F');
   put_be64(k, file);
@@ -495,12 +509,11 @@ std::vector<StoredMessage> RocksMq::read(const std::string& name, uint64_t from,
   PayloadFiles::Reader files(*payloads_);
   size_t bytes = 0;
   for (index->Seek(message_key(id, std::max<uint64_t>(from, 1))); index->Valid() && out.size() < max && bytes < kReadBytes; index->Next()) {
-    const rocksdb::Slice key = index->key(), entry = index->value();
-    StoredMessage m{get_be(key.data() + 4, 8), int64_t(get_le64(entry.data())), {}};
-    if (entry.size() == kLargeIndexEntry) {
-      const PayloadRef ref{get_le64(entry.data() + 16), get_le64(entry.data() + 24), get_le64(entry.data() + 8),
-                           get_le32(entry.data() + 32)};
-      if (!files.read(ref, m.payload)) {
+    const rocksdb::Slice key = index->key();
+    const IndexEntry entry = parse_index_entry(index->value());
+    StoredMessage m{get_be(key.data() + 4, 8), entry.time, {}};
+    if (entry.in_file) {
+      if (!files.read(entry.ref, m.payload)) {
         if (deleted_by_retention(name, m.id)) continue;  // its file went after the snapshot was taken
         throw Error(code::kStorage, "the payload file of message " + std::to_string(m.id) + " of \"" + name + "\" is missing");
       }
@@ -594,11 +607,10 @@ uint64_t RocksMq::trim(Topic& t, int64_t now) {
   options.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, index_));
   for (it->Seek(message_key(t.id, stats.first_id)); it->Valid(); it->Next()) {
-    const int64_t time = int64_t(get_le64(it->value().data()));
-    const uint64_t size = get_le64(it->value().data() + 8);
-    if (time >= cutoff && stats.bytes - freed <= limit) break;
+    const IndexEntry entry = parse_index_entry(it->value());
+    if (entry.time >= cutoff && stats.bytes - freed <= limit) break;
     ++deleted;
-    freed += size;
+    freed += entry.size;
     new_first = get_be(it->key().data() + 4, 8) + 1;
   }
   if (deleted == 0) return 0;
