@@ -1,7 +1,9 @@
 // The module's entry point: what `require('quiverdb.node')` returns. The TypeScript layer
 // (src/native.ts) is its only caller and wraps it in the public API.
+#include <dlfcn.h>
 #include <napi.h>
 
+#include <cmath>
 #include <memory>
 
 #include "addon_data.h"
@@ -97,12 +99,22 @@ Napi::Value Versions(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// A probe's thread count: 1 to 1024.
+size_t ProbeThreads(Napi::Env env, Napi::Value value) {
+  const uint32_t threads = ToUint32(env, value, "threads");
+  if (threads == 0 || threads > 1024) ThrowError(env, qv::code::kInvalidArgument, "threads must be between 1 and 1024");
+  return threads;
+}
+
 // measureBandwidth(bytes: number, threads: number, rounds: number): Promise<bytes per second>
 Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const size_t bytes = ToUint32(env, info[0], "bytes");
-  const size_t threads = ToUint32(env, info[1], "threads");
+  const size_t threads = ProbeThreads(env, info[1]);
   const int rounds = int(ToUint32(env, info[2], "rounds"));
+  if (bytes < 4096 || rounds < 1 || rounds > 1000) {
+    ThrowError(env, qv::code::kInvalidArgument, "bandwidth needs at least 4096 bytes and 1 to 1000 rounds");
+  }
   return AsyncJob::Queue(env, std::make_unique<ProbeJob>(env, [=] {
     return qv::measure_read_bandwidth(bytes, threads, rounds);
   }));
@@ -111,21 +123,36 @@ Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
 // measureFmaRate(threads: number, seconds: number): Promise<FMAs per second>
 Napi::Value MeasureFmaRate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const size_t threads = ToUint32(env, info[0], "threads");
-  if (!info[1].IsNumber()) ThrowError(env, qv::code::kInvalidArgument, "seconds must be a number");
-  const double seconds = info[1].As<Napi::Number>().DoubleValue();
+  const size_t threads = ProbeThreads(env, info[0]);
+  const double seconds = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : NAN;
+  // NaN, negative or endless durations would never settle.
+  if (!(seconds > 0 && seconds <= 60)) ThrowError(env, qv::code::kInvalidArgument, "seconds must be a number above 0 and at most 60");
   return AsyncJob::Queue(env, std::make_unique<ProbeJob>(env, [=] {
     return qv::measure_fma_rate(qv::kernels(), threads, seconds);
   }));
 }
 
+// Keeps this module mapped until the process ends. Node unloads an addon when the last
+// environment that loaded it (a worker_thread) goes, but the thread pools and the broker's
+// threads are process-wide and may still be running its code.
+void StayLoaded() {
+  Dl_info self;
+  if (dladdr(reinterpret_cast<void*>(&StayLoaded), &self) != 0 && self.dli_fname != nullptr) {
+    dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);  // takes a reference never given back
+  }
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  StayLoaded();
   auto* data = new AddonData();
   env.SetInstanceData(data);
   data->settler = Settler::New(env, "quiverdb", 0, 1, data);
   data->settler.Unref(env);
+  data->gate = std::make_shared<EnvGate>(data->settler);
+  // Registered after the thread-safe function, so it runs before Node tears that down.
+  napi_add_env_cleanup_hook(env, [](void* gate) { static_cast<EnvGate*>(gate)->Close(); }, data->gate.get());
 
   Napi::Function flat = FlatIndexWrap::Define(env);
   data->flat_index_constructor = Napi::Persistent(flat);

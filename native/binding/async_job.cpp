@@ -2,57 +2,55 @@
 
 #include "common/error.h"
 #include "convert.h"
-#include "runtime/thread_pool.h"
 
 namespace qvnode {
 
-namespace {
-
 class ProgressEvent : public Delivery {
  public:
-  ProgressEvent(Napi::FunctionReference* callback, double fraction) : callback_(callback), fraction_(fraction) {}
+  ProgressEvent(AsyncJob* job, double fraction) : job_(job), fraction_(fraction) {}
   void Deliver(Napi::Env env, AddonData&) override {
+    if (*job_->progress_failed_) return;  // the work is ending: no more calls
     Napi::HandleScope scope(env);
     try {
-      callback_->Call({Napi::Number::New(env, fraction_)});
+      job_->progress_callback_.Call({Napi::Number::New(env, fraction_)});
     } catch (const Napi::Error& e) {
-      // As for any other callback: a throw becomes an uncaught exception.
-      napi_fatal_exception(env, e.Value());
+      // The call rejects with this, rather than the process ending on an uncaught exception.
+      *job_->progress_failed_ = true;
+      job_->progress_error_ = Napi::Persistent(e.Value());
     }
   }
 
  private:
-  Napi::FunctionReference* callback_;  // owned by the job, which is delivered after us
+  AsyncJob* job_;  // delivered after every one of its progress events
   double fraction_;
 };
 
-}  // namespace
-
-AsyncJob::AsyncJob(Napi::Env env) : deferred_(Napi::Promise::Deferred::New(env)), settler_(Data(env).settler) {}
+AsyncJob::AsyncJob(Napi::Env env) : deferred_(Napi::Promise::Deferred::New(env)), gate_(Data(env).gate) {}
 
 std::function<void(double)> AsyncJob::ProgressTo(Napi::Value callback) {
-  if (!callback.IsFunction()) return nullptr;
-  progress_callback_ = Napi::Persistent(callback.As<Napi::Function>());
-  Napi::FunctionReference* target = &progress_callback_;
-  Settler settler = settler_;
-  return [target, settler](double fraction) mutable {
-    auto* event = new ProgressEvent(target, fraction);
-    if (settler.NonBlockingCall(event) != napi_ok) delete event;
+  const bool report = callback.IsFunction();
+  if (report) progress_callback_ = Napi::Persistent(callback.As<Napi::Function>());
+  return [this, report, gate = gate_, failed = progress_failed_](double fraction) {
+    if (*failed || gate->closed()) throw qv::Error(qv::code::kClosed, "the work was stopped");
+    if (report) gate->Post(new ProgressEvent(this, fraction));
   };
 }
 
-Napi::Promise AsyncJob::Queue(Napi::Env env, std::unique_ptr<AsyncJob> job) {
+Napi::Promise AsyncJob::Queue(Napi::Env env, std::unique_ptr<AsyncJob> job, qv::ThreadPool& pool) {
   AddonData& data = Data(env);
   Napi::Promise promise = job->deferred_.Promise();
   if (data.pending++ == 0) data.settler.Ref(env);
   AsyncJob* raw = job.release();
-  qv::ThreadPool::shared().submit([raw]() {
-    raw->RunCatching();
-    // Fails only while the environment is being torn down; nobody awaits the result then.
-    if (raw->settler_.NonBlockingCall(raw) != napi_ok) {
+  std::shared_ptr<EnvGate> gate = raw->gate_;
+  pool.submit([raw, gate]() {
+    if (!gate->Enter()) {  // the environment went away before the job started
       raw->Abandon();
       delete raw;
+      return;
     }
+    raw->RunCatching();
+    gate->Leave();
+    gate->Post(raw);
   });
   return promise;
 }
@@ -72,6 +70,10 @@ void AsyncJob::RunCatching() {
     failed_ = true;
     error_code_ = qv::code::kInternal;
     error_message_ = e.what();
+  } catch (...) {
+    failed_ = true;
+    error_code_ = qv::code::kInternal;
+    error_message_ = "unknown native exception";
   }
 }
 
@@ -82,6 +84,11 @@ void AsyncJob::Deliver(Napi::Env env, AddonData& data) {
 
 void AsyncJob::Settle(Napi::Env env) {
   Napi::HandleScope scope(env);
+  if (*progress_failed_) {
+    deferred_.Reject(progress_error_.IsEmpty() ? MakeError(env, qv::code::kInvalidArgument, "onProgress threw").Value()
+                                               : progress_error_.Value());
+    return;
+  }
   if (failed_) {
     deferred_.Reject(MakeError(env, error_code_.c_str(), error_message_).Value());
     return;
@@ -99,7 +106,11 @@ void DeliverOnJsThread(Napi::Env env, Napi::Function, AddonData* data, Delivery*
     owned->Abandon();
     return;
   }
-  owned->Deliver(env, *data);
+  // No C++ exception may reach V8: while an environment terminates, any Napi call can fail.
+  try {
+    owned->Deliver(env, *data);
+  } catch (...) {
+  }
 }
 
 }  // namespace qvnode

@@ -15,8 +15,9 @@ class LambdaJob : public AsyncJob {
       : AsyncJob(env), run_(std::move(run)), result_(std::move(result)) {}
 
   static Napi::Promise Queue(Napi::Env env, std::function<void()> run,
-                             std::function<Napi::Value(Napi::Env)> result = nullptr) {
-    return AsyncJob::Queue(env, std::make_unique<LambdaJob>(env, std::move(run), std::move(result)));
+                             std::function<Napi::Value(Napi::Env)> result = nullptr,
+                             qv::ThreadPool& pool = qv::ThreadPool::shared()) {
+    return AsyncJob::Queue(env, std::make_unique<LambdaJob>(env, std::move(run), std::move(result)), pool);
   }
 
  protected:

@@ -1,5 +1,6 @@
 #include "rocksmq_wrap.h"
 
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -24,9 +25,24 @@ uint64_t ToId(Napi::Env env, Napi::Value value, const char* what) {
   return v;
 }
 
-int64_t OptionalInt(Napi::Object options, const char* key, int64_t fallback) {
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+// options[key] as an integer from min to max (fallback when absent); anything else is refused,
+// so that a huge or fractional value never wraps around in the engine.
+int64_t OptionalInt(Napi::Env env, Napi::Object options, const char* key, int64_t fallback, double min, double max) {
   Napi::Value v = options.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().Int64Value() : fallback;
+  if (v.IsUndefined()) return fallback;
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!(d >= min && d <= max) || std::floor(d) != d) {
+    ThrowError(env, qv::code::kInvalidArgument, std::string("rocksmq.") + key + " must be an integer from " + std::to_string(int64_t(min)) +
+                                                    " to " + std::to_string(int64_t(max)));
+  }
+  return int64_t(d);
+}
+
+// Broker work waits on the disk: it runs on the I/O pool, never ahead of a search.
+Napi::Promise QueueIo(Napi::Env env, std::function<void()> run, std::function<Napi::Value(Napi::Env)> result = nullptr) {
+  return LambdaJob::Queue(env, std::move(run), std::move(result), qv::ThreadPool::io());
 }
 
 // A commit heard on the writer thread, delivered to the JavaScript callback.
@@ -37,11 +53,7 @@ class CommitEvent : public Delivery {
   void Deliver(Napi::Env env, AddonData&) override {
     Napi::HandleScope scope(env);
     if (callback_->IsEmpty()) return;  // the broker was closed meanwhile
-    try {
-      callback_->Call({Napi::String::New(env, topic_), Napi::BigInt::New(env, last_)});
-    } catch (const Napi::Error& e) {
-      napi_fatal_exception(env, e.Value());
-    }
+    callback_->Call({Napi::String::New(env, topic_), Napi::BigInt::New(env, last_)});
   }
 
  private:
@@ -85,18 +97,22 @@ Napi::Value RocksMqWrap::Open(const Napi::CallbackInfo& info) {
   Napi::Object o = info[0].As<Napi::Object>();
   qv::RocksMqOptions options;
   options.path = ToString(env, o.Get("path"), "rocksmq.path");
-  options.retention_minutes = OptionalInt(o, "retentionTimeInMinutes", options.retention_minutes);
-  options.retention_mb = OptionalInt(o, "retentionSizeInMB", options.retention_mb);
-  options.compaction_interval_seconds = OptionalInt(o, "compactionInterval", options.compaction_interval_seconds);
-  if (o.Get("lrucacheratio").IsNumber()) options.lru_cache_ratio = o.Get("lrucacheratio").As<Napi::Number>().DoubleValue();
-  options.max_payload_bytes = size_t(OptionalInt(o, "maxPayload", int64_t(options.max_payload_bytes)));
+  options.retention_minutes = OptionalInt(env, o, "retentionTimeInMinutes", options.retention_minutes, -1, kMaxSafeInteger);
+  options.retention_mb = OptionalInt(env, o, "retentionSizeInMB", options.retention_mb, -1, kMaxSafeInteger);
+  options.compaction_interval_seconds = OptionalInt(env, o, "compactionInterval", options.compaction_interval_seconds, 1, kMaxSafeInteger);
+  if (!o.Get("lrucacheratio").IsUndefined()) {
+    const double ratio = o.Get("lrucacheratio").IsNumber() ? o.Get("lrucacheratio").As<Napi::Number>().DoubleValue() : NAN;
+    if (!(ratio > 0 && ratio <= 1)) ThrowError(env, qv::code::kInvalidArgument, "rocksmq.lrucacheratio must be a number above 0 and at most 1");
+    options.lru_cache_ratio = ratio;
+  }
+  options.max_payload_bytes = size_t(OptionalInt(env, o, "maxPayload", int64_t(options.max_payload_bytes), 1, double(qv::RocksMq::kMaxPayloadLimit)));
   if (o.Get("compressionTypes").IsArray()) {
     Napi::Array types = o.Get("compressionTypes").As<Napi::Array>();
     options.compression_types.clear();
     for (uint32_t i = 0; i < types.Length(); ++i) options.compression_types.push_back(int(ToUint32(env, types.Get(i), "compressionTypes")));
   }
   auto opened = std::make_shared<std::shared_ptr<qv::RocksMq>>();
-  return LambdaJob::Queue(
+  return QueueIo(
       env, [options, opened] { *opened = std::make_shared<qv::RocksMq>(options); },
       [opened](Napi::Env env) {
         auto* owned = new std::shared_ptr<qv::RocksMq>(*opened);
@@ -111,23 +127,23 @@ Napi::Value RocksMqWrap::CreateTopic(const Napi::CallbackInfo& info) {
   const std::string name = ToString(env, info[0], "topic");
   qv::TopicOptions options;
   if (info[1].IsObject()) {
-    options.retention_minutes = OptionalInt(info[1].As<Napi::Object>(), "retentionTimeInMinutes", 0);
-    options.retention_mb = OptionalInt(info[1].As<Napi::Object>(), "retentionSizeInMB", 0);
+    options.retention_minutes = OptionalInt(env, info[1].As<Napi::Object>(), "retentionTimeInMinutes", 0, -1, kMaxSafeInteger);
+    options.retention_mb = OptionalInt(env, info[1].As<Napi::Object>(), "retentionSizeInMB", 0, -1, kMaxSafeInteger);
   }
   auto mq = mq_;
-  return LambdaJob::Queue(env, [mq, name, options] { mq->create_topic(name, options); });
+  return QueueIo(env, [mq, name, options] { mq->create_topic(name, options); });
 }
 
 Napi::Value RocksMqWrap::DropTopic(const Napi::CallbackInfo& info) {
   auto mq = mq_;
   const std::string name = ToString(info.Env(), info[0], "topic");
-  return LambdaJob::Queue(info.Env(), [mq, name] { mq->drop_topic(name); });
+  return QueueIo(info.Env(), [mq, name] { mq->drop_topic(name); });
 }
 
 Napi::Value RocksMqWrap::ListTopics(const Napi::CallbackInfo& info) {
   auto mq = mq_;
   auto names = std::make_shared<std::vector<std::string>>();
-  return LambdaJob::Queue(
+  return QueueIo(
       info.Env(), [mq, names] { *names = mq->list_topics(); },
       [names](Napi::Env env) {
         Napi::Array out = Napi::Array::New(env, names->size());
@@ -141,7 +157,7 @@ Napi::Value RocksMqWrap::TopicStats(const Napi::CallbackInfo& info) {
   auto mq = mq_;
   const std::string name = ToString(info.Env(), info[0], "topic");
   auto stats = std::make_shared<qv::TopicStats>();
-  return LambdaJob::Queue(
+  return QueueIo(
       info.Env(), [mq, name, stats] { *stats = mq->topic_stats(name); },
       [stats](Napi::Env env) {
         Napi::Object out = Napi::Object::New(env);
@@ -171,7 +187,7 @@ Napi::Value RocksMqWrap::Send(const Napi::CallbackInfo& info) {
   }
   auto mq = mq_;
   auto ids = std::make_shared<std::vector<uint64_t>>();
-  return LambdaJob::Queue(
+  return QueueIo(
       env, [mq, name, payloads, ids] { *ids = mq->send(name, *payloads); },
       [ids](Napi::Env env) {
         auto out = Napi::BigInt64Array::New(env, ids->size());
@@ -188,7 +204,7 @@ Napi::Value RocksMqWrap::Read(const Napi::CallbackInfo& info) {
   const uint32_t max = ToUint32(env, info[2], "max");
   auto mq = mq_;
   auto messages = std::make_shared<std::vector<qv::StoredMessage>>();
-  return LambdaJob::Queue(
+  return QueueIo(
       env, [mq, name, from, max, messages] { *messages = mq->read(name, from, max); },
       [messages](Napi::Env env) {
         const size_t n = messages->size();
@@ -217,7 +233,7 @@ Napi::Value RocksMqWrap::GroupPosition(const Napi::CallbackInfo& info) {
   const std::string name = ToString(env, info[0], "topic"), group = ToString(env, info[1], "group");
   auto mq = mq_;
   auto position = std::make_shared<int64_t>(-1);
-  return LambdaJob::Queue(
+  return QueueIo(
       env, [mq, name, group, position] { *position = mq->has_group(name, group) ? int64_t(mq->group_position(name, group)) : -1; },
       [position](Napi::Env env) -> Napi::Value {
         if (*position < 0) return env.Null();
@@ -233,7 +249,7 @@ Napi::Value RocksMqWrap::QueueGroupWrite(const Napi::CallbackInfo& info, const c
   const std::string name = ToString(env, info[0], "topic"), group = ToString(env, info[1], "group");
   const uint64_t sequence = ToId(env, info[2], what);
   auto mq = mq_;
-  return LambdaJob::Queue(env, [mq, name, group, sequence, write] { (mq.get()->*write)(name, group, sequence); });
+  return QueueIo(env, [mq, name, group, sequence, write] { (mq.get()->*write)(name, group, sequence); });
 }
 
 Napi::Value RocksMqWrap::CreateGroup(const Napi::CallbackInfo& info) {
@@ -248,13 +264,13 @@ Napi::Value RocksMqWrap::DropGroup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string name = ToString(env, info[0], "topic"), group = ToString(env, info[1], "group");
   auto mq = mq_;
-  return LambdaJob::Queue(env, [mq, name, group] { mq->drop_group(name, group); });
+  return QueueIo(env, [mq, name, group] { mq->drop_group(name, group); });
 }
 
 Napi::Value RocksMqWrap::EnforceRetention(const Napi::CallbackInfo& info) {
   auto mq = mq_;
   auto deleted = std::make_shared<uint64_t>(0);
-  return LambdaJob::Queue(
+  return QueueIo(
       info.Env(), [mq, deleted] { *deleted = mq->enforce_retention(); },
       [deleted](Napi::Env env) { return Napi::Number::New(env, double(*deleted)); });
 }
@@ -264,21 +280,20 @@ Napi::Value RocksMqWrap::OnCommit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsFunction()) ThrowError(env, qv::code::kInvalidArgument, "onCommit needs a function");
   if (!commit_callback_.IsEmpty()) ThrowError(env, qv::code::kInvalidArgument, "onCommit was already set");
+  if (closing_) ThrowError(env, qv::code::kClosed, "the broker is closed");  // close() would never drop the reference below
   commit_callback_ = Napi::Persistent(info[0].As<Napi::Function>());
   Ref();  // events in flight point at this object: keep it until close()
   Napi::FunctionReference* target = &commit_callback_;
-  Settler settler = Data(env).settler;
-  mq_->on_commit([target, settler](const std::string& topic, uint64_t last) mutable {
-    auto* event = new CommitEvent(target, topic, last);
-    if (settler.NonBlockingCall(event) != napi_ok) delete event;
-  });
+  std::shared_ptr<EnvGate> gate = Data(env).gate;
+  mq_->on_commit([target, gate](const std::string& topic, uint64_t last) { gate->Post(new CommitEvent(target, topic, last)); });
   return env.Undefined();
 }
 
 Napi::Value RocksMqWrap::Close(const Napi::CallbackInfo& info) {
   auto mq = mq_;
+  closing_ = true;
   Ref();  // the result below uses this object
-  return LambdaJob::Queue(
+  return QueueIo(
       info.Env(), [mq] { mq->close(); },
       [this](Napi::Env env) {
         // Every commit event was queued before this result, so none is still on its way.

@@ -36,6 +36,7 @@ class RocksMqWrap : public Napi::ObjectWrap<RocksMqWrap> {
 
   std::shared_ptr<qv::RocksMq> mq_;
   Napi::FunctionReference commit_callback_;
+  bool closing_ = false;
 };
 
 }  // namespace qvnode

@@ -108,15 +108,23 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) {
   if (state->error) std::rethrow_exception(state->error);
 }
 
+namespace {
+size_t threads_from_env(const char* name, size_t fallback) {
+  if (const char* env = std::getenv(name)) {
+    const long parsed = std::strtol(env, nullptr, 10);
+    if (parsed > 0 && parsed <= 1024) return size_t(parsed);
+  }
+  return fallback;
+}
+}  // namespace
+
 ThreadPool& ThreadPool::shared() {
-  static ThreadPool* pool = [] {
-    size_t threads = hardware_threads();
-    if (const char* env = std::getenv("QUIVERDB_THREADS")) {
-      const long parsed = std::strtol(env, nullptr, 10);
-      if (parsed > 0) threads = size_t(parsed);
-    }
-    return new ThreadPool(threads);  // intentionally leaked, see the header
-  }();
+  static ThreadPool* pool = new ThreadPool(threads_from_env("QUIVERDB_THREADS", hardware_threads()));  // leaked, see the header
+  return *pool;
+}
+
+ThreadPool& ThreadPool::io() {
+  static ThreadPool* pool = new ThreadPool(threads_from_env("QUIVERDB_IO_THREADS", 16));  // leaked, as shared()
   return *pool;
 }
 

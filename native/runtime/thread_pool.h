@@ -36,6 +36,11 @@ class ThreadPool {
   // destroyed, so that no exit path waits on (or races with) a running search.
   static ThreadPool& shared();
 
+  // The pool for work that waits on disks rather than computing (the log broker's sends
+  // wait for fsync): separate, so that a search never queues behind them. Sized from
+  // QUIVERDB_IO_THREADS or 16; made on first use and, like shared(), never destroyed.
+  static ThreadPool& io();
+
  private:
   void worker_loop(size_t index);
 
