@@ -20,6 +20,18 @@ namespace {
 
 constexpr const char* kSuffix = ".payloads";
 
+// File numbers stay far below 2^64, so the next one can never wrap around to 0 ("no file").
+constexpr uint64_t kMaxFileNumber = uint64_t(1) << 48;
+
+// The number of a file named <digits>.payloads, or 0 for a name rocksmq never writes.
+uint64_t file_number(const std::filesystem::path& path) {
+  const std::string stem = path.stem().string();
+  if (path.extension() != kSuffix || stem.empty() || stem.size() > 15) return 0;
+  if (!std::all_of(stem.begin(), stem.end(), [](char c) { return c >= '0' && c <= '9'; })) return 0;
+  const uint64_t number = std::strtoull(stem.c_str(), nullptr, 10);
+  return number < kMaxFileNumber ? number : 0;
+}
+
 [[noreturn]] void fail(const std::string& what) {
   throw Error(code::kStorage, what + ": " + std::strerror(errno));
 }
@@ -87,8 +99,8 @@ PayloadFiles::PayloadFiles(std::string dir, const std::set<uint64_t>& referenced
   if (!referenced.empty()) last_number_ = *referenced.rbegin();
   std::vector<uint64_t> orphans;
   for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
-    if (entry.path().extension() != kSuffix) continue;
-    const uint64_t number = std::strtoull(entry.path().filename().c_str(), nullptr, 10);
+    const uint64_t number = file_number(entry.path());
+    if (number == 0) continue;  // not ours: left alone, and it does not move the numbering
     last_number_ = std::max(last_number_, number);
     if (referenced.count(number) == 0) orphans.push_back(number);
   }
@@ -110,6 +122,7 @@ std::string PayloadFiles::path(uint64_t file) const {
 void PayloadFiles::begin_file() {
   seal();
   const uint64_t number = last_number_ + 1;
+  if (number >= kMaxFileNumber) throw Error(code::kStorage, "rocksmq has used every payload file number in " + dir_);
   const int fd = open(path(number).c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) fail("cannot make " + path(number));
   last_number_ = number;

@@ -130,10 +130,11 @@ struct RocksMq::Topic {
   TopicOptions options;
   TopicStats stats;  // guarded by RocksMq::mutex_
   std::map<std::string, uint64_t> groups;
+  bool dropped = false;  // set under write_mutex_ and mutex_: a send or retention pass that still holds it stops
 };
 
 struct RocksMq::PendingSend {
-  Topic* topic;
+  std::shared_ptr<Topic> topic;
   const std::vector<std::string>* payloads;
   std::vector<uint32_t> crcs;  // of the large payloads, in order
   std::vector<uint64_t> ids;
@@ -171,7 +172,14 @@ class RocksMq::Writer {
       std::deque<PendingSend*> batch;
       batch.swap(queue_);
       lock.unlock();
-      commit(batch);
+      try {
+        commit(batch);
+      } catch (...) {  // e.g. out of memory: fail these sends, and keep the writer alive
+        for (PendingSend* s : batch) {
+          s->ids.clear();
+          s->error = std::current_exception();
+        }
+      }
       lock.lock();
       for (PendingSend* s : batch) s->done = true;
       done_.notify_all();
@@ -193,6 +201,10 @@ class RocksMq::Writer {
       std::lock_guard<std::mutex> lock(mq_.mutex_);
       for (PendingSend* s : sends) {
         Topic& t = *s->topic;
+        if (t.dropped) {  // dropped after the send looked it up; stable here, under write_mutex_
+          s->error = std::make_exception_ptr(Error(code::kTopicNotFound, "topic \"" + t.name + "\" was dropped"));
+          continue;
+        }
         before.emplace(&t, t.stats);
         crcs.insert(crcs.end(), s->crcs.begin(), s->crcs.end());
         for (const std::string& payload : *s->payloads) {
@@ -253,10 +265,11 @@ class RocksMq::Writer {
       for (auto& [t, stats] : before) t->stats = stats;
       for (PendingSend* s : sends) {
         s->ids.clear();
-        s->error = failure;
+        if (!s->error) s->error = failure;
       }
       return;
     }
+    std::lock_guard<std::mutex> lock(mq_.listener_mutex_);
     if (mq_.listener_) {
       for (auto& [t, stats] : after) mq_.listener_(t->name, stats.last_id);
     }
@@ -278,6 +291,12 @@ bool RocksMq::valid_topic_name(const std::string& name) {
 }
 
 RocksMq::RocksMq(const RocksMqOptions& options) : options_(options) {
+  if (options.max_payload_bytes == 0 || options.max_payload_bytes > kMaxPayloadLimit) {
+    throw Error(code::kInvalidArgument, "rocksmq.maxPayload must be from 1 to " + std::to_string(kMaxPayloadLimit) + " bytes");
+  }
+  if (!(options.lru_cache_ratio > 0 && options.lru_cache_ratio <= 1)) {
+    throw Error(code::kInvalidArgument, "rocksmq.lrucacheratio must be above 0 and at most 1");
+  }
   rocksdb::DBOptions db;
   db.create_if_missing = true;
   db.create_missing_column_families = true;
@@ -315,14 +334,30 @@ RocksMq::RocksMq(const RocksMqOptions& options) : options_(options) {
   meta_ = handles[0];
   messages_ = handles[1];
   index_ = handles[2];
+  try {
+    load_metadata();
+  } catch (...) {
+    // The handles must go before the database, or RocksDB aborts the process.
+    release_database();
+    throw;
+  }
+  writer_ = std::make_unique<Writer>(*this);
+  retention_thread_ = std::thread([this] { retention_loop(); });
+}
 
-  // Topics, their counters and groups.
+void RocksMq::load_metadata() {
+  // Every value is checked for its length first: a damaged database is a StorageError,
+  // never a read past a buffer.
+  auto corrupt = [&](const rocksdb::Slice& key) {
+    throw Error(code::kStorage, "rocksmq at " + options_.path + " has a damaged metadata entry (key \"" + key.ToString(true) + "\")");
+  };
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
   std::map<uint32_t, Topic*> by_id;
   for (it->Seek("T"); it->Valid() && it->key()[0] == 'T'; it->Next()) {
-    auto t = std::make_unique<Topic>();
+    const rocksdb::Slice v = it->value();
+    if (v.size() != 20) corrupt(it->key());
+    auto t = std::make_shared<Topic>();
     t->name = it->key().ToString().substr(1);
-    const std::string v = it->value().ToString();
     t->id = uint32_t(get_be(v.data(), 4));
     t->options.retention_minutes = int64_t(get_le64(v.data() + 4));
     t->options.retention_mb = int64_t(get_le64(v.data() + 12));
@@ -330,18 +365,21 @@ RocksMq::RocksMq(const RocksMqOptions& options) : options_(options) {
     topics_[t->name] = std::move(t);
   }
   for (it->Seek("N"); it->Valid() && it->key()[0] == 'N'; it->Next()) {
+    if (it->key().size() != 5 || it->value().size() != 32) corrupt(it->key());
     auto found = by_id.find(uint32_t(get_be(it->key().data() + 1, 4)));
     if (found == by_id.end()) continue;
     const char* v = it->value().data();
     found->second->stats = TopicStats{get_le64(v), get_le64(v + 8), get_le64(v + 16), get_le64(v + 24)};
   }
   for (it->Seek("G"); it->Valid() && it->key()[0] == 'G'; it->Next()) {
+    if (it->key().size() < 5 || it->value().size() != 8) corrupt(it->key());
     auto found = by_id.find(uint32_t(get_be(it->key().data() + 1, 4)));
     if (found == by_id.end()) continue;
     found->second->groups[it->key().ToString().substr(5)] = get_le64(it->value().data());
   }
   std::set<uint64_t> files;
   for (it->Seek("F"); it->Valid() && it->key()[0] == 'F'; it->Next()) {
+    if (it->key().size() != 9 || it->value().size() % 12 != 0) corrupt(it->key());
     const uint64_t file = get_be(it->key().data() + 1, 8);
     files.insert(file);
     auto& topics = file_topics_[file];
@@ -351,11 +389,20 @@ RocksMq::RocksMq(const RocksMqOptions& options) : options_(options) {
   }
   check(it->status(), "read the metadata");
   std::string next;
-  if (db_->Get(rocksdb::ReadOptions(), meta_, "S", &next).ok()) next_topic_id_ = uint32_t(get_be(next.data(), 4));
-  payloads_ = std::make_unique<PayloadFiles>(options.path + "/payloads", files);
+  if (db_->Get(rocksdb::ReadOptions(), meta_, "S", &next).ok()) {
+    if (next.size() != 4) corrupt("S");
+    next_topic_id_ = uint32_t(get_be(next.data(), 4));
+  }
+  payloads_ = std::make_unique<PayloadFiles>(options_.path + "/payloads", files);
+}
 
-  writer_ = std::make_unique<Writer>(*this);
-  retention_thread_ = std::thread([this] { retention_loop(); });
+void RocksMq::release_database() {
+  for (auto* h : {meta_, messages_, index_}) {
+    if (h != nullptr) db_->DestroyColumnFamilyHandle(h);
+  }
+  meta_ = messages_ = index_ = nullptr;
+  db_->Close();
+  db_.reset();
 }
 
 RocksMq::~RocksMq() { close(); }
@@ -372,9 +419,7 @@ void RocksMq::close() {
   // ones see closed_ and throw.
   std::unique_lock<std::shared_mutex> no_calls(in_use_);
   writer_.reset();  // finishes the sends already queued
-  for (auto* h : {meta_, messages_, index_}) db_->DestroyColumnFamilyHandle(h);
-  db_->Close();
-  db_.reset();
+  release_database();
   payloads_.reset();
 }
 
@@ -382,11 +427,13 @@ void RocksMq::check_open() const {
   if (closed_) throw Error(code::kClosed, "the broker is closed");
 }
 
-RocksMq::Topic& RocksMq::topic(const std::string& name) const {
+RocksMq::Topic& RocksMq::topic(const std::string& name) const { return *shared_topic(name); }
+
+std::shared_ptr<RocksMq::Topic> RocksMq::shared_topic(const std::string& name) const {
   check_open();
   auto it = topics_.find(name);
   if (it == topics_.end()) throw Error(code::kTopicNotFound, "no topic named \"" + name + "\"");
-  return *it->second;
+  return it->second;
 }
 
 void RocksMq::write_stats(void* batch_ptr, uint32_t topic_id, const TopicStats& stats) {
@@ -408,7 +455,7 @@ void RocksMq::create_topic(const std::string& name, const TopicOptions& options)
   std::lock_guard<std::mutex> lock(mutex_);
   check_open();
   if (topics_.count(name) != 0) throw Error(code::kTopicExists, "topic \"" + name + "\" already exists");
-  auto t = std::make_unique<Topic>();
+  auto t = std::make_shared<Topic>();
   t->name = name;
   t->id = next_topic_id_;
   t->options = options;
@@ -443,6 +490,7 @@ void RocksMq::drop_topic(const std::string& name) {
   rocksdb::WriteOptions sync;
   sync.sync = true;
   check(db_->Write(sync, &batch), "drop topic");
+  t.dropped = true;
   topics_.erase(name);
   lock.unlock();
   delete_unused_payload_files();
@@ -478,7 +526,7 @@ std::vector<uint64_t> RocksMq::send(const std::string& name, const std::vector<s
   PendingSend send;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    send.topic = &topic(name);
+    send.topic = shared_topic(name);
   }
   send.payloads = &payloads;
   // Here, on the caller's thread, while the writer may be busy with the previous commit.
@@ -587,7 +635,10 @@ void RocksMq::drop_group(const std::string& name, const std::string& group) {
   t.groups.erase(group);
 }
 
-void RocksMq::on_commit(std::function<void(const std::string&, uint64_t)> listener) { listener_ = std::move(listener); }
+void RocksMq::on_commit(std::function<void(const std::string&, uint64_t)> listener) {
+  std::lock_guard<std::mutex> lock(listener_mutex_);
+  listener_ = std::move(listener);
+}
 
 uint64_t RocksMq::trim(Topic& t, int64_t now) {
   const int64_t minutes = t.options.retention_minutes != 0 ? t.options.retention_minutes : options_.retention_minutes;
@@ -598,8 +649,9 @@ uint64_t RocksMq::trim(Topic& t, int64_t now) {
     stats = t.stats;
   }
   if (stats.messages == 0 || (minutes < 0 && mb < 0)) return 0;
-  const int64_t cutoff = minutes >= 0 ? now - minutes * 60000 : INT64_MIN;
-  const uint64_t limit = mb >= 0 ? uint64_t(mb) << 20 : UINT64_MAX;
+  // Saturating: a retention longer than the clock's past, or larger than 2^64 bytes, keeps everything.
+  const int64_t cutoff = minutes < 0 || minutes > now / 60000 ? INT64_MIN : now - minutes * 60000;
+  const uint64_t limit = mb < 0 || uint64_t(mb) > (UINT64_MAX >> 20) ? UINT64_MAX : uint64_t(mb) << 20;
   uint64_t deleted = 0, freed = 0, new_first = stats.first_id;
   const std::string upper = message_key(t.id + 1, 0);
   rocksdb::Slice upper_slice(upper);
@@ -631,17 +683,19 @@ uint64_t RocksMq::trim(Topic& t, int64_t now) {
 
 uint64_t RocksMq::enforce_retention() {
   std::shared_lock<std::shared_mutex> in_use(in_use_);  // close() waits for this call
-  std::vector<Topic*> all;
+  std::vector<std::shared_ptr<Topic>> all;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     check_open();
-    for (auto& [name, t] : topics_) all.push_back(t.get());
+    for (auto& [name, t] : topics_) all.push_back(t);
   }
   uint64_t deleted = 0;
   {
     std::lock_guard<std::mutex> write_lock(write_mutex_);
     const int64_t now = now_ms();
-    for (Topic* t : all) deleted += trim(*t, now);
+    for (const auto& t : all) {
+      if (!t->dropped) deleted += trim(*t, now);  // dropped meanwhile: its messages are gone already
+    }
     if (deleted > 0) delete_unused_payload_files();
   }
   if (deleted > 0) {
@@ -690,7 +744,8 @@ void RocksMq::delete_unused_payload_files() {
 
 void RocksMq::retention_loop() {
   std::unique_lock<std::mutex> lock(mutex_);
-  const auto interval = std::chrono::seconds(std::max<int64_t>(1, options_.compaction_interval_seconds));
+  // At most a year, so that the wait's deadline cannot overflow the clock (and spin).
+  const auto interval = std::chrono::seconds(std::clamp<int64_t>(options_.compaction_interval_seconds, 1, 365 * 86400));
   while (!closed_) {
     // Sleeps, not polls: one wake-up per interval.
     if (retention_wake_.wait_for(lock, interval, [&] { return closed_; })) break;

@@ -68,6 +68,11 @@ struct StoredMessage {
 
 class RocksMq {
  public:
+  // The largest maxPayload that may be configured (1 GiB).
+  static constexpr size_t kMaxPayloadLimit = size_t(1) << 30;
+
+  // Throws Error(kStorage) when the database cannot be opened or read, and
+  // Error(kInvalidArgument) for options out of range.
   explicit RocksMq(const RocksMqOptions& options);
   ~RocksMq();
   RocksMq(const RocksMq&) = delete;
@@ -108,7 +113,10 @@ class RocksMq {
   struct PendingSend;
   class Writer;
 
-  Topic& topic(const std::string& name) const;  // throws QV_TOPIC_NOT_FOUND
+  Topic& topic(const std::string& name) const;  // throws QV_TOPIC_NOT_FOUND; under mutex_
+  std::shared_ptr<Topic> shared_topic(const std::string& name) const;  // the same, kept alive past a drop
+  void load_metadata();
+  void release_database();
   void retention_loop();
   uint64_t trim(Topic& t, int64_t now_ms);
   void delete_unused_payload_files();
@@ -124,12 +132,14 @@ class RocksMq {
   mutable std::shared_mutex in_use_;  // held shared by each call that uses db_, exclusive by close()
   std::mutex write_mutex_;  // one batch at a time: the writer's sends, retention, topic changes
   mutable std::mutex mutex_;  // topics_, groups, next_topic_id_, file_topics_
-  std::map<std::string, std::unique_ptr<Topic>> topics_;
+  // Shared with sends and retention passes under way, which check Topic::dropped.
+  std::map<std::string, std::shared_ptr<Topic>> topics_;
   std::unique_ptr<PayloadFiles> payloads_;  // used under write_mutex_ (its readers need no lock)
   // For each payload file: topic id -> the last message id with its payload there.
   std::map<uint64_t, std::map<uint32_t, uint64_t>> file_topics_;
   uint32_t next_topic_id_ = 1;
   std::unique_ptr<Writer> writer_;
+  std::mutex listener_mutex_;  // set on one thread, called on the writer's
   std::function<void(const std::string&, uint64_t)> listener_;
   std::thread retention_thread_;
   std::condition_variable retention_wake_;

@@ -60,6 +60,18 @@ export interface ReceiveOptions {
   timeoutMs?: number;
 }
 
+/** receive()'s options, checked: max defaults to 100; timeoutMs is a finite number of ms or absent. */
+export function receiveOptions(options: ReceiveOptions | undefined): { max: number; timeoutMs: number | undefined } {
+  if (options !== undefined && options !== null && typeof options !== 'object') throw new InvalidArgumentError('receive options must be an object');
+  const max = options?.max ?? 100;
+  if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError(`max must be a positive integer, got ${String(max)}`);
+  const timeoutMs = options?.timeoutMs;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= 2 ** 31 - 1)) {
+    throw new InvalidArgumentError(`timeoutMs must be a number of milliseconds from 0 to 2^31 - 1, got ${String(timeoutMs)}`);
+  }
+  return { max, timeoutMs };
+}
+
 export type Payload = Uint8Array | string;
 
 export interface Producer {

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 
 import { ClosedError, ForeignMessageIdError, InvalidArgumentError, native } from '../errors.js';
 import { loadNative, type NativeRocksMq } from '../native.js';
+import { optionsObject, readArguments } from '../arguments.js';
 import {
   type Consumer,
   type LogBroker,
@@ -16,6 +17,7 @@ import {
   producerOf,
   type Reader,
   type ReceiveOptions,
+  receiveOptions,
   type StartPosition,
   startSequence,
   type TopicOptions,
@@ -40,6 +42,42 @@ export interface RocksMqOptions {
   maxPayload?: number;
 }
 
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** Each numeric option's range: outside it the value is refused, never wrapped around. */
+const RANGES: Record<string, [number, number]> = {
+  retentionTimeInMinutes: [-1, MAX_SAFE],
+  retentionSizeInMB: [-1, MAX_SAFE],
+  compactionInterval: [1, MAX_SAFE],
+  maxPayload: [1, 2 ** 30],
+};
+
+function checkRange(options: Record<string, unknown>, key: string, prefix: string): void {
+  const value = options[key];
+  if (value === undefined) return;
+  const [min, max] = RANGES[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`${prefix}${key} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+}
+
+function checkOptions(options: RocksMqOptions): RocksMqOptions {
+  if (!options || typeof options !== 'object' || typeof options.path !== 'string' || options.path === '') {
+    throw new InvalidArgumentError('rocksmq.path must be a non-empty string');
+  }
+  const o = options as unknown as Record<string, unknown>;
+  for (const key of ['retentionTimeInMinutes', 'retentionSizeInMB', 'compactionInterval', 'maxPayload']) checkRange(o, key, 'rocksmq.');
+  const ratio = options.lrucacheratio;
+  if (ratio !== undefined && !(typeof ratio === 'number' && ratio > 0 && ratio <= 1)) {
+    throw new InvalidArgumentError(`rocksmq.lrucacheratio must be a number above 0 and at most 1, got ${String(ratio)}`);
+  }
+  const types = options.compressionTypes;
+  if (types !== undefined && !(Array.isArray(types) && types.every((t) => t === 0 || t === 7))) {
+    throw new InvalidArgumentError('rocksmq.compressionTypes must be an array of 0 (none) and 7 (zstd)');
+  }
+  return options;
+}
+
 /** Waiters for messages past an id, per topic, woken by commit notifications. */
 class Arrivals {
   readonly #last = new Map<string, bigint>();
@@ -48,6 +86,13 @@ class Arrivals {
   /** Wakes every waiter: on close, so that each one's next read reports the closed broker. */
   wakeAll(): void {
     for (const set of this.#waiters.values()) for (const waiter of [...set]) waiter.wake(true);
+  }
+
+  /** The topic is gone: forget its last id (a new topic of that name starts again at 1) and
+   * wake its waiters, whose next read reports the missing topic. */
+  dropped(topic: string): void {
+    this.#last.delete(topic);
+    for (const waiter of [...(this.#waiters.get(topic) ?? [])]) waiter.wake(true);
   }
 
   committed(topic: string, last: bigint): void {
@@ -90,9 +135,10 @@ class Cursor {
     private readonly arrivals: Arrivals,
   ) {}
 
-  async receive(options: ReceiveOptions = {}): Promise<Message[]> {
-    const max = options.max ?? 100;
-    if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError(`max must be a positive integer, got ${max}`);
+  async receive(options?: ReceiveOptions): Promise<Message[]> {
+    const { max, timeoutMs } = receiveOptions(options);
+    // One deadline for the whole call, however often it wakes for nothing.
+    const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
     for (;;) {
       if (this.#closing.signal.aborted) throw new ClosedError(`the ${this.kind()} of "${this.topic}" is closed`);
       const batch = await native(() => this.store.read(this.topic, this.next, max));
@@ -100,7 +146,8 @@ class Cursor {
         this.next = batch.ids[batch.ids.length - 1] + 1n;
         return batch.payloads.map((payload, i) => ({ id: new MessageId(this.topic, batch.ids[i]), payload, publishTime: batch.times[i] }));
       }
-      if (!(await this.arrivals.wait(this.topic, this.next - 1n, options.timeoutMs, this.#closing.signal))) return [];
+      const left = deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
+      if (left === 0 || !(await this.arrivals.wait(this.topic, this.next - 1n, left, this.#closing.signal))) return [];
     }
   }
 
@@ -153,9 +200,7 @@ export class RocksMq implements LogBroker {
 
   /** Opens (or creates) the broker's database at options.path. */
   static async open(options: RocksMqOptions): Promise<RocksMq> {
-    if (!options || typeof options.path !== 'string' || options.path === '') {
-      throw new InvalidArgumentError('rocksmq.path must be a non-empty string');
-    }
+    readArguments(() => checkOptions(options));
     await mkdir(options.path, { recursive: true }).catch(() => undefined); // RocksDB makes only the last folder; it reports what fails
     const store = await native(() => loadNative().RocksMq.open(options));
     return new RocksMq(store);
@@ -166,12 +211,18 @@ export class RocksMq implements LogBroker {
     return this.#store;
   }
 
-  async createTopic(name: string, options: TopicOptions = {}): Promise<void> {
-    await native(() => this.#check().createTopic(name, options));
+  async createTopic(name: string, options?: TopicOptions): Promise<void> {
+    const o = readArguments(() => {
+      const o = optionsObject(options, 'topic options') as Record<string, unknown>;
+      for (const key of ['retentionTimeInMinutes', 'retentionSizeInMB']) checkRange(o, key, '');
+      return { retentionTimeInMinutes: o.retentionTimeInMinutes as number | undefined, retentionSizeInMB: o.retentionSizeInMB as number | undefined };
+    });
+    await native(() => this.#check().createTopic(name, o));
   }
 
   async dropTopic(name: string): Promise<void> {
     await native(() => this.#check().dropTopic(name));
+    this.#arrivals.dropped(name);
   }
 
   async listTopics(): Promise<string[]> {

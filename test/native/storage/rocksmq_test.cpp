@@ -1,9 +1,12 @@
 // rocksmq on real RocksDB files: order, ids, persistence, groups, retention, limits.
+#include <rocksdb/db.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -319,6 +322,123 @@ TEST(the_commit_listener_hears_every_write) {
   });
   mq.send("t", {"a", "b"});
   CHECK_EQ(last.load(), uint64_t(2));
+}
+
+TEST(a_send_racing_drop_topic_fails_cleanly_and_later_sends_work) {
+  TempDir dir;
+  qv::RocksMq mq(options_at(dir));
+  mq.create_topic("t");
+  std::atomic<bool> stop{false};
+  std::atomic<int> sent{0}, refused{0};
+  std::vector<std::thread> producers;
+  for (int p = 0; p < 8; ++p) {
+    producers.emplace_back([&, p] {
+      const std::string payload(p % 2 == 0 ? 100 : 70000, char('a' + p));
+      while (!stop) {
+        try {
+          mq.send("t", {payload, payload});
+          ++sent;
+        } catch (const qv::Error& e) {
+          CHECK(std::strcmp(e.code(), qv::code::kTopicNotFound) == 0);
+          ++refused;
+        }
+      }
+    });
+  }
+  // Retention passes race the drops too.
+  std::thread retention([&] {
+    while (!stop) mq.enforce_retention();
+  });
+  for (int cycle = 0; cycle < 200; ++cycle) {
+    mq.drop_topic("t");
+    mq.create_topic("t");
+  }
+  stop = true;
+  for (auto& t : producers) t.join();
+  retention.join();
+  CHECK(sent > 0);
+  CHECK_EQ(mq.send("t", {"after"}).size(), size_t(1));
+}
+
+TEST(an_open_that_fails_after_the_database_opened_is_a_storage_error) {
+  TempDir dir;
+  fs::create_directories(dir.path);
+  std::ofstream(dir.path / "payloads") << "a file where rocksmq keeps a folder";
+  CHECK_THROWS_CODE(qv::RocksMq mq(options_at(dir)), qv::code::kStorage);
+  fs::remove(dir.path / "payloads");
+  qv::RocksMq mq(options_at(dir));  // the database was closed properly: it opens again
+  mq.create_topic("t");
+}
+
+TEST(damaged_metadata_is_a_storage_error_not_a_read_past_a_buffer) {
+  TempDir dir;
+  { qv::RocksMq mq(options_at(dir)); mq.create_topic("t"); mq.create_group("t", "g", 0); }
+  for (const std::string key : {"Tt", "S"}) {
+    {
+      std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+          {rocksdb::kDefaultColumnFamilyName, {}}, {"messages", {}}, {"index", {}}};
+      std::vector<rocksdb::ColumnFamilyHandle*> handles;
+      rocksdb::DB* db = nullptr;
+      CHECK(rocksdb::DB::Open(rocksdb::DBOptions(), dir.path.string(), families, &handles, &db).ok());
+      CHECK(db->Put(rocksdb::WriteOptions(), handles[0], key, "x").ok());  // one byte where more belong
+      for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+      delete db;
+    }
+    CHECK_THROWS_CODE(qv::RocksMq mq(options_at(dir)), qv::code::kStorage);
+  }
+}
+
+TEST(a_stray_payload_file_with_the_largest_number_does_not_wrap_the_numbering) {
+  TempDir dir;
+  fs::create_directories(dir.path / "payloads");
+  std::ofstream(dir.path / "payloads" / "18446744073709551615.payloads") << "stray";
+  const std::string large(100000, 'L');
+  {
+    qv::RocksMq mq(options_at(dir));
+    mq.create_topic("t");
+    mq.send("t", {large, large});
+  }
+  qv::RocksMq mq(options_at(dir));
+  const auto got = mq.read("t", 1, 10);
+  CHECK_EQ(got.size(), size_t(2));
+  CHECK(got[0].payload == large && got[1].payload == large);
+}
+
+TEST(retention_meant_as_keep_for_ages_keeps_everything) {
+  TempDir dir;
+  auto o = options_at(dir);
+  o.retention_minutes = 230584300921369;  // minutes * 60000 overflows int64
+  o.retention_mb = int64_t(1) << 44;      // << 20 overflows uint64
+  qv::RocksMq mq(o);
+  mq.create_topic("t");
+  mq.send("t", {"a", "b", std::string(70000, 'c')});
+  CHECK_EQ(mq.enforce_retention(), uint64_t(0));
+  CHECK_EQ(mq.read("t", 1, 10).size(), size_t(3));
+}
+
+TEST(a_huge_compaction_interval_sleeps_rather_than_spins) {
+  TempDir dir;
+  auto o = options_at(dir);
+  o.compaction_interval_seconds = 10000000000;  // 1e10 s: the wait's deadline would overflow
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  {
+    qv::RocksMq mq(o);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  getrusage(RUSAGE_SELF, &after);
+  const double cpu = (after.ru_utime.tv_sec - before.ru_utime.tv_sec) + (after.ru_utime.tv_usec - before.ru_utime.tv_usec) / 1e6 +
+                     (after.ru_stime.tv_sec - before.ru_stime.tv_sec) + (after.ru_stime.tv_usec - before.ru_stime.tv_usec) / 1e6;
+  CHECK(cpu < 0.25);  // a spinning retention thread uses the whole 0.5 s
+}
+
+TEST(out_of_range_options_are_refused) {
+  TempDir dir;
+  auto o = options_at(dir);
+  o.max_payload_bytes = 0;
+  CHECK_THROWS_CODE(qv::RocksMq mq(o), qv::code::kInvalidArgument);
+  o.max_payload_bytes = size_t(-1);  // what a negative maxPayload became
+  CHECK_THROWS_CODE(qv::RocksMq mq(o), qv::code::kInvalidArgument);
 }
 
 TEST_MAIN()
