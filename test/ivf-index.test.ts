@@ -160,7 +160,7 @@ describe('IvfIndex bad input', () => {
     writeFileSync(join(work, 'truncated.qvivf'), bytes.subarray(0, bytes.length - 100));
     await assert.rejects(IvfIndex.load(join(work, 'truncated.qvivf')), InvalidFileError);
     const other = Buffer.from(bytes);
-    other.writeUInt32LE(2, 8);
+    other.writeUInt32LE(99, 8);
     writeFileSync(join(work, 'v2.qvivf'), other);
     await assert.rejects(IvfIndex.load(join(work, 'v2.qvivf')), VersionMismatchError);
     writeFileSync(join(work, 'foreign.qvivf'), 'not an index at all');

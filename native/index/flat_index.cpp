@@ -114,7 +114,7 @@ void FlatIndex::scan_rows(const float* queries, size_t nq, size_t first_panel, s
 
 SearchResult FlatIndex::search(const float* queries, size_t nq, size_t k, BitsetView exclude,
                                ThreadPool& pool) const {
-  if (k == 0 || k > kMaxK) throw Error(code::kInvalidK, "k must be between 1 and 16384, got " + std::to_string(k));
+  check_search_shape(nq, k);
   check_finite(queries, nq, dim_, "query");
   std::vector<float> normalized;
   queries = unit_rows_if(metric_ == Metric::Cosine, queries, nq, dim_, normalized);
@@ -122,7 +122,7 @@ SearchResult FlatIndex::search(const float* queries, size_t nq, size_t k, Bitset
   std::shared_lock<std::shared_mutex> lock(mutex_);
   const size_t rows = ids_.size();
   const size_t npanels = panel_count(rows);
-  SearchResult result(nq, k);
+  SearchResult result(nq, std::min(k, live_.load(std::memory_order_relaxed)));
   if (nq == 0 || rows == 0) return result;
 
   // Work items are (query tile, panel range) pairs. Few tiles: split the rows so every

@@ -44,6 +44,10 @@ IvfIndex::IvfIndex(const IvfParams& params) : params_(params) {
     pq_ = Pq(params.dim, params.m);
   }
   if (params.kind == IvfKind::Sq8) sq8_ = Sq8(params.dim);
+  if (params.kind != IvfKind::Pq) {  // fields only IVF_PQ uses: kept as files store them
+    params_.m = 0;
+    params_.keep_raw = false;
+  }
 }
 
 bool IvfIndex::trained() const {
@@ -134,6 +138,7 @@ void IvfIndex::train(const float* vectors, size_t n, ThreadPool& pool, const Pro
   }
   lists_ = std::vector<List>(params_.nlist);
   trained_ = true;
+  ++generation_;
 }
 
 IvfIndex::Encoded IvfIndex::encode(const float* vectors, size_t n, ThreadPool& pool) const {
@@ -175,14 +180,18 @@ void IvfIndex::add(const float* vectors, const int64_t* ids, size_t n, ThreadPoo
   if (n == 0) return;
   check_finite(vectors, n, params_.dim, "vector");
   Encoded encoded;
+  uint64_t encoded_with = 0;
   {
     // The heavy part (assignment, encoding) only reads the quantisers: searches go on.
     std::shared_lock<std::shared_mutex> lock(mutex_);
     check_trained();
     encoded = encode(vectors, n, pool);
+    encoded_with = generation_;
   }
   if (progress) progress(0.9);
   std::unique_lock<std::shared_mutex> lock(mutex_);
+  // Retrained in between (possible while the index was empty): those codes mean nothing now.
+  if (generation_ != encoded_with) encoded = encode(vectors, n, pool);
   if (next_row_ + uint64_t(n) > UINT32_MAX) throw Error(code::kInvalidArgument, "an index holds at most 2^32 - 1 rows");
   {
     std::unordered_map<int64_t, bool> batch;
@@ -316,7 +325,7 @@ void IvfIndex::search_one(const float* query, size_t k, const IvfSearchOptions& 
 
 SearchResult IvfIndex::search(const float* queries, size_t nq, size_t k, const IvfSearchOptions& options,
                               BitsetView exclude, ThreadPool& pool) const {
-  if (k == 0 || k > kMaxK) throw Error(code::kInvalidK, "k must be between 1 and 16384, got " + std::to_string(k));
+  check_search_shape(nq, k);
   if (options.nprobe == 0) throw Error(code::kInvalidArgument, "nprobe must be at least 1");
   if (options.refine == 0) throw Error(code::kInvalidArgument, "refine must be at least 1");
   const size_t dim = params_.dim;
@@ -325,7 +334,7 @@ SearchResult IvfIndex::search(const float* queries, size_t nq, size_t k, const I
   queries = unit_rows_if(params_.metric == Metric::Cosine, queries, nq, dim, normalized);
   std::shared_lock<std::shared_mutex> lock(mutex_);
   check_trained();
-  SearchResult result(nq, k);
+  SearchResult result(nq, std::min(k, where_.size()));
   const bool refine = params_.kind == IvfKind::Pq && params_.keep_raw && options.refine > 1;
   const size_t candidates = refine ? std::min(kMaxK, k * options.refine) : k;
   const Kernels& kern = kernels();

@@ -74,6 +74,8 @@ class IvfIndex {
 
   // Writes to a temporary file and renames it, so a crash never leaves half a file.
   void save(const std::string& path) const;
+  // Rejects a foreign, truncated or damaged file (its CRC-32C), and fields that do not fit
+  // the index type, with Error(kInvalidFile); another format version with kVersionMismatch.
   static std::unique_ptr<IvfIndex> load(const std::string& path);
 
  private:
@@ -94,6 +96,7 @@ class IvfIndex {
   class Writer;
   class Reader;
 
+  static std::unique_ptr<IvfIndex> load_checked(const std::string& path);
   bool by_ip() const { return params_.metric != Metric::L2; }
   size_t code_bytes() const;  // per row in a list's codes
   void check_trained() const;
@@ -114,6 +117,7 @@ class IvfIndex {
   std::vector<List> lists_;
   std::unordered_map<int64_t, Location> where_;
   uint32_t next_row_ = 0;
+  uint64_t generation_ = 0;  // counts train() calls: add() checks its codes are of the current quantisers
 };
 
 const char* ivf_kind_name(IvfKind kind);

@@ -1,12 +1,17 @@
 // IvfIndex::save / load. The file is little-endian:
 //   "QVIVF\0\0\0", u32 version, the parameters, the trained quantisers, then each list's
-//   ids, rows and payload in row-major form, and a footer (u64 bytes before it, "QVIVFEND").
+//   ids, rows and payload in row-major form, and a footer: u64 bytes before it, u32 CRC-32C
+//   of every byte before the CRC, "QVIVFEND".
 // Lists are stored row-major, so the file does not depend on the panel width in memory.
+// load() checks every count against the bytes left before it allocates, so a crafted file
+// cannot make it reserve more memory than the file could fill.
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
 
+#include "../common/crc32c.h"
 #include "../common/error.h"
 #include "../kernels/panel_layout.h"
 #include "ivf_index.h"
@@ -16,7 +21,7 @@ namespace qv {
 namespace {
 constexpr char kMagic[8] = {'Q', 'V', 'I', 'V', 'F', 0, 0, 0};
 constexpr char kFooter[8] = {'Q', 'V', 'I', 'V', 'F', 'E', 'N', 'D'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: the footer has a CRC-32C
 }  // namespace
 
 class IvfIndex::Writer {
@@ -26,8 +31,10 @@ class IvfIndex::Writer {
   }
   void bytes(const void* p, size_t n) {
     out_.write(static_cast<const char*>(p), std::streamsize(n));
+    crc_ = crc32c(p, n, crc_);
     written_ += n;
   }
+  uint32_t crc() const { return crc_; }
   template <class T>
   void value(T v) { bytes(&v, sizeof v); }
   template <class T>
@@ -42,18 +49,30 @@ class IvfIndex::Writer {
   std::string path_;
   std::ofstream out_;
   uint64_t written_ = 0;
+  uint32_t crc_ = 0;
 };
 
 class IvfIndex::Reader {
  public:
-  explicit Reader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+  explicit Reader(const std::string& path) : path_(path), in_(path, std::ios::binary | std::ios::ate) {
     if (!in_) throw Error(code::kIo, "cannot read " + path + ": " + std::strerror(errno));
+    size_ = uint64_t(in_.tellg());
+    in_.seekg(0);
   }
   void bytes(void* p, size_t n) {
+    need(n, 1, "length");
     in_.read(static_cast<char*>(p), std::streamsize(n));
     if (size_t(in_.gcount()) != n) throw Error(code::kInvalidFile, path_ + " is truncated");
+    crc_ = crc32c(p, n, crc_);
     read_ += n;
   }
+  // Throws unless `count` items of `item_bytes` each fit in what is left of the file.
+  void need(uint64_t count, uint64_t item_bytes, const char* what) const {
+    if (item_bytes != 0 && count > (size_ - read_) / item_bytes) {
+      throw Error(code::kInvalidFile, path_ + " is truncated or corrupt (" + what + ")");
+    }
+  }
+  uint32_t crc() const { return crc_; }
   template <class T>
   T value() {
     T v;
@@ -62,10 +81,12 @@ class IvfIndex::Reader {
   }
   template <class T>
   void array(T* p, size_t n) { bytes(p, n * sizeof(T)); }
-  // A count read from the file, checked against what the file could hold.
-  uint64_t count(uint64_t limit, const char* what) {
+  // A count read from the file, checked against a limit and against the bytes left for
+  // items of `item_bytes` each.
+  uint64_t count(uint64_t limit, uint64_t item_bytes, const char* what) {
     const uint64_t n = value<uint64_t>();
     if (n > limit) throw Error(code::kInvalidFile, path_ + " is corrupt (" + what + ")");
+    need(n, item_bytes, what);
     return n;
   }
   uint64_t read() const { return read_; }
@@ -74,7 +95,9 @@ class IvfIndex::Reader {
  private:
   std::string path_;
   std::ifstream in_;
+  uint64_t size_ = 0;
   uint64_t read_ = 0;
+  uint32_t crc_ = 0;
 };
 
 void IvfIndex::save(const std::string& path) const {
@@ -120,6 +143,7 @@ void IvfIndex::save(const std::string& path) const {
       if (!list.raw.empty()) w.array(list.raw.data(), list.raw.size());
     }
     w.value<uint64_t>(w.written());
+    w.value<uint32_t>(w.crc());
     w.bytes(kFooter, sizeof kFooter);
     w.close();
   }
@@ -130,7 +154,23 @@ void IvfIndex::save(const std::string& path) const {
 }
 
 std::unique_ptr<IvfIndex> IvfIndex::load(const std::string& path) {
+  try {
+    return load_checked(path);
+  } catch (const std::bad_alloc&) {
+    throw Error(code::kInvalidFile, path + " cannot be loaded: not enough memory for the index it describes");
+  }
+}
+
+namespace {
+bool all_finite(const std::vector<float>& values) {
+  for (float v : values) if (!std::isfinite(v)) return false;
+  return true;
+}
+}  // namespace
+
+std::unique_ptr<IvfIndex> IvfIndex::load_checked(const std::string& path) {
   Reader r(path);
+  auto corrupt = [&](const char* what) { return Error(code::kInvalidFile, path + " is corrupt (" + what + ")"); };
   char magic[sizeof kMagic];
   r.bytes(magic, sizeof magic);
   if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) throw Error(code::kInvalidFile, path + " is not a QuiverDB IVF index");
@@ -141,44 +181,60 @@ std::unique_ptr<IvfIndex> IvfIndex::load(const std::string& path) {
   }
   IvfParams p;
   const uint32_t kind = r.value<uint32_t>(), metric = r.value<uint32_t>();
-  if (kind > uint32_t(IvfKind::Pq) || metric > uint32_t(Metric::Cosine)) throw Error(code::kInvalidFile, path + " is corrupt (kind)");
+  if (kind > uint32_t(IvfKind::Pq) || metric > uint32_t(Metric::Cosine)) throw corrupt("kind");
   p.kind = IvfKind(kind);
   p.metric = Metric(metric);
   p.dim = r.value<uint64_t>();
   p.nlist = r.value<uint64_t>();
   p.m = r.value<uint64_t>();
   p.nbits = r.value<uint64_t>();
-  p.keep_raw = r.value<uint8_t>() != 0;
+  const uint8_t keep_raw = r.value<uint8_t>();
+  p.keep_raw = keep_raw != 0;
   p.seed = r.value<uint64_t>();
   p.iterations = r.value<uint64_t>();
+  // The fields must be what save() writes for this kind of index.
+  const bool pq = p.kind == IvfKind::Pq;
+  if (keep_raw > 1 || p.nbits != 8 || (!pq && (p.m != 0 || p.keep_raw)) || p.iterations == 0 || p.iterations > 1000) {
+    throw corrupt("parameters");
+  }
   std::unique_ptr<IvfIndex> index;
   try {
     index = std::make_unique<IvfIndex>(p);
   } catch (const Error&) {
-    throw Error(code::kInvalidFile, path + " is corrupt (parameters)");
+    throw corrupt("parameters");
   }
   IvfIndex& x = *index;
   x.next_row_ = r.value<uint32_t>();
+  r.need(p.nlist, p.dim * sizeof(float), "centroids");
   x.centroids_.resize(p.nlist * p.dim);
   r.array(x.centroids_.data(), x.centroids_.size());
+  if (!all_finite(x.centroids_)) throw corrupt("centroids");
   x.centroid_panels_.assign(panel_count(p.nlist) * panel_floats(p.dim), 0.0f);
   pack_rows(x.centroids_.data(), p.nlist, p.dim, x.centroid_panels_.data(), 0);
   if (p.kind == IvfKind::Sq8) {
     r.array(x.sq8_.vmin().data(), p.dim);
     r.array(x.sq8_.step().data(), p.dim);
+    if (!all_finite(x.sq8_.vmin()) || !all_finite(x.sq8_.step())) throw corrupt("quantiser");
   }
-  if (p.kind == IvfKind::Pq) {
+  if (pq) {
+    r.need(p.m * Pq::kCodewords, (p.dim / p.m) * sizeof(float), "codebooks");
     x.pq_.codebooks().resize(p.m * Pq::kCodewords * (p.dim / p.m));
     r.array(x.pq_.codebooks().data(), x.pq_.codebooks().size());
+    if (!all_finite(x.pq_.codebooks())) throw corrupt("codebooks");
     x.pq_.prepare();
   }
   x.lists_ = std::vector<List>(p.nlist);
   const size_t width = x.code_bytes();
+  // What one row takes in the file: id, row number, vector or code, and a kept vector.
+  const uint64_t row_bytes = sizeof(int64_t) + sizeof(uint32_t) + (p.kind == IvfKind::Flat ? p.dim * sizeof(float) : width) +
+                             (p.keep_raw ? p.dim * sizeof(float) : 0);
   std::vector<float> vector(p.dim);
   std::vector<uint8_t> code(width);
+  uint64_t total = 0;
   for (uint32_t list_no = 0; list_no < p.nlist; ++list_no) {
     List& list = x.lists_[list_no];
-    const uint64_t n = r.count(x.next_row_, "list size");
+    const uint64_t n = r.count(x.next_row_ - total, row_bytes, "list size");
+    total += n;
     std::vector<int64_t> ids(n);
     std::vector<uint32_t> rows(n);
     r.array(ids.data(), n);
@@ -186,16 +242,19 @@ std::unique_ptr<IvfIndex> IvfIndex::load(const std::string& path) {
     for (uint64_t i = 0; i < n; ++i) {
       if (p.kind == IvfKind::Flat) r.array(vector.data(), p.dim);
       else r.array(code.data(), width);
-      if (!x.where_.emplace(ids[i], Location{list_no, uint32_t(i)}).second) throw Error(code::kInvalidFile, path + " is corrupt (duplicate id)");
+      if (rows[i] >= x.next_row_) throw corrupt("row number");
+      if (!x.where_.emplace(ids[i], Location{list_no, uint32_t(i)}).second) throw corrupt("duplicate id");
       x.append(list, &ids[i], rows[i], vector.data(), code.data());
     }
     if (p.keep_raw) r.array(list.raw.data(), list.raw.size());  // append() sized it
   }
   const uint64_t before_footer = r.read();
-  if (r.value<uint64_t>() != before_footer) throw Error(code::kInvalidFile, path + " is corrupt (length)");
+  if (r.value<uint64_t>() != before_footer) throw corrupt("length");
+  const uint32_t crc = r.crc();
+  if (r.value<uint32_t>() != crc) throw corrupt("checksum");
   char footer[sizeof kFooter];
   r.bytes(footer, sizeof footer);
-  if (std::memcmp(footer, kFooter, sizeof kFooter) != 0) throw Error(code::kInvalidFile, path + " is corrupt (footer)");
+  if (std::memcmp(footer, kFooter, sizeof kFooter) != 0) throw corrupt("footer");
   x.trained_ = true;
   return index;
 }

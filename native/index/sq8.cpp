@@ -14,13 +14,15 @@ void Sq8::train(const float* vectors, size_t n) {
       vmax[d] = std::max(vmax[d], vectors[i * dim_ + d]);
     }
   }
-  for (size_t d = 0; d < dim_; ++d) step_[d] = (vmax[d] - vmin_[d]) / 255.0f;
+  // In double: max - min of values near ±3e38 overflows float, and an infinite step would
+  // turn codes into NaN.
+  for (size_t d = 0; d < dim_; ++d) step_[d] = float((double(vmax[d]) - double(vmin_[d])) / 255.0);
 }
 
 void Sq8::encode(const float* vector, uint8_t* code) const {
   for (size_t d = 0; d < dim_; ++d) {
-    const float q = step_[d] > 0 ? std::nearbyint((vector[d] - vmin_[d]) / step_[d]) : 0.0f;
-    code[d] = uint8_t(std::clamp(q, 0.0f, 255.0f));  // values outside the trained range saturate
+    const double q = step_[d] > 0 ? std::nearbyint((double(vector[d]) - double(vmin_[d])) / double(step_[d])) : 0.0;
+    code[d] = uint8_t(std::clamp(q, 0.0, 255.0));  // values outside the trained range saturate
   }
 }
 
@@ -34,7 +36,7 @@ void Sq8::query_terms(const float* query, bool ip, float* a, float* w, float* bi
       b -= double(query[d]) * vmin_[d];
     } else if (step_[d] > 0) {
       // (q - min - c * step)^2 = step^2 (c - (q - min) / step)^2
-      a[d] = (query[d] - vmin_[d]) / step_[d];
+      a[d] = float((double(query[d]) - double(vmin_[d])) / double(step_[d]));
       w[d] = step_[d] * step_[d];
     } else {
       a[d] = 0;

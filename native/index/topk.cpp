@@ -31,6 +31,13 @@ std::vector<Hit> TopK::take_sorted() {
   return std::move(heap_);
 }
 
+void check_search_shape(size_t nq, size_t k) {
+  if (k == 0 || k > kMaxK) throw Error(code::kInvalidK, "k must be between 1 and " + std::to_string(kMaxK) + ", got " + std::to_string(k));
+  if (nq == 0 || nq > kMaxNq) {
+    throw Error(code::kInvalidArgument, "a search takes 1 to " + std::to_string(kMaxNq) + " queries, got " + std::to_string(nq));
+  }
+}
+
 SearchResult::SearchResult(size_t nq_, size_t k_)
     : nq(nq_),
       k(k_),
@@ -50,10 +57,12 @@ void SearchResult::set_row(size_t q, const std::vector<Hit>& hits, Metric metric
 SearchResult merge_results(const std::vector<const SearchResult*>& parts, size_t k, Metric metric) {
   if (k == 0 || k > kMaxK) throw Error(code::kInvalidK, "k must be between 1 and 16384");
   const size_t nq = parts.empty() ? 0 : parts[0]->nq;
+  size_t slots = 0;  // no row can hold more hits than all parts together
   for (const SearchResult* p : parts) {
     if (p->nq != nq) throw Error(code::kInvalidArgument, "results to merge must have the same number of queries");
+    slots += p->k;
   }
-  SearchResult out(nq, k);
+  SearchResult out(nq, std::min(k, slots));
   std::vector<size_t> cursor(parts.size());
   std::vector<Hit> row;
   std::unordered_set<int64_t> seen;

@@ -11,6 +11,11 @@
 namespace qv {
 
 inline constexpr size_t kMaxK = 16384;
+// Queries in one search call (Milvus's limit too): with k, it bounds a search's memory.
+inline constexpr size_t kMaxNq = 16384;
+
+// Throws Error(kInvalidK) or Error(kInvalidArgument) unless 1 <= k <= kMaxK and 1 <= nq <= kMaxNq.
+void check_search_shape(size_t nq, size_t k);
 
 struct Hit {
   float distance;
@@ -24,7 +29,9 @@ inline bool better(const Hit& a, const Hit& b) {
 // The k best hits seen so far, as a max-heap on "worse".
 class TopK {
  public:
-  explicit TopK(size_t k) : k_(k) { heap_.reserve(k); }
+  // Nothing is allocated up front: a heap grows with what it is offered, so k = 16384 over
+  // a few rows costs a few rows.
+  explicit TopK(size_t k) : k_(k) {}
 
   // Distance a candidate must beat (or tie with a smaller id) to enter.
   float threshold() const { return heap_.size() < k_ ? kInfinity : heap_.front().distance; }
@@ -62,7 +69,8 @@ void offer(TopK& heap, const float* scores, size_t n, Skip skip, Id id) {
 }
 
 // Results of a batch search: nq rows of k slots each, best first. counts[q] slots of row q
-// are filled; the rest hold id -1 and distance NaN.
+// are filled; the rest hold id -1 and distance NaN. Searches make k the smaller of the k
+// asked for and the vectors there are, so that a large k over a small index stays small.
 struct SearchResult {
   size_t nq = 0;
   size_t k = 0;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "../common/error.h"
 #include "../common/huge_alloc.h"
 
 namespace qv {
@@ -60,6 +61,7 @@ double timed_on_threads(size_t threads, F body) {
 
 double measure_read_bandwidth(size_t bytes, size_t threads, int rounds) {
   threads = std::max<size_t>(1, threads);
+  if (rounds < 1 || bytes / sizeof(uint64_t) < threads) throw Error(code::kInvalidArgument, "the bandwidth probe needs a round and 8 bytes per thread");
   const size_t words = bytes / sizeof(uint64_t);
   // Allocated like the indexes' vectors, so the bound is measured on the same kind of pages.
   size_t allocated = 0;
@@ -80,6 +82,8 @@ double measure_read_bandwidth(size_t bytes, size_t threads, int rounds) {
 }
 
 double measure_fma_rate(const Kernels& k, size_t threads, double seconds) {
+  // NaN, negative or endless durations would never end the calibration below.
+  if (!(seconds > 0 && seconds <= 60)) throw Error(code::kInvalidArgument, "the FMA probe runs for more than 0 and at most 60 seconds");
   threads = std::max<size_t>(1, threads);
   // Calibrate the iteration count on one thread, then time all threads together.
   uint64_t iterations = 1 << 16;

@@ -157,18 +157,23 @@ TEST(removed_ids_are_hidden_and_unknown_ids_ignored) {
   CHECK_EQ(index.row_of(1), int64_t(n));
 }
 
-TEST(k_larger_than_rows_returns_every_row_and_pads) {
+TEST(k_larger_than_rows_returns_every_row_in_rows_of_that_many_slots) {
   const size_t dim = 3;
   const auto base = testdata::uniform_vectors(5, dim, 10);
   const auto ids = sequential_ids(5);
   qv::FlatIndex index(dim, qv::Metric::L2);
   index.add(base.data(), ids.data(), 5);
-  const auto result = index.search(base.data(), 1, 8, {}, pool());
+  auto result = index.search(base.data(), 1, 8, {}, pool());
+  CHECK_EQ(result.k, size_t(5));  // not 8: no row can have more hits than there are vectors
   CHECK_EQ(result.counts[0], uint32_t(5));
   CHECK_EQ(result.ids[0], int64_t(0));
   CHECK_EQ(result.distances[0], 0.0f);
-  CHECK_EQ(result.ids[7], int64_t(-1));
-  CHECK(std::isnan(result.distances[7]));
+  // A filter that leaves fewer than k rows pads the rest.
+  const uint8_t exclude[] = {0b00010};
+  result = index.search(base.data(), 1, 8, qv::BitsetView(exclude, 5), pool());
+  CHECK_EQ(result.counts[0], uint32_t(4));
+  CHECK_EQ(result.ids[4], int64_t(-1));
+  CHECK(std::isnan(result.distances[4]));
 }
 
 TEST(bad_input_throws_typed_errors_and_adds_nothing) {

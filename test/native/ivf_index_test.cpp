@@ -1,6 +1,8 @@
 // IVF_FLAT, IVF_SQ8 and IVF_PQ: recall on clustered data, exactness at full probe,
 // filters, removal, persistence and the typed errors.
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -278,6 +280,113 @@ TEST(searches_run_alongside_adds) {
   done.store(true);
   reader.join();
   CHECK_EQ(index.size(), f.n);
+}
+
+namespace {
+std::vector<char> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+}
+void write_bytes(const std::string& path, const std::vector<char>& b) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(b.data(), std::streamsize(b.size()));
+}
+}  // namespace
+
+TEST(a_crafted_file_is_rejected_before_anything_is_allocated_from_its_counts) {
+  const Fixture f;
+  qv::IvfIndex index(params(qv::IvfKind::Flat, qv::Metric::L2, f.dim, 8));
+  index.train(f.base.data(), f.n, pool());
+  index.add(f.base.data(), f.ids.data(), 50, pool());
+  const std::string path = "ivf_crafted.qvivf";
+  index.save(path);
+  std::vector<char> bytes = file_bytes(path);
+  // dim (at byte 20) and nlist (at 28) set to 65536 each: centroids of 16 GiB in a small file.
+  for (size_t at : {size_t(20), size_t(28)}) {
+    const uint64_t big = 65536;
+    std::memcpy(&bytes[at], &big, sizeof big);
+  }
+  write_bytes(path, bytes);
+  CHECK_THROWS_CODE(qv::IvfIndex::load(path), qv::code::kInvalidFile);
+  std::remove(path.c_str());
+}
+
+// Every single-byte change of a saved file is refused: the CRC-32C covers every byte.
+TEST(fuzz_mutated_index_files_never_load_silently) {
+  const Fixture f;
+  size_t cases = 0, loaded = 0;
+  for (qv::IvfKind kind : {qv::IvfKind::Flat, qv::IvfKind::Sq8, qv::IvfKind::Pq}) {
+    qv::IvfIndex index(params(kind, qv::Metric::L2, f.dim, 4, kind == qv::IvfKind::Pq ? 4 : 0));
+    index.train(f.base.data(), 1000, pool());
+    index.add(f.base.data(), f.ids.data(), 30, pool());
+    const std::string path = "ivf_fuzz.qvivf";
+    index.save(path);
+    const std::vector<char> good = file_bytes(path);
+    testdata::Rng rng(7 + uint64_t(kind));
+    for (int i = 0; i < 700; ++i, ++cases) {
+      std::vector<char> bad = good;
+      const size_t flips = 1 + rng.next() % 3;
+      for (size_t j = 0; j < flips; ++j) bad[rng.next() % bad.size()] ^= char(1 + rng.next() % 255);
+      if (i % 10 == 0) bad.resize(rng.next() % bad.size());  // and truncations
+      write_bytes(path, bad);
+      try {
+        qv::IvfIndex::load(path);
+        ++loaded;
+      } catch (const qv::Error& e) {
+        CHECK(std::strcmp(e.code(), qv::code::kInvalidFile) == 0 || std::strcmp(e.code(), qv::code::kVersionMismatch) == 0);
+      }
+    }
+    std::remove(path.c_str());
+  }
+  std::printf("     index-file fuzz: %zu mutated files, %zu loaded\n", cases, loaded);
+  CHECK_EQ(loaded, size_t(0));
+}
+
+TEST(sq8_trained_on_values_near_the_float_limits_encodes_without_nan) {
+  const size_t dim = 4, n = 300;
+  std::vector<float> data(n * dim);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = (i % 2 == 0 ? 3e38f : -3e38f) * (float((i % 7) + 1) / 7.0f);
+  qv::IvfIndex index(params(qv::IvfKind::Sq8, qv::Metric::L2, dim, 2));
+  index.train(data.data(), n, pool());
+  const auto ids = iota_ids(n);
+  index.add(data.data(), ids.data(), n, pool());
+  qv::IvfSearchOptions options;
+  options.nprobe = 2;
+  const auto r = index.search(data.data(), 1, 5, options, {}, pool());
+  CHECK_EQ(r.counts[0], uint32_t(5));
+}
+
+TEST(an_add_racing_a_retrain_encodes_with_the_new_quantisers) {
+  const Fixture f;
+  std::vector<float> other = clustered(2000, f.dim, 40, 99);
+  for (float& v : other) v += 100;  // far away: the old centroids would put every vector in one list
+  qv::IvfIndex index(params(qv::IvfKind::Flat, qv::Metric::L2, f.dim, 16));
+  index.train(f.base.data(), f.n, pool());
+  // add() reports 0.9 after encoding, outside its lock: retrain right there.
+  bool retrained = false;
+  index.add(other.data(), f.ids.data(), 2000, pool(), [&](double fraction) {
+    if (fraction == 0.9 && !retrained) {
+      retrained = true;
+      index.train(other.data(), 2000, pool());
+    }
+  });
+  CHECK(retrained);
+  qv::IvfSearchOptions options;
+  options.nprobe = 1;
+  const auto r = index.search(other.data(), 200, 1, options, {}, pool());
+  for (size_t q = 0; q < 200; ++q) CHECK_EQ(r.ids[q], int64_t(q));  // each in its nearest list
+}
+
+TEST(a_search_allocates_for_the_rows_there_are_not_for_k) {
+  qv::IvfIndex index(params(qv::IvfKind::Flat, qv::Metric::L2, 1, 1));
+  const std::vector<float> ten = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  index.train(ten.data(), 10, pool());
+  index.add(ten.data(), iota_ids(10).data(), 10, pool());
+  const std::vector<float> queries(qv::kMaxNq, 0.5f);
+  const auto r = index.search(queries.data(), queries.size(), qv::kMaxK, {}, {}, pool());
+  CHECK_EQ(r.k, size_t(10));
+  CHECK_EQ(r.ids.size(), queries.size() * 10);
+  CHECK_THROWS_CODE(index.search(queries.data(), qv::kMaxNq + 1, 1, {}, {}, pool()), qv::code::kInvalidArgument);
 }
 
 TEST_MAIN()
