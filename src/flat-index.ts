@@ -1,8 +1,9 @@
+import { optionsObject, readArguments } from './arguments.js';
 import { InvalidArgumentError, native } from './errors.js';
 import { type Metric, parseMetric } from './metric.js';
 import { loadNative, type NativeFlatIndex } from './native.js';
 import { SearchResults } from './results.js';
-import { checkDim, checkK, type IdsInput, toIds, toVectors, type VectorsInput } from './vectors.js';
+import { checkDim, checkK, type IdsInput, toExclude, toIds, toQueries, toVectors, type VectorsInput } from './vectors.js';
 
 export interface FlatIndexOptions {
   /** Number of dimensions of every vector. */
@@ -38,8 +39,7 @@ export class FlatIndex {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('FlatIndex needs options: { dim, metric? }');
     }
-    this.dim = checkDim(options.dim);
-    this.metric = parseMetric(options.metric ?? 'L2');
+    [this.dim, this.metric] = readArguments(() => [checkDim(options.dim), parseMetric(options.metric ?? 'L2')] as const);
     const { FlatIndex: NativeFlat } = loadNative();
     this.#native = new NativeFlat(this.dim, this.metric);
   }
@@ -64,8 +64,7 @@ export class FlatIndex {
    * wrong dimension, NaN or Infinity, or an id already present rejects and adds nothing.
    */
   async add(vectors: VectorsInput, ids: IdsInput): Promise<void> {
-    const packed = toVectors(vectors, this.dim, 'vector');
-    const keys = toIds(ids);
+    const [packed, keys] = readArguments(() => [toVectors(vectors, this.dim, 'vector'), toIds(ids)] as const);
     if (keys.length * this.dim !== packed.length) {
       throw new InvalidArgumentError(`${packed.length / this.dim} vectors but ${keys.length} ids`);
     }
@@ -77,21 +76,18 @@ export class FlatIndex {
    * The k nearest vectors of each query (one vector, or several as rows or packed).
    * k is 1 to 16384; a query with fewer than k candidates gets fewer hits.
    */
-  async search(queries: VectorsInput, k: number, options: SearchOptions = {}): Promise<SearchResults> {
-    const packed = toVectors(queries, this.dim, 'query');
-    checkK(k);
-    if (packed.length === 0) throw new InvalidArgumentError('search needs at least one query');
-    const { exclude } = options;
-    if (exclude !== undefined && !(exclude instanceof Uint8Array)) {
-      throw new InvalidArgumentError('exclude must be a Uint8Array bitset');
-    }
+  async search(queries: VectorsInput, k: number, options?: SearchOptions): Promise<SearchResults> {
+    const [packed, exclude] = readArguments(() => {
+      checkK(k);
+      return [toQueries(queries, this.dim), toExclude(optionsObject(options, 'search options').exclude)] as const;
+    });
     const raw = await native(() => this.#native.search(packed, k, exclude));
     return new SearchResults(raw, this.metric);
   }
 
   /** Removes vectors by id; unknown ids are ignored. Resolves to how many were removed. */
   async remove(ids: IdsInput): Promise<number> {
-    const keys = toIds(ids);
+    const keys = readArguments(() => toIds(ids));
     return native(() => this.#native.remove(keys));
   }
 }

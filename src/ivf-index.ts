@@ -1,9 +1,20 @@
+import { optionsObject, readArguments } from './arguments.js';
 import { InvalidArgumentError, native } from './errors.js';
 import type { SearchOptions } from './flat-index.js';
 import { type Metric, parseMetric } from './metric.js';
 import { loadNative, type NativeIvfIndex, type NativeIvfParams } from './native.js';
 import { SearchResults } from './results.js';
-import { checkDim, checkK, type IdsInput, positiveInteger, toIds, toVectors, type VectorsInput } from './vectors.js';
+import {
+  checkDim,
+  checkK,
+  type IdsInput,
+  positiveInteger,
+  toExclude,
+  toIds,
+  toQueries,
+  toVectors,
+  type VectorsInput,
+} from './vectors.js';
 
 export type IvfType = 'IVF_FLAT' | 'IVF_SQ8' | 'IVF_PQ';
 
@@ -44,6 +55,13 @@ export interface ProgressOptions {
 
 const fromNative = Symbol('fromNative');
 
+/** The onProgress option: a function or nothing. */
+function toProgress(options: ProgressOptions | undefined): ((fraction: number) => void) | undefined {
+  const { onProgress } = optionsObject(options, 'options');
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidArgumentError('onProgress must be a function');
+  return onProgress;
+}
+
 /**
  * An inverted-file index (IVF_FLAT, IVF_SQ8 or IVF_PQ): k-means splits the space into
  * nlist cells and a search scans the nprobe cells nearest to the query. Train it on a
@@ -68,6 +86,12 @@ export class IvfIndex {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('IvfIndex needs options: { dim, metric?, type?, nlist?, m? }');
     }
+    const params = readArguments(() => IvfIndex.#params(options));
+    const { IvfIndex: NativeIvf } = loadNative();
+    this.#native = new NativeIvf(params);
+  }
+
+  static #params(options: IvfIndexOptions): Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'> {
     const type = options.type ?? 'IVF_FLAT';
     if (!TYPES.includes(type)) throw new InvalidArgumentError(`type must be one of ${TYPES.join(', ')}, got ${String(type)}`);
     const params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'> = {
@@ -88,13 +112,14 @@ export class IvfIndex {
     if (!Number.isInteger(params.seed) || params.seed! < 0 || params.seed! > 0xffffffff) {
       throw new InvalidArgumentError(`seed must be an integer from 0 to 2^32 - 1, got ${String(params.seed)}`);
     }
-    const { IvfIndex: NativeIvf } = loadNative();
-    this.#native = new NativeIvf(params);
+    if (typeof params.keepVectors !== 'boolean') throw new InvalidArgumentError('keepVectors must be a boolean');
+    return params;
   }
 
   /** Loads an index written by save(). Rejects with InvalidFileError for a damaged or foreign
    * file, VersionMismatchError for another format version, IoError when it cannot be read. */
   static async load(path: string): Promise<IvfIndex> {
+    if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path must be a non-empty string');
     const loaded = await native(() => loadNative().IvfIndex.load(path));
     return new IvfIndex(fromNative, loaded);
   }
@@ -137,40 +162,40 @@ export class IvfIndex {
 
   /** Learns the cells (and codes) from these vectors: at least nlist of them (256 for IVF_PQ);
    * at most 256 x nlist are sampled. Refused once the index holds vectors. */
-  async train(vectors: VectorsInput, options: ProgressOptions = {}): Promise<void> {
-    const packed = toVectors(vectors, this.dim, 'training vector');
-    await native(() => this.#native.train(packed, options.onProgress));
+  async train(vectors: VectorsInput, options?: ProgressOptions): Promise<void> {
+    const [packed, onProgress] = readArguments(() => [toVectors(vectors, this.dim, 'training vector'), toProgress(options)] as const);
+    await native(() => this.#native.train(packed, onProgress));
   }
 
   /** Adds vectors with their ids, all or nothing. Needs a trained index. */
-  async add(vectors: VectorsInput, ids: IdsInput, options: ProgressOptions = {}): Promise<void> {
-    const packed = toVectors(vectors, this.dim, 'vector');
-    const keys = toIds(ids);
+  async add(vectors: VectorsInput, ids: IdsInput, options?: ProgressOptions): Promise<void> {
+    const [packed, keys, onProgress] = readArguments(() => [toVectors(vectors, this.dim, 'vector'), toIds(ids), toProgress(options)] as const);
     if (keys.length * this.dim !== packed.length) {
       throw new InvalidArgumentError(`${packed.length / this.dim} vectors but ${keys.length} ids`);
     }
     if (keys.length === 0) return;
-    await native(() => this.#native.add(packed, keys, options.onProgress));
+    await native(() => this.#native.add(packed, keys, onProgress));
   }
 
   /** The k nearest vectors of each query, scanning nprobe cells (default 8). */
-  async search(queries: VectorsInput, k: number, options: IvfSearchOptions = {}): Promise<SearchResults> {
-    const packed = toVectors(queries, this.dim, 'query');
-    checkK(k);
-    if (packed.length === 0) throw new InvalidArgumentError('search needs at least one query');
-    const nprobe = positiveInteger(options.nprobe ?? 8, 'nprobe');
-    const refine = positiveInteger(options.refine ?? 1, 'refine', 1024);
-    const { exclude } = options;
-    if (exclude !== undefined && !(exclude instanceof Uint8Array)) {
-      throw new InvalidArgumentError('exclude must be a Uint8Array bitset');
-    }
+  async search(queries: VectorsInput, k: number, options?: IvfSearchOptions): Promise<SearchResults> {
+    const [packed, nprobe, refine, exclude] = readArguments(() => {
+      checkK(k);
+      const o = optionsObject(options, 'search options');
+      return [
+        toQueries(queries, this.dim),
+        positiveInteger(o.nprobe ?? 8, 'nprobe'),
+        positiveInteger(o.refine ?? 1, 'refine', 1024),
+        toExclude(o.exclude),
+      ] as const;
+    });
     const raw = await native(() => this.#native.search(packed, k, nprobe, refine, exclude));
     return new SearchResults(raw, this.metric);
   }
 
   /** Removes vectors by id; unknown ids are ignored. Resolves to how many were removed. */
   async remove(ids: IdsInput): Promise<number> {
-    const keys = toIds(ids);
+    const keys = readArguments(() => toIds(ids));
     return native(() => this.#native.remove(keys));
   }
 

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from './errors.js';
 import type { Metric } from './metric.js';
 import type { NativeResult } from './native.js';
 
@@ -10,7 +11,7 @@ export interface Hits {
 
 /**
  * The results of a batch of queries: nq rows of k slots, best first, ties broken by the
- * smaller id. Row i has counts[i] hits (fewer than k when fewer rows qualified); the
+ * smaller id. k is the k asked for, or the number of vectors searched when that is smaller. Row i has counts[i] hits (fewer than k when fewer rows qualified); the
  * remaining slots hold id -1 and distance NaN. The flat arrays are there for code that
  * wants them without copies; at(i) and iteration give one query at a time.
  */
@@ -33,7 +34,7 @@ export class SearchResults implements Iterable<Hits> {
 
   /** The hits of query i (views into the flat arrays, not copies). */
   at(i: number): Hits {
-    if (!Number.isInteger(i) || i < 0 || i >= this.nq) throw new RangeError(`query ${i} is not in 0..${this.nq - 1}`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.nq) throw new InvalidArgumentError(`query ${i} is not in 0..${this.nq - 1}`);
     const start = i * this.k;
     const end = start + this.counts[i];
     return { ids: this.ids.subarray(start, end), distances: this.distances.subarray(start, end) };

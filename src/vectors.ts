@@ -10,6 +10,10 @@ export type VectorsInput = Float32Array | readonly number[] | readonly (readonly
 export type IdsInput = BigInt64Array | readonly bigint[] | readonly number[];
 
 export const MAX_K = 16384;
+/** Queries in one search call, as Milvus allows: with k, it bounds what a search may allocate. */
+export const MAX_NQ = 16384;
+/** Values in one packed batch of vectors (2^30 floats: 4 GiB). */
+const MAX_VALUES = 2 ** 30;
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -29,7 +33,14 @@ export function toVectors(input: VectorsInput, dim: number, what: string): Float
       packed.set(row, i * dim);
     });
   } else if (Array.isArray(input)) {
-    packed = Float32Array.from(input as readonly number[]);
+    const values = input as readonly unknown[];
+    if (values.length > MAX_VALUES) throw new InvalidArgumentError(`${values.length} values are more than ${MAX_VALUES} in one call`);
+    packed = new Float32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v !== 'number') throw new InvalidArgumentError(`value ${i} of the ${what}s is ${v === undefined ? 'missing' : `a ${typeof v}`}, not a number`);
+      packed[i] = v;
+    }
   } else {
     throw new InvalidArgumentError(`${what}s must be a Float32Array, a number[] or a number[][]`);
   }
@@ -55,6 +66,20 @@ export function toIds(input: IdsInput): BigInt64Array {
     }
   });
   return ids;
+}
+
+/** Queries packed as vectors: at least one and at most MAX_NQ. */
+export function toQueries(input: VectorsInput, dim: number): Float32Array {
+  const packed = toVectors(input, dim, 'query');
+  const nq = packed.length / dim;
+  if (nq < 1 || nq > MAX_NQ) throw new InvalidArgumentError(`a search takes 1 to ${MAX_NQ} queries, got ${nq}`);
+  return packed;
+}
+
+/** The filter bitset option, when given. */
+export function toExclude(exclude: unknown): Uint8Array | undefined {
+  if (exclude !== undefined && !(exclude instanceof Uint8Array)) throw new InvalidArgumentError('exclude must be a Uint8Array bitset');
+  return exclude;
 }
 
 export function checkK(k: unknown): number {
