@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
-import { BrokerUnavailableError, type Message, NatsMq, NatsServer, openLogBroker, StorageError } from '../src/index.js';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+
+import { BrokerUnavailableError, InvalidArgumentError, type Message, NatsMq, NatsServer, openLogBroker, StorageError } from '../src/index.js';
 import { conformance } from './mq-conformance.js';
 
 const serverIn = (dir: string) => ({ port: -1, storeDir: join(dir, 'store'), monitor: { logFile: join(dir, 'nats.log') } });
@@ -132,4 +135,30 @@ test('mq.type chooses the broker and the choice is logged', async () => {
   assert.match(lines[1], /mq\.type=natsmq/);
   await assert.rejects(openLogBroker({ 'mq.type': 'kafka' }, () => {}), /mq\.type must be/);
   await assert.rejects(openLogBroker({ 'mq.type': 'natsmq', 'natsmq.server.nope': 1 }, () => {}), /unknown configuration key natsmq\.server\.nope/);
+});
+
+test('past maxAckPending unacknowledged messages, a member reads on while nats-server holds state for no more', async () => {
+  const dir = join(work, 'pending');
+  const broker = await NatsMq.open({ server: serverIn(dir), maxAckPending: 10 });
+  await broker.createTopic('t');
+  await broker.producer('t').sendBatch(Array.from({ length: 50 }, (_, i) => `m${i}`));
+  const consumer = await broker.consumer('t', 'g');
+  const got: Message[] = [];
+  while (got.length < 50) got.push(...(await consumer.receive({ max: 50, timeoutMs: 5000 })));
+  assert.deepEqual(got.map(text), Array.from({ length: 50 }, (_, i) => `m${i}`));
+  const nc = await connect({ servers: broker.url });
+  const jsm = await jetstreamManager(nc);
+  for await (const info of jsm.consumers.list('QV_t')) {
+    if (info.config.durable_name) {
+      assert.equal(info.config.max_ack_pending, 10);
+      assert.ok(info.num_ack_pending <= 10, `${info.num_ack_pending} pending`);
+    }
+  }
+  await consumer.ack(got[29].id); // past what the durable delivered: the group's position moves all the same
+  await consumer.close();
+  const again = await broker.consumer('t', 'g');
+  assert.equal(text((await again.receive({ max: 1 }))[0]), 'm30');
+  await nc.close();
+  await assert.rejects(NatsMq.open({ url: broker.url, maxAckPending: 0 }), InvalidArgumentError);
+  await broker.close();
 });

@@ -27,6 +27,8 @@ export interface NatsContext {
   jsm: JetStreamManager;
   /** How long a send or an ack keeps retrying while the server is away, in ms. */
   publishTimeout: number;
+  /** A group member's unacknowledged deliveries at most (the durable's max_ack_pending). */
+  maxAckPending: number;
 }
 
 const nanos = (ms: number) => ms * 1_000_000;
@@ -86,7 +88,9 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
       ack_policy: AckPolicy.All,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: Number(first),
-      max_ack_pending: -1,
+      // Bounded: nats-server holds state for every delivered, unacknowledged message, and
+      // so do we (its ack subject); past the bound, pull() reads ahead without either.
+      max_ack_pending: this.#context.maxAckPending,
       ack_wait: nanos(ACK_WAIT_MS),
     });
     this.#generation++;
@@ -114,6 +118,13 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
   }
 
   protected override async pull(options: PullOptions): Promise<ConsumerMessages> {
+    if (this.#handles.length >= this.#context.maxAckPending) {
+      // The durable delivers no more until the member acknowledges: read on from the tail
+      // with an ordered consumer, which keeps no state per message. An ack past what the
+      // durable delivered re-points it (see ack), so the group's position stays exact.
+      const ahead = await this.#context.js.consumers.get(this.#stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(this.tail) });
+      return ahead.fetch(options);
+    }
     if (this.#source?.name !== this.#durable) {
       this.#source = { name: this.#durable, consumer: await this.#context.js.consumers.get(this.#stream, this.#durable) };
     }

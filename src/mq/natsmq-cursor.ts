@@ -11,7 +11,7 @@
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 
 import { ClosedError, ForeignMessageIdError, InvalidArgumentError } from '../errors.js';
-import { type Message, MessageId, type ReceiveOptions } from './broker.js';
+import { type Message, MessageId, type ReceiveOptions, receiveOptions } from './broker.js';
 
 /** How long one pull waits on the server before the next is sent (the client's minimum is 1 s). */
 const FETCH_EXPIRES_MS = 5000;
@@ -80,11 +80,8 @@ export abstract class NatsCursor {
 
   protected abstract kind(): string;
 
-  async receive(options: ReceiveOptions = {}): Promise<Message[]> {
-    const max = options.max ?? 100;
-    if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError(`max must be a positive integer, got ${max}`);
-    const timeoutMs = options.timeoutMs;
-    if (timeoutMs !== undefined && !(timeoutMs >= 0)) throw new InvalidArgumentError(`timeoutMs must be a number >= 0, got ${timeoutMs}`);
+  async receive(options?: ReceiveOptions): Promise<Message[]> {
+    const { max, timeoutMs } = receiveOptions(options);
     for (let arrived = true; ; arrived = await this.#wait(max, timeoutMs)) {
       if (this.#closed) throw new ClosedError(`the ${this.kind()} of "${this.topic}" is closed`);
       if (this.#buffer.length > 0) return this.#take(max);

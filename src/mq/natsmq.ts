@@ -30,7 +30,16 @@ export interface NatsMqOptions {
   };
   /** natsmq.publishTimeout: ms a send (or ack) keeps retrying while nats-server is away [60000]. */
   publishTimeout?: number;
+  /**
+   * natsmq.maxAckPending: messages a group member may hold received but not acknowledged
+   * [65536]. nats-server keeps state for each such message; past this many, receive()
+   * waits until the member acknowledges (an ack is cumulative, so one ack frees them all).
+   */
+  maxAckPending?: number;
 }
+
+/** The default of natsmq.maxAckPending: it bounds nats-server's memory per group. */
+export const DEFAULT_MAX_ACK_PENDING = 65536;
 
 const MINUTE_NS = 60_000_000_000;
 /** JetStream's dedupe window; retries of a send stay inside it. */
@@ -69,7 +78,7 @@ export class NatsMq implements LogBroker {
     this.#server = server;
     this.url = url;
     const publishTimeout = options.publishTimeout ?? 60_000;
-    this.#context = { nc, js: jetstream(nc), jsm, publishTimeout };
+    this.#context = { nc, js: jetstream(nc), jsm, publishTimeout, maxAckPending: options.maxAckPending ?? DEFAULT_MAX_ACK_PENDING };
     this.#publisher = new NatsPublisher({ js: this.#context.js, jsm, maxPayload, publishTimeout, isClosed: () => this.#closed });
     this.#retention = { maxAge: 4320, maxBytes: 0, maxMsgs: 0, ...options.retention };
     // The status stream ends, or may fail, when the connection closes; either is the end of watching.
@@ -80,6 +89,10 @@ export class NatsMq implements LogBroker {
   static async open(options: NatsMqOptions = {}): Promise<NatsMq> {
     if (options.publishTimeout !== undefined && !(options.publishTimeout > 0 && options.publishTimeout < DUPLICATE_WINDOW_NS / 1e6)) {
       throw new InvalidArgumentError(`natsmq.publishTimeout must be between 0 and 120000 ms (the dedupe window), got ${options.publishTimeout}`);
+    }
+    const pending = options.maxAckPending;
+    if (pending !== undefined && !(Number.isInteger(pending) && pending >= 1 && pending <= 1_000_000)) {
+      throw new InvalidArgumentError(`natsmq.maxAckPending must be an integer from 1 to 1000000, got ${String(pending)}`);
     }
     const server = options.url ? null : await NatsServer.start(options.server);
     const url = options.url ?? server!.url;
@@ -103,7 +116,8 @@ export class NatsMq implements LogBroker {
   /**
    * Opens the broker from configuration in Milvus's form: `natsmq.server.port`,
    * `natsmq.server.storeDir`, `natsmq.server.monitor.logFile`, `natsmq.server.retention.maxAge`
-   * and the rest of the natsmq.server.* keys, plus `natsmq.url` and `natsmq.publishTimeout`.
+   * and the rest of the natsmq.server.* keys, plus `natsmq.url`, `natsmq.publishTimeout` and
+   * `natsmq.maxAckPending`.
    * Unknown natsmq.* keys are refused.
    */
   static async openConfig(config: Record<string, unknown>): Promise<NatsMq> {
@@ -116,7 +130,7 @@ export class NatsMq implements LogBroker {
       if (!key.startsWith('natsmq.')) continue;
       const name = key.slice('natsmq.'.length);
       const [, group, leaf] = /^server\.(monitor|retention)\.(\w+)$/.exec(name) ?? [];
-      if (name === 'url' || name === 'publishTimeout') options[name] = value;
+      if (name === 'url' || name === 'publishTimeout' || name === 'maxAckPending') options[name] = value;
       else if (name.startsWith('server.') && serverKeys.includes(name.slice(7))) server[name.slice(7)] = value;
       else if (group === 'monitor' && ['trace', 'debug', 'logTime', 'logFile', 'logSizeLimit'].includes(leaf)) monitor[leaf] = value;
       else if (group === 'retention' && ['maxAge', 'maxBytes', 'maxMsgs'].includes(leaf)) retention[leaf] = value;
