@@ -3,6 +3,8 @@
 #   scripts/test-native.sh         this machine's architecture
 #   scripts/test-native.sh arm64   cross-compiled for arm64 and run under qemu-aarch64
 #                                  (on an arm64 host the native run already covers NEON)
+#   scripts/test-native.sh sanitize  built with AddressSanitizer and UndefinedBehaviorSanitizer:
+#                                  any memory error, leak or undefined behaviour fails the run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || sysctl -n hw.ncpu)
@@ -17,6 +19,12 @@ if [ "${1:-}" = "arm64" ]; then
   dir=build-engine-arm64
   cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE=native/cmake/aarch64-linux-gnu.cmake \
     -DQUIVERDB_TESTS=ON -DQUIVERDB_ROCKSDB=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
+elif [ "${1:-}" = "sanitize" ]; then
+  dir=build-engine-sanitize
+  flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
+  cmake -S . -B "$dir" -DQUIVERDB_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 else
   dir=build-engine
   cmake -S . -B "$dir" -DQUIVERDB_TESTS=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
