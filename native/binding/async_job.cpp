@@ -9,13 +9,13 @@ class ProgressEvent : public Delivery {
  public:
   ProgressEvent(AsyncJob* job, double fraction) : job_(job), fraction_(fraction) {}
   void Deliver(Napi::Env env, AddonData&) override {
-    if (*job_->progress_failed_) return;  // the work is ending: no more calls
+    if (job_->progress_failed_) return;  // the work is ending: no more calls
     Napi::HandleScope scope(env);
     try {
       job_->progress_callback_.Call({Napi::Number::New(env, fraction_)});
     } catch (const Napi::Error& e) {
       // The call rejects with this, rather than the process ending on an uncaught exception.
-      *job_->progress_failed_ = true;
+      job_->progress_failed_ = true;
       job_->progress_error_ = Napi::Persistent(e.Value());
     }
   }
@@ -30,9 +30,10 @@ AsyncJob::AsyncJob(Napi::Env env) : deferred_(Napi::Promise::Deferred::New(env))
 std::function<void(double)> AsyncJob::ProgressTo(Napi::Value callback) {
   const bool report = callback.IsFunction();
   if (report) progress_callback_ = Napi::Persistent(callback.As<Napi::Function>());
-  return [this, report, gate = gate_, failed = progress_failed_](double fraction) {
-    if (*failed || gate->closed()) throw qv::Error(qv::code::kClosed, "the work was stopped");
-    if (report) gate->Post(new ProgressEvent(this, fraction));
+  // `this` outlives Run(): the job is deleted only once it has been delivered or abandoned.
+  return [this, report](double fraction) {
+    if (progress_failed_ || gate_->closed()) throw qv::Error(qv::code::kClosed, "the work was stopped");
+    if (report) gate_->Post(new ProgressEvent(this, fraction));
   };
 }
 
@@ -84,7 +85,7 @@ void AsyncJob::Deliver(Napi::Env env, AddonData& data) {
 
 void AsyncJob::Settle(Napi::Env env) {
   Napi::HandleScope scope(env);
-  if (*progress_failed_) {
+  if (progress_failed_) {
     deferred_.Reject(progress_error_.IsEmpty() ? MakeError(env, qv::code::kInvalidArgument, "onProgress threw").Value()
                                                : progress_error_.Value());
     return;

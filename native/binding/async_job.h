@@ -47,7 +47,7 @@ class AsyncJob : public Delivery {
   std::shared_ptr<EnvGate> gate_;
   Napi::FunctionReference progress_callback_;
   Napi::ObjectReference progress_error_;  // what onProgress threw first (JS thread)
-  std::shared_ptr<std::atomic<bool>> progress_failed_ = std::make_shared<std::atomic<bool>>(false);
+  std::atomic<bool> progress_failed_{false};  // set on the JS thread, read by Run()'s reporter
   bool failed_ = false;
   std::string error_code_;
   std::string error_message_;

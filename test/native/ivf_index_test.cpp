@@ -206,6 +206,17 @@ TEST(save_and_load_give_the_same_results) {
   }
 }
 
+namespace {
+std::vector<char> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+}
+void write_bytes(const std::string& path, const std::vector<char>& b) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(b.data(), std::streamsize(b.size()));
+}
+}  // namespace
+
 TEST(damaged_files_give_clear_errors) {
   const Fixture f;
   qv::IvfIndex index(params(qv::IvfKind::Flat, qv::Metric::L2, f.dim, 8));
@@ -213,15 +224,8 @@ TEST(damaged_files_give_clear_errors) {
   index.add(f.base.data(), f.ids.data(), 500, pool());
   const std::string path = "ivf_damaged.qvivf";
   index.save(path);
-  std::vector<char> bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  auto write = [&](const std::vector<char>& b) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(b.data(), std::streamsize(b.size()));
-  };
+  const std::vector<char> bytes = file_bytes(path);
+  auto write = [&](const std::vector<char>& b) { write_bytes(path, b); };
   write(std::vector<char>(bytes.begin(), bytes.begin() + bytes.size() / 2));
   CHECK_THROWS_CODE(qv::IvfIndex::load(path), qv::code::kInvalidFile);
   auto other_version = bytes;
@@ -281,17 +285,6 @@ TEST(searches_run_alongside_adds) {
   reader.join();
   CHECK_EQ(index.size(), f.n);
 }
-
-namespace {
-std::vector<char> file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::vector<char>(std::istreambuf_iterator<char>(in), {});
-}
-void write_bytes(const std::string& path, const std::vector<char>& b) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(b.data(), std::streamsize(b.size()));
-}
-}  // namespace
 
 TEST(a_crafted_file_is_rejected_before_anything_is_allocated_from_its_counts) {
   const Fixture f;
