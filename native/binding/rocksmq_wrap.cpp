@@ -53,7 +53,11 @@ class CommitEvent : public Delivery {
   void Deliver(Napi::Env env, AddonData&) override {
     Napi::HandleScope scope(env);
     if (callback_->IsEmpty()) return;  // the broker was closed meanwhile
-    callback_->Call({Napi::String::New(env, topic_), Napi::BigInt::New(env, last_)});
+    try {
+      callback_->Call({Napi::String::New(env, topic_), Napi::BigInt::New(env, last_)});
+    } catch (const Napi::Error& e) {
+      napi_fatal_exception(env, e.Value());  // as for any other callback: an uncaught exception
+    }
   }
 
  private:
