@@ -36,6 +36,7 @@ test('8 producers against 200 dropTopic/createTopic cycles: every send resolves 
   const retention = (async () => {
     while (running) await broker.enforceRetention();
   })();
+  while (sent === 0) await new Promise((r) => setTimeout(r, 1)); // the producers are under way before the drops begin
   for (let cycle = 0; cycle < 200; cycle++) {
     await broker.dropTopic('t');
     await broker.createTopic('t');

@@ -349,6 +349,7 @@ TEST(a_send_racing_drop_topic_fails_cleanly_and_later_sends_work) {
   std::thread retention([&] {
     while (!stop) mq.enforce_retention();
   });
+  while (sent == 0) std::this_thread::yield();  // the producers are under way before the drops begin
   for (int cycle = 0; cycle < 200; ++cycle) {
     mq.drop_topic("t");
     mq.create_topic("t");
