@@ -4,6 +4,7 @@
  * it: rocksmq (embedded, on RocksDB) and natsmq (NATS JetStream). One conformance suite
  * (test/mq-conformance.ts) runs against both.
  */
+import { optionsObject } from '../arguments.js';
 import { ForeignMessageIdError, InvalidArgumentError } from '../errors.js';
 
 /** A message's place in its topic. Ordered within a topic; serialisable as "topic@sequence". */
@@ -62,10 +63,10 @@ export interface ReceiveOptions {
 
 /** receive()'s options, checked: max defaults to 100; timeoutMs is a finite number of ms or absent. */
 export function receiveOptions(options: ReceiveOptions | undefined): { max: number; timeoutMs: number | undefined } {
-  if (options !== undefined && options !== null && typeof options !== 'object') throw new InvalidArgumentError('receive options must be an object');
-  const max = options?.max ?? 100;
+  const o = optionsObject(options, 'receive options');
+  const max = o.max ?? 100;
   if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError(`max must be a positive integer, got ${String(max)}`);
-  const timeoutMs = options?.timeoutMs;
+  const timeoutMs = o.timeoutMs;
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= 2 ** 31 - 1)) {
     throw new InvalidArgumentError(`timeoutMs must be a number of milliseconds from 0 to 2^31 - 1, got ${String(timeoutMs)}`);
   }

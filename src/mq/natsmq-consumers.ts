@@ -51,6 +51,8 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
   #handles: { sequence: bigint; reply: string }[] = [];
   #repoint = false;
   #source: { name: string; consumer: JsConsumer } | null = null;
+  /** The ordered consumer that reads on past maxAckPending, until the next re-point. */
+  #ahead: Promise<JsConsumer> | null = null;
 
   private constructor(topic: string, readonly group: string, acked: bigint, behind: boolean, context: NatsContext) {
     super(topic, acked + 1n, behind);
@@ -96,6 +98,7 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
     this.#generation++;
     this.#durable = name;
     this.#handles = [];
+    this.#ahead = null;
     // Gone already is fine; one that cannot be deleted now (server away) is deleted by the next open.
     for (const old of older) await jsm.consumers.delete(this.#stream, old).catch(() => undefined);
     this.interrupt();
@@ -122,9 +125,10 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
       // The durable delivers no more until the member acknowledges: read on from the tail
       // with an ordered consumer, which keeps no state per message. An ack past what the
       // durable delivered re-points it (see ack), so the group's position stays exact.
-      const ahead = await this.#context.js.consumers.get(this.#stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(this.tail) });
-      return ahead.fetch(options);
+      this.#ahead ??= this.#context.js.consumers.get(this.#stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(this.tail) });
+      return (await this.#ahead).fetch(options);
     }
+    this.#ahead = null; // the next read-ahead starts at the tail of then
     if (this.#source?.name !== this.#durable) {
       this.#source = { name: this.#durable, consumer: await this.#context.js.consumers.get(this.#stream, this.#durable) };
     }
