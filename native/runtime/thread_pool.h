@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -42,12 +43,21 @@ class ThreadPool {
   static ThreadPool& io();
 
  private:
+  // One per thread index: its own wake-up, so that submit() wakes a chosen thread.
+  struct Slot {
+    std::condition_variable wake;
+    bool woken = false;  // submit() chose this thread for a task
+  };
+
   void worker_loop(size_t index);
+  void wake_latest_idle();  // under mutex_
+  void wake_all();          // under mutex_
 
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
   std::deque<std::function<void()>> tasks_;
   std::vector<std::thread> threads_;
+  std::vector<std::unique_ptr<Slot>> slots_;  // beside threads_; never shrinks
+  std::vector<size_t> idle_;                  // waiting threads, the latest last
   size_t target_ = 0;  // threads with index >= target_ exit
   bool stopping_ = false;
 };

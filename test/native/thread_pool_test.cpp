@@ -1,4 +1,8 @@
 #include <atomic>
+#include <chrono>
+#include <future>
+#include <set>
+#include <thread>
 #include <stdexcept>
 #include <vector>
 
@@ -54,6 +58,21 @@ TEST(resize_changes_the_number_of_workers) {
   pool.resize(2);
   pool.parallel_for(64, [&](size_t) { n.fetch_add(1); });
   CHECK_EQ(n.load(), 192);
+}
+
+// One task at a time goes to the thread that was idle last, not round the pool: the same
+// thread's caches and malloc arena serve a caller that awaits each call.
+TEST(tasks_submitted_one_at_a_time_run_on_one_thread) {
+  qv::ThreadPool pool(8);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // every thread is waiting
+  std::set<std::thread::id> seen;
+  for (int i = 0; i < 50; ++i) {
+    std::promise<std::thread::id> ran;
+    pool.submit([&] { ran.set_value(std::this_thread::get_id()); });
+    seen.insert(ran.get_future().get());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // it is back among the idle
+  }
+  CHECK_EQ(seen.size(), size_t(1));
 }
 
 TEST_MAIN()
