@@ -5,6 +5,9 @@
 #                                  (on an arm64 host the native run already covers NEON)
 #   scripts/test-native.sh sanitize  built with AddressSanitizer and UndefinedBehaviorSanitizer:
 #                                  any memory error, leak or undefined behaviour fails the run
+#   scripts/test-native.sh tsan    built with ThreadSanitizer: any data race fails the run
+#                                  (races inside Debian's uninstrumented librocksdb are not ours:
+#                                  scripts/tsan.supp leaves them out)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || sysctl -n hw.ncpu)
@@ -25,6 +28,11 @@ elif [ "${1:-}" = "sanitize" ]; then
   cmake -S . -B "$dir" -DQUIVERDB_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+elif [ "${1:-}" = "tsan" ]; then
+  dir=build-engine-tsan
+  cmake -S . -B "$dir" -DQUIVERDB_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS="-fsanitize=thread -g" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/scripts/tsan.supp"
 else
   dir=build-engine
   cmake -S . -B "$dir" -DQUIVERDB_TESTS=ON -DCMAKE_BUILD_TYPE=Release >/dev/null

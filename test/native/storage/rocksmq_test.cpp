@@ -324,6 +324,27 @@ TEST(the_commit_listener_hears_every_write) {
   CHECK_EQ(last.load(), uint64_t(2));
 }
 
+// The listener is set on one thread while the writer commits on another; ThreadSanitizer
+// (npm run test:tsan) reports it if that is not synchronised.
+TEST(the_commit_listener_may_be_set_while_sends_commit) {
+  TempDir dir;
+  qv::RocksMq mq(options_at(dir));
+  mq.create_topic("t");
+  std::atomic<bool> stop{false};
+  std::thread producer([&] {
+    while (!stop) mq.send("t", {"x"});
+  });
+  std::atomic<uint64_t> heard{0};
+  for (int i = 0; i < 50; ++i) {
+    mq.on_commit([&](const std::string&, uint64_t id) { heard.store(id); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const uint64_t last = mq.send("t", {"last"}).back();
+  stop = true;
+  producer.join();
+  CHECK(heard.load() >= last);
+}
+
 TEST(a_send_racing_drop_topic_fails_cleanly_and_later_sends_work) {
   TempDir dir;
   qv::RocksMq mq(options_at(dir));
