@@ -51,8 +51,6 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
   #handles: { sequence: bigint; reply: string }[] = [];
   #repoint = false;
   #source: { name: string; consumer: JsConsumer } | null = null;
-  /** The ordered consumer that reads on past maxAckPending, until the next re-point. */
-  #ahead: Promise<JsConsumer> | null = null;
 
   private constructor(topic: string, readonly group: string, acked: bigint, behind: boolean, context: NatsContext) {
     super(topic, acked + 1n, behind);
@@ -91,14 +89,13 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: Number(first),
       // Bounded: nats-server holds state for every delivered, unacknowledged message, and
-      // so do we (its ack subject); past the bound, pull() reads ahead without either.
+      // so do we (its ack subject); a member past the bound waits for its own ack.
       max_ack_pending: this.#context.maxAckPending,
       ack_wait: nanos(ACK_WAIT_MS),
     });
     this.#generation++;
     this.#durable = name;
     this.#handles = [];
-    this.#ahead = null;
     // Gone already is fine; one that cannot be deleted now (server away) is deleted by the next open.
     for (const old of older) await jsm.consumers.delete(this.#stream, old).catch(() => undefined);
     this.interrupt();
@@ -121,14 +118,6 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
   }
 
   protected override async pull(options: PullOptions): Promise<ConsumerMessages> {
-    if (this.#handles.length >= this.#context.maxAckPending) {
-      // The durable delivers no more until the member acknowledges: read on from the tail
-      // with an ordered consumer, which keeps no state per message. An ack past what the
-      // durable delivered re-points it (see ack), so the group's position stays exact.
-      this.#ahead ??= this.#context.js.consumers.get(this.#stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(this.tail) });
-      return (await this.#ahead).fetch(options);
-    }
-    this.#ahead = null; // the next read-ahead starts at the tail of then
     if (this.#source?.name !== this.#durable) {
       this.#source = { name: this.#durable, consumer: await this.#context.js.consumers.get(this.#stream, this.#durable) };
     }
@@ -150,6 +139,10 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
     if (m.info.consumer !== this.#durable) return;
     // The ack subject (JsMsgImpl's reply), not the message: holding it would hold the payload.
     this.#handles.push({ sequence, reply: (m as JsMsg & { reply: string }).reply });
+  }
+
+  protected override stalled(): boolean {
+    return this.#handles.length >= this.#context.maxAckPending;
   }
 
   protected override kind(): string {

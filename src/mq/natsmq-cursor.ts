@@ -80,6 +80,11 @@ export abstract class NatsCursor {
 
   protected abstract kind(): string;
 
+  /** True while nothing can arrive until the caller acknowledges (a group at maxAckPending). */
+  protected stalled(): boolean {
+    return false;
+  }
+
   async receive(options?: ReceiveOptions): Promise<Message[]> {
     const { max, timeoutMs } = receiveOptions(options);
     for (let arrived = true; ; arrived = await this.#wait(max, timeoutMs)) {
@@ -135,7 +140,7 @@ export abstract class NatsCursor {
       // way (a 5 MB one can take longer than a short timeout through a busy client), so
       // they are waited for, up to PENDING_WAIT_MS.
       const giveUp = Date.now() + PENDING_WAIT_MS;
-      const expire = () => (this.#behind && Date.now() < giveUp ? (timer = setTimeout(expire, timeoutMs)) : waiter(false));
+      const expire = () => (this.#behind && !this.stalled() && Date.now() < giveUp ? (timer = setTimeout(expire, timeoutMs)) : waiter(false));
       if (timeoutMs !== undefined) timer = setTimeout(expire, timeoutMs);
       void this.#pump(max);
     });

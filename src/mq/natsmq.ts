@@ -32,14 +32,14 @@ export interface NatsMqOptions {
   publishTimeout?: number;
   /**
    * natsmq.maxAckPending: messages a group member may hold received but not acknowledged
-   * [65536]. nats-server keeps state for each such message; past this many, receive()
-   * waits until the member acknowledges (an ack is cumulative, so one ack frees them all).
+   * [131072]. nats-server keeps state for each such message; past this many, receive()
+   * returns nothing until the member acknowledges (an ack is cumulative: one frees them all).
    */
   maxAckPending?: number;
 }
 
 /** The default of natsmq.maxAckPending: it bounds nats-server's memory per group. */
-export const DEFAULT_MAX_ACK_PENDING = 65536;
+export const DEFAULT_MAX_ACK_PENDING = 131072;
 
 const MINUTE_NS = 60_000_000_000;
 /** JetStream's dedupe window; retries of a send stay inside it. */
