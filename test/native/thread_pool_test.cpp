@@ -64,14 +64,19 @@ TEST(resize_changes_the_number_of_workers) {
 // thread's caches and malloc arena serve a caller that awaits each call.
 TEST(tasks_submitted_one_at_a_time_run_on_one_thread) {
   qv::ThreadPool pool(8);
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // every thread is waiting
   std::set<std::thread::id> seen;
-  for (int i = 0; i < 50; ++i) {
+  auto run_one = [&] {
     std::promise<std::thread::id> ran;
     pool.submit([&] { ran.set_value(std::this_thread::get_id()); });
-    seen.insert(ran.get_future().get());
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // it is back among the idle
-  }
+    const std::thread::id id = ran.get_future().get();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // it is back among the idle
+    return id;
+  };
+  // Until every thread has started and waits (slow under the sanitizers), a late starter
+  // can be the latest idle one: warm up first.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 5; ++i) run_one();
+  for (int i = 0; i < 50; ++i) seen.insert(run_one());
   CHECK_EQ(seen.size(), size_t(1));
 }
 
