@@ -30,18 +30,28 @@ void ThreadPool::wake_all() {
   for (auto& slot : slots_) slot->wake.notify_one();
 }
 
-void ThreadPool::wake_latest_idle() {
-  if (idle_.empty()) return;  // every thread is busy: one of them takes the task next
-  Slot& slot = *slots_[idle_.back()];
+ThreadPool::Slot* ThreadPool::choose_latest_idle() {
+  if (idle_.empty()) return nullptr;  // every thread is busy: one of them takes the task next
+  Slot* slot = slots_[idle_.back()].get();
   idle_.pop_back();
-  slot.woken = true;
-  slot.wake.notify_one();
+  slot->woken = true;
+  return slot;
+}
+
+void ThreadPool::wake_latest_idle() {
+  if (Slot* slot = choose_latest_idle()) slot->wake.notify_one();
 }
 
 void ThreadPool::submit(std::function<void()> task) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  tasks_.push_back(std::move(task));
-  wake_latest_idle();
+  Slot* chosen;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tasks_.push_back(std::move(task));
+    chosen = choose_latest_idle();
+  }
+  // After the unlock, so the woken thread does not wake only to wait for the mutex; slots
+  // are never freed while the pool lives.
+  if (chosen != nullptr) chosen->wake.notify_one();
 }
 
 void ThreadPool::resize(size_t threads) {

@@ -50,7 +50,8 @@ class ThreadPool {
   };
 
   void worker_loop(size_t index);
-  void wake_latest_idle();  // under mutex_
+  Slot* choose_latest_idle();  // under mutex_: marks it woken; nullptr if none is idle
+  void wake_latest_idle();     // under mutex_
   void wake_all();          // under mutex_
 
   mutable std::mutex mutex_;
