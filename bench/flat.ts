@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 
 import { recallAtK } from '../src/datasets.js';
 import { FlatIndex, setThreads, simd } from '../src/index.js';
-import { loadNative } from '../src/native.js';
+import { loadNative } from '../src/native/load.js';
 import { type Dataset, query, synthetic, texmex } from './lib/datasets.js';
 import { fixed, machine, rate, table } from './lib/measure.js';
 import { writeSection } from './lib/results.js';

@@ -1,4 +1,4 @@
-// npm run prebuild: builds prebuilds/<platform>-<arch>/quiverdb.node, linked statically
+// npm run compile:prebuild: builds prebuilds/<platform>-<arch>/quiverdb.node, linked statically
 // against RocksDB, its compressors and libstdc++, so that a user's machine needs no
 // compiler and no system RocksDB. On Linux the result depends only on libc, libm,
 // libpthread/libdl and the loader (checked here with ldd).

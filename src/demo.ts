@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 
 import { dataDir, readFvecs, readIvecs, recallAtK } from './datasets.js';
-import { FlatIndex } from './flat-index.js';
-import { packageRoot } from './native.js';
-import { getThreads, simd, versions } from './runtime.js';
+import { FlatIndex } from './indexes/flat-index.js';
+import { packageRoot } from './native/load.js';
+import { getThreads, simd, versions } from './native/runtime.js';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

@@ -24,12 +24,12 @@ export {
   TrainingSetTooSmallError,
   VersionMismatchError,
 } from './errors.js';
-export { FlatIndex, type FlatIndexOptions, type SearchOptions } from './flat-index.js';
-export { IvfIndex, type IvfIndexOptions, type IvfSearchOptions, type IvfType, type ProgressOptions } from './ivf-index.js';
-export { type Metric } from './metric.js';
-export { type Hits, SearchResults } from './results.js';
-export { getThreads, mergeResults, setThreads, simd, versions } from './runtime.js';
-export { type IdsInput, MAX_K, type VectorsInput } from './vectors.js';
+export { FlatIndex, type FlatIndexOptions, type SearchOptions } from './indexes/flat-index.js';
+export { IvfIndex, type IvfIndexOptions, type IvfSearchOptions, type IvfType, type ProgressOptions } from './indexes/ivf-index.js';
+export { type Metric } from './indexes/metric.js';
+export { type Hits, mergeResults, SearchResults } from './indexes/results.js';
+export { getThreads, setThreads, simd, versions } from './native/runtime.js';
+export { type IdsInput, MAX_K, type VectorsInput } from './indexes/vectors.js';
 export {
   type Consumer,
   type LogBroker,
@@ -43,7 +43,7 @@ export {
   type TopicOptions,
   type TopicStats,
 } from './mq/broker.js';
-export { RocksMq, type RocksMqOptions } from './mq/rocksmq.js';
-export { NatsServer, type NatsServerOptions } from './mq/nats-server.js';
-export { NatsMq, type NatsMqOptions } from './mq/natsmq.js';
+export { RocksMq, type RocksMqOptions } from './mq/rocksmq/rocksmq.js';
+export { NatsServer, type NatsServerOptions } from './mq/natsmq/server.js';
+export { NatsMq, type NatsMqOptions } from './mq/natsmq/natsmq.js';
 export { type LogLine, openLogBroker } from './mq/open-broker.js';

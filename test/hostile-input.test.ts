@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 
 import { FlatIndex, InvalidArgumentError, InvalidFileError, IvfIndex, MAX_K, QuiverError } from '../src/index.js';
-import { loadNative } from '../src/native.js';
+import { loadNative } from '../src/native/load.js';
 import { randomVectors, sequentialIds } from './helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'quiverdb-hostile-'));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { NativeLoadError } from '../src/index.js';
-import { nativeCandidates } from '../src/native.js';
+import { nativeCandidates } from '../src/native/load.js';
 import { root, runNode } from './helpers.js';
 
 const localBuild = join(root, 'build', 'Release', 'quiverdb.node');

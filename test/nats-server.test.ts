@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 
 import { NatsServer, NatsServerError } from '../src/index.js';
-import { HEADER_ROOM } from '../src/mq/nats-server.js';
+import { HEADER_ROOM } from '../src/mq/natsmq/server.js';
 
 const work = mkdtempSync(join(tmpdir(), 'quiverdb-nats-test-'));
 after(() => rmSync(work, { recursive: true, force: true }));

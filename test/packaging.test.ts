@@ -1,4 +1,4 @@
-// What a user gets from npm: `npm run prebuild` makes a self-contained binary, `npm pack`
+// What a user gets from npm: `npm run compile:prebuild` makes a self-contained binary, `npm pack`
 // ships it, and installing the tarball with --ignore-scripts (no compiler, no network,
 // no install step) gives a working package, through import and through require.
 import assert from 'node:assert/strict';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 
 import { FlatIndex, InvalidArgumentError, RocksMq, setThreads, getThreads, StorageError, TopicNotFoundError } from '../src/index.js';
-import { loadNative } from '../src/native.js';
+import { loadNative } from '../src/native/load.js';
 import { randomVectors, sequentialIds } from './helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'quiverdb-races-'));

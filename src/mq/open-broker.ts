@@ -4,8 +4,8 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { LogBroker } from './broker.js';
-import { NatsMq } from './natsmq.js';
-import { RocksMq } from './rocksmq.js';
+import { NatsMq } from './natsmq/natsmq.js';
+import { RocksMq } from './rocksmq/rocksmq.js';
 
 export type LogLine = (line: string) => void;
 

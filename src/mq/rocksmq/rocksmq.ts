@@ -5,9 +5,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 
-import { ClosedError, ForeignMessageIdError, InvalidArgumentError, native } from '../errors.js';
-import { loadNative, type NativeRocksMq } from '../native.js';
-import { optionsObject, readArguments } from '../arguments.js';
+import { ClosedError, ForeignMessageIdError, InvalidArgumentError, native } from '../../errors.js';
+import type { NativeRocksMq, RocksMqOptions } from '../../native/binding.js';
+import { loadNative } from '../../native/load.js';
+
+export type { RocksMqOptions };
+import { optionsObject, readArguments } from '../../arguments.js';
 import {
   type Consumer,
   type LogBroker,
@@ -22,25 +25,7 @@ import {
   startSequence,
   type TopicOptions,
   type TopicStats,
-} from './broker.js';
-
-/** The rocksmq.* configuration keys, as Milvus names them (defaults in brackets). */
-export interface RocksMqOptions {
-  /** rocksmq.path: the database folder. */
-  path: string;
-  /** rocksmq.retentionTimeInMinutes [4320]: messages older than this are deleted; -1 keeps them. */
-  retentionTimeInMinutes?: number;
-  /** rocksmq.retentionSizeInMB [8192]: per topic, the oldest messages past this size are deleted; -1: no limit. */
-  retentionSizeInMB?: number;
-  /** rocksmq.compactionInterval [60] seconds: how often retention runs and reclaims disk. */
-  compactionInterval?: number;
-  /** rocksmq.lrucacheratio [0.06]: block cache as a share of memory, kept within 512 MiB..4 GiB. */
-  lrucacheratio?: number;
-  /** rocksmq.compressionTypes [[0,0,7,7,7]]: per level, 0 none or 7 zstd. */
-  compressionTypes?: number[];
-  /** Largest payload in bytes [8388608], as natsmq.server.maxPayload. */
-  maxPayload?: number;
-}
+} from '../broker.js';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 

@@ -1,16 +1,7 @@
 /**
- * Finds and loads the compiled addon. In order: the file named by QUIVERDB_NATIVE_PATH
- * (and only that, when it is set), then prebuilds/<platform>-<arch>/quiverdb.node shipped
- * in the package, then build/Release/quiverdb.node from a local build. No compiler and no
- * network are ever needed to load.
+ * The addon's wire types: what each class and function exported by native/binding/*.cpp
+ * takes and returns. The public classes wrap these; nothing else should call them.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-import { NativeLoadError } from './errors.js';
-import type { RocksMqOptions } from './mq/rocksmq.js';
-
 export type NativeMetric = 'L2' | 'IP' | 'COSINE';
 
 /** A batch of results as the addon returns them: nq rows of k slots, best first. */
@@ -61,8 +52,23 @@ export interface NativeIvfIndex {
   readonly params: NativeIvfParams;
 }
 
-/** rocksmq's options: the same object the TypeScript layer documents. */
-export type NativeRocksMqOptions = RocksMqOptions;
+/** The rocksmq.* configuration keys, as Milvus names them (defaults in brackets). */
+export interface RocksMqOptions {
+  /** rocksmq.path: the database folder. */
+  path: string;
+  /** rocksmq.retentionTimeInMinutes [4320]: messages older than this are deleted; -1 keeps them. */
+  retentionTimeInMinutes?: number;
+  /** rocksmq.retentionSizeInMB [8192]: per topic, the oldest messages past this size are deleted; -1: no limit. */
+  retentionSizeInMB?: number;
+  /** rocksmq.compactionInterval [60] seconds: how often retention runs and reclaims disk. */
+  compactionInterval?: number;
+  /** rocksmq.lrucacheratio [0.06]: block cache as a share of memory, kept within 512 MiB..4 GiB. */
+  lrucacheratio?: number;
+  /** rocksmq.compressionTypes [[0,0,7,7,7]]: per level, 0 none or 7 zstd. */
+  compressionTypes?: number[];
+  /** Largest payload in bytes [8388608], as natsmq.server.maxPayload. */
+  maxPayload?: number;
+}
 
 export interface NativeRocksMq {
   createTopic(name: string, options?: { retentionTimeInMinutes?: number; retentionSizeInMB?: number }): Promise<void>;
@@ -81,7 +87,7 @@ export interface NativeRocksMq {
 }
 
 export interface NativeBinding {
-  RocksMq: { open(options: NativeRocksMqOptions): Promise<NativeRocksMq> };
+  RocksMq: { open(options: RocksMqOptions): Promise<NativeRocksMq> };
   FlatIndex: new (dim: number, metric: NativeMetric) => NativeFlatIndex;
   IvfIndex: {
     new (params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'>): NativeIvfIndex;
@@ -94,68 +100,4 @@ export interface NativeBinding {
   versions(): { napi: number; rocksdb: string };
   measureBandwidth(bytes: number, threads: number, rounds: number): Promise<number>;
   measureFmaRate(threads: number, seconds: number): Promise<number>;
-}
-
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** The folder of QuiverDB's own package.json, found from this module's location. */
-export function packageRoot(): string {
-  for (let dir = here; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'quiverdb') return dir;
-      } catch {
-        // not ours; keep looking
-      }
-    }
-    if (dirname(dir) === dir) throw new NativeLoadError(`cannot find quiverdb's package.json above ${here}`);
-  }
-}
-
-/** Where the addon may be, in the order they are tried. */
-export function nativeCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
-  const override = env.QUIVERDB_NATIVE_PATH;
-  if (override) return [resolve(override)];
-  const root = packageRoot();
-  return [
-    join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'quiverdb.node'),
-    join(root, 'build', 'Release', 'quiverdb.node'),
-  ];
-}
-
-// Electron cannot load a .node file from inside an asar archive; packagers unpack it next
-// to the archive, so look there.
-function unpacked(path: string): string {
-  return path.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
-}
-
-let binding: NativeBinding | undefined;
-
-export function loadNative(): NativeBinding {
-  if (binding) return binding;
-  const candidates = nativeCandidates().map(unpacked);
-  const tried: string[] = [];
-  for (const path of candidates) {
-    if (!existsSync(path)) {
-      tried.push(`${path} (missing)`);
-      continue;
-    }
-    try {
-      // dlopen rather than require: whatever the file is called, only a real addon loads.
-      const module = { exports: {} as Partial<NativeBinding> };
-      process.dlopen(module, path);
-      if (typeof module.exports.FlatIndex !== 'function') throw new Error('it is not a QuiverDB addon');
-      binding = module.exports as NativeBinding;
-      return binding;
-    } catch (error) {
-      throw new NativeLoadError(`cannot load the QuiverDB addon at ${path}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-  }
-  throw new NativeLoadError(
-    `no QuiverDB addon for ${process.platform}-${process.arch}; tried: ${tried.join(', ')}. ` +
-      'Set QUIVERDB_NATIVE_PATH to a quiverdb.node, or build one with `npm run build:native` in a checkout.',
-  );
 }

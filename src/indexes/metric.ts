@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /** Distance metrics, named as Milvus names them. */
 export type Metric = 'L2' | 'IP' | 'COSINE';

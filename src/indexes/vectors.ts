@@ -3,7 +3,7 @@
  * thread but only look at lengths and types: scanning values (NaN, Infinity) and
  * everything heavier happens natively on the pool.
  */
-import { DimensionMismatchError, InvalidArgumentError, InvalidKError } from './errors.js';
+import { DimensionMismatchError, InvalidArgumentError, InvalidKError } from '../errors.js';
 
 /** One vector, several as rows, or several packed back to back. */
 export type VectorsInput = Float32Array | readonly number[] | readonly (readonly number[])[];

@@ -5,7 +5,7 @@
  * every character outside [A-Za-z0-9] is written as `_` and two hex digits per UTF-8 byte:
  * the mapping is one to one, and listTopics reads topics back from stream names.
  */
-import { InvalidTopicError } from '../errors.js';
+import { InvalidTopicError } from '../../errors.js';
 
 const STREAM_PREFIX = 'QV_';
 /** Stream and consumer names become folder names under storeDir. */
@@ -47,5 +47,5 @@ export const streamName = (topic: string) => STREAM_PREFIX + escapeName(topic);
 export const subjectOf = (topic: string) => `quiverdb.${escapeName(topic)}`;
 export const topicOfStream = (stream: string) => (stream.startsWith(STREAM_PREFIX) ? unescapeName(stream.slice(STREAM_PREFIX.length)) : null);
 
-/** Durable consumer names of a group: one per generation (see natsmq-group.ts). */
+/** Durable consumer names of a group: one per generation (see consumers.ts). */
 export const groupPrefix = (group: string) => `G${escapeName(group)}-`;

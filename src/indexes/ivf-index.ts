@@ -1,8 +1,9 @@
-import { optionsObject, readArguments } from './arguments.js';
-import { InvalidArgumentError, native } from './errors.js';
+import { optionsObject, readArguments } from '../arguments.js';
+import { InvalidArgumentError, native } from '../errors.js';
 import type { SearchOptions } from './flat-index.js';
 import { type Metric, parseMetric } from './metric.js';
-import { loadNative, type NativeIvfIndex, type NativeIvfParams } from './native.js';
+import type { NativeIvfIndex, NativeIvfParams } from '../native/binding.js';
+import { loadNative } from '../native/load.js';
 import { SearchResults } from './results.js';
 import {
   checkDim,

@@ -7,12 +7,12 @@
 import { JetStreamApiError, type JetStreamManager, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect, type NatsConnection, nuid } from '@nats-io/transport-node';
 
-import { BrokerUnavailableError, ClosedError, ForeignMessageIdError, InvalidArgumentError, StorageError, TopicExistsError, TopicNotFoundError } from '../errors.js';
-import { type Consumer, type LogBroker, MessageId, type Producer, producerOf, type Reader, type StartPosition, startSequence, type TopicOptions, type TopicStats } from './broker.js';
-import { checkTopic, streamName, subjectOf, topicOfStream } from './nats-names.js';
-import { HEADER_ROOM, NatsServer, type NatsServerOptions } from './nats-server.js';
-import { type NatsContext, NatsGroupConsumer, NatsReader } from './natsmq-consumers.js';
-import { NatsPublisher } from './natsmq-publish.js';
+import { BrokerUnavailableError, ClosedError, ForeignMessageIdError, InvalidArgumentError, StorageError, TopicExistsError, TopicNotFoundError } from '../../errors.js';
+import { type Consumer, type LogBroker, MessageId, type Producer, producerOf, type Reader, type StartPosition, startSequence, type TopicOptions, type TopicStats } from '../broker.js';
+import { checkTopic, streamName, subjectOf, topicOfStream } from './names.js';
+import { HEADER_ROOM, NatsServer, type NatsServerOptions } from './server.js';
+import { type NatsContext, NatsGroupConsumer, NatsReader } from './consumers.js';
+import { NatsPublisher } from './publish.js';
 
 export interface NatsMqOptions {
   /** natsmq.url: an external nats-server (with JetStream). Without it, QuiverDB starts one from `server`. */

@@ -15,10 +15,10 @@
 import { AckPolicy, type ConsumerInfo, type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
-import { BrokerUnavailableError } from '../errors.js';
-import type { Consumer, Reader } from './broker.js';
-import { groupPrefix, streamName } from './nats-names.js';
-import { NatsCursor, type PullOptions } from './natsmq-cursor.js';
+import { BrokerUnavailableError } from '../../errors.js';
+import type { Consumer, Reader } from '../broker.js';
+import { groupPrefix, streamName } from './names.js';
+import { NatsCursor, type PullOptions } from './cursor.js';
 
 /** What consumers and readers share with their broker. */
 export interface NatsContext {

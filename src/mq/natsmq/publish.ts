@@ -11,8 +11,8 @@
 import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { nuid } from '@nats-io/transport-node';
 
-import { BrokerUnavailableError, ClosedError, PayloadTooLargeError, StorageError, TopicNotFoundError } from '../errors.js';
-import { streamName, subjectOf } from './nats-names.js';
+import { BrokerUnavailableError, ClosedError, PayloadTooLargeError, StorageError, TopicNotFoundError } from '../../errors.js';
+import { streamName, subjectOf } from './names.js';
 
 const WINDOW_MESSAGES = 4096;
 const WINDOW_BYTES = 64 << 20;

@@ -1,6 +1,8 @@
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, native } from '../errors.js';
+import type { NativeResult } from '../native/binding.js';
+import { loadNative } from '../native/load.js';
 import type { Metric } from './metric.js';
-import type { NativeResult } from './native.js';
+import { checkK } from './vectors.js';
 
 /** The hits of one query, best first. */
 export interface Hits {
@@ -48,4 +50,21 @@ export class SearchResults implements Iterable<Hits> {
   toNative(): NativeResult {
     return { nq: this.nq, k: this.k, ids: this.ids, distances: this.distances, counts: this.counts };
   }
+}
+
+/**
+ * Merges the results of the same queries over several indexes (segments) into the k best
+ * per query, each id once (its best hit), ties by the smaller id.
+ */
+export async function mergeResults(parts: readonly SearchResults[], k: number): Promise<SearchResults> {
+  checkK(k);
+  if (parts.length === 0) throw new InvalidArgumentError('mergeResults needs at least one result');
+  const { metric, nq } = parts[0];
+  for (const part of parts) {
+    if (!(part instanceof SearchResults)) throw new InvalidArgumentError('mergeResults takes SearchResults');
+    if (part.metric !== metric) throw new InvalidArgumentError('cannot merge results of different metrics');
+    if (part.nq !== nq) throw new InvalidArgumentError('cannot merge results of different numbers of queries');
+  }
+  const raw = await native(() => loadNative().mergeResults(parts.map((p) => p.toNative()), k, metric));
+  return new SearchResults(raw, metric);
 }

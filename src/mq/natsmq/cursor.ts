@@ -10,8 +10,8 @@
  */
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 
-import { ClosedError, ForeignMessageIdError, InvalidArgumentError } from '../errors.js';
-import { type Message, MessageId, type ReceiveOptions, receiveOptions } from './broker.js';
+import { ClosedError, ForeignMessageIdError, InvalidArgumentError } from '../../errors.js';
+import { type Message, MessageId, type ReceiveOptions, receiveOptions } from '../broker.js';
 
 /** How long one pull waits on the server before the next is sent (the client's minimum is 1 s). */
 const FETCH_EXPIRES_MS = 5000;
