@@ -9,7 +9,7 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 
-import { InvalidArgumentError, NatsServerError } from '../errors.js';
+import { InvalidArgumentError, NatsServerError } from '../../errors.js';
 
 /** The natsmq.server.* keys (Milvus's names and defaults). */
 export interface NatsServerOptions {
@@ -143,11 +143,9 @@ export class NatsServer {
         throw failed(`nats-server was not ready within natsmq.server.initializeTimeout (${o.initializeTimeout} ms); raise it, or see ${o.monitor.logFile}`, 'timeout');
       }
       const ports = readdirSync(scratch).find((f) => f.endsWith('.ports'));
-      if (ports) {
-        const { nats } = JSON.parse(readFileSync(join(scratch, ports), 'utf8')) as { nats: string[] };
-        const port = Number(new URL(nats[0]).port);
-        return new NatsServer(child, scratch, port, o);
-      }
+      // The file can be seen before the server has finished writing it: read it again then.
+      const listening = ports ? portsIn(join(scratch, ports)) : undefined;
+      if (listening !== undefined) return new NatsServer(child, scratch, listening, o);
       if (child.exitCode !== null || child.signalCode !== null) {
         const text = log();
         if (/address already in use/i.test(text)) {
@@ -175,5 +173,15 @@ export class NatsServer {
       clearTimeout(timer);
     }
     rmSync(this.#scratch, { recursive: true, force: true });
+  }
+}
+
+/** The client port in nats-server's ports file, or undefined while the file is still being written. */
+function portsIn(file: string): number | undefined {
+  try {
+    const { nats } = JSON.parse(readFileSync(file, 'utf8')) as { nats: string[] };
+    return Number(new URL(nats[0]).port);
+  } catch {
+    return undefined;
   }
 }
