@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
-import { type Message, RocksMq, StorageError } from '../src/index.js';
+import { ClosedError, type Message, RocksMq, StorageError } from '../src/index.js';
 import { root } from './helpers.js';
 import { conformance } from './mq-conformance.js';
 
@@ -42,6 +42,22 @@ test('retention deletes expired messages and the folder shrinks', async () => {
   assert.ok(after < before / 2, `folder ${before} bytes before retention, ${after} after`);
   // Nobody had read them: retention does not wait for consumers.
   assert.equal((await (await broker.consumer('t', 'late')).receive({ max: 100 }))[0].id.sequence, BigInt(deleted + 1));
+  await broker.close();
+});
+
+test('a reader closed while its read is in flight settles its receive (once with [], then ClosedError)', async () => {
+  const broker = await RocksMq.open({ path: join(work, 'close-in-flight'), retentionTimeInMinutes: -1, retentionSizeInMB: -1 });
+  await broker.createTopic('t');
+  // close() lands at every point of receive's first read, many times over.
+  for (let i = 0; i < 300; i++) {
+    const reader = await broker.reader('t');
+    const pending = reader.receive();
+    for (let spin = 0; spin < i % 7; spin++) await Promise.resolve();
+    await reader.close();
+    const settled = await Promise.race([pending.then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 2000))]);
+    assert.equal(settled, true, `receive ${i} never settled after close()`);
+    await assert.rejects(reader.receive(), ClosedError);
+  }
   await broker.close();
 });
 

@@ -88,6 +88,8 @@ class Arrivals {
   /** Resolves true once a message with id > after exists in topic, false on timeout or cancel. */
   wait(topic: string, after: bigint, timeoutMs: number | undefined, cancel: AbortSignal): Promise<boolean> {
     if ((this.#last.get(topic) ?? 0n) > after) return Promise.resolve(true);
+    // Closed while its read was in flight: an aborted signal never fires 'abort' again.
+    if (cancel.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const set = this.#waiters.get(topic) ?? new Set();
       this.#waiters.set(topic, set);
