@@ -10,8 +10,10 @@
 #include "async_job.h"
 #include "common/error.h"
 #include "convert.h"
+#include "file_wrap.h"
 #include "flat_index_wrap.h"
 #include "ivf_index_wrap.h"
+#include "meta_store_wrap.h"
 #include "rocksmq_wrap.h"
 #include "index/topk.h"
 #include "kernels/kernels.h"
@@ -163,6 +165,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function rocksmq = RocksMqWrap::Define(env);
   data->rocksmq_constructor = Napi::Persistent(rocksmq);
   exports.Set("RocksMq", rocksmq);
+  Napi::Function meta = MetaStoreWrap::Define(env);
+  data->meta_store_constructor = Napi::Persistent(meta);
+  exports.Set("MetaStore", meta);
+  RegisterFileFunctions(env, exports);
   exports.Set("mergeResults", Napi::Function::New<MergeResults>(env, "mergeResults"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("getThreads", Napi::Function::New<GetThreads>(env, "getThreads"));

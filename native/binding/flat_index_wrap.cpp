@@ -5,6 +5,7 @@
 #include "async_job.h"
 #include "common/error.h"
 #include "convert.h"
+#include "lambda_job.h"
 #include "remove_job.h"
 
 namespace qvnode {
@@ -62,6 +63,7 @@ Napi::Function FlatIndexWrap::Define(Napi::Env env) {
                          InstanceMethod<&FlatIndexWrap::Add>("add"),
                          InstanceMethod<&FlatIndexWrap::Search>("search"),
                          InstanceMethod<&FlatIndexWrap::Remove>("remove"),
+                         InstanceMethod<&FlatIndexWrap::Vectors>("vectors"),
                          InstanceMethod<&FlatIndexWrap::MemoryBytes>("memoryBytes"),
                          InstanceAccessor<&FlatIndexWrap::Size>("size"),
                          InstanceAccessor<&FlatIndexWrap::Rows>("rows"),
@@ -115,6 +117,29 @@ Napi::Value FlatIndexWrap::Remove(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<int64_t> ids = CopyBigInt64Array(env, info[0], "ids");
   return AsyncJob::Queue(env, std::make_unique<RemoveJob<qv::FlatIndex>>(env, index_, std::move(ids)));
+}
+
+// vectors(rows: Uint32Array): Promise<Float32Array> (rows x dim, row-major)
+Napi::Value FlatIndexWrap::Vectors(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+    ThrowError(env, qv::code::kInvalidArgument, "rows must be a Uint32Array");
+  }
+  Napi::Uint32Array array = info[0].As<Napi::Uint32Array>();
+  auto rows = std::make_shared<std::vector<uint32_t>>(array.Data(), array.Data() + array.ElementLength());
+  auto out = std::make_shared<std::vector<float>>();
+  auto index = index_;
+  return LambdaJob::Queue(
+      env,
+      [index, rows, out] {
+        out->resize(rows->size() * index->dim());
+        index->vectors(rows->data(), rows->size(), out->data());
+      },
+      [out](Napi::Env env) {
+        auto result = Napi::Float32Array::New(env, out->size());
+        std::copy(out->begin(), out->end(), result.Data());
+        return result;
+      });
 }
 
 Napi::Value FlatIndexWrap::Size(const Napi::CallbackInfo& info) {

@@ -25,6 +25,7 @@ inline constexpr const char* kPayloadTooLarge = "QV_PAYLOAD_TOO_LARGE";
 inline constexpr const char* kGroupNotFound = "QV_GROUP_NOT_FOUND";
 inline constexpr const char* kClosed = "QV_CLOSED";
 inline constexpr const char* kStorage = "QV_STORAGE";
+inline constexpr const char* kLocked = "QV_LOCKED";
 inline constexpr const char* kInternal = "QV_INTERNAL";
 }  // namespace code
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../common/error.h"
+#include "../kernels/panel_layout.h"
 
 namespace qv {
 
@@ -40,6 +41,14 @@ int64_t FlatIndex::row_of(int64_t id) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   auto it = row_of_.find(id);
   return it == row_of_.end() ? -1 : int64_t(it->second);
+}
+
+void FlatIndex::vectors(const uint32_t* rows, size_t n, float* out) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  for (size_t i = 0; i < n; ++i) {
+    if (rows[i] >= ids_.size()) throw Error(code::kInvalidArgument, "row " + std::to_string(rows[i]) + " is past the end");
+    panel_get(panels_.data(), dim_, rows[i], out + i * dim_);
+  }
 }
 
 size_t FlatIndex::memory_bytes() const {

@@ -41,6 +41,10 @@ class FlatIndex {
   size_t rows() const;                                                    // rows ever added
   size_t memory_bytes() const;
 
+  // The stored vectors of these rows, row-major, into out (n x dim). COSINE rows are stored
+  // unit-length, so that is what comes back. Throws QV_INVALID_ARGUMENT for a row past the end.
+  void vectors(const uint32_t* rows, size_t n, float* out) const;
+
   // Row of an id, or -1.
   int64_t row_of(int64_t id) const;
 

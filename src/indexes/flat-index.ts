@@ -86,6 +86,20 @@ export class FlatIndex {
     return new SearchResults(raw, this.metric);
   }
 
+  /**
+   * The stored vectors of these rows (numbered in the order they were added), row-major.
+   * COSINE indexes store vectors scaled to unit length, and return them so.
+   */
+  async vectors(rows: readonly number[] | Uint32Array): Promise<Float32Array> {
+    const list = readArguments(() => {
+      if (!(rows instanceof Uint32Array) && !Array.isArray(rows)) throw new InvalidArgumentError('rows must be an array of row numbers');
+      const out = Uint32Array.from(rows);
+      if (out.some((r, i) => r !== rows[i])) throw new InvalidArgumentError('rows must be integers from 0 to 2^32 - 1');
+      return out;
+    });
+    return native(() => this.#native.vectors(list));
+  }
+
   /** Removes vectors by id; unknown ids are ignored. Resolves to how many were removed. */
   async remove(ids: IdsInput): Promise<number> {
     const keys = readArguments(() => toIds(ids));

@@ -17,6 +17,8 @@ export interface NativeFlatIndex {
   add(vectors: Float32Array, ids: BigInt64Array): Promise<void>;
   search(queries: Float32Array, k: number, exclude?: Uint8Array): Promise<NativeResult>;
   remove(ids: BigInt64Array): Promise<number>;
+  /** The stored vectors of these rows (rows x dim); COSINE rows are stored unit-length. */
+  vectors(rows: Uint32Array): Promise<Float32Array>;
   memoryBytes(): number;
   readonly size: number;
   readonly rows: number;
@@ -86,8 +88,21 @@ export interface NativeRocksMq {
   close(): Promise<void>;
 }
 
+/** The meta store (native/meta/meta_store.h): string keys and values, synced atomic writes. */
+export interface NativeMetaStore {
+  get(key: string): Promise<string | null>;
+  scan(prefix: string): Promise<[string, string][]>;
+  write(puts: [string, string][], deletes: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface NativeBinding {
   RocksMq: { open(options: RocksMqOptions): Promise<NativeRocksMq> };
+  MetaStore: { open(path: string): Promise<NativeMetaStore> };
+  /** Writes the chunks as one file (temporary name, fsync, rename, folder fsync); resolves with its CRC-32C. */
+  writeFileDurably(path: string, chunks: Uint8Array[]): Promise<number>;
+  /** The whole file, once its CRC-32C is checked against crc (QV_INVALID_FILE if not). */
+  readFileChecked(path: string, crc: number): Promise<Uint8Array>;
   FlatIndex: new (dim: number, metric: NativeMetric) => NativeFlatIndex;
   IvfIndex: {
     new (params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'>): NativeIvfIndex;

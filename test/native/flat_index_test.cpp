@@ -1,5 +1,6 @@
 // FLAT search against a brute-force reference, plus its input checks and concurrency.
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -243,6 +244,34 @@ TEST(merge_keeps_best_hit_per_id_in_order) {
   CHECK_EQ(s.ids[0], int64_t(1));
   CHECK_EQ(s.ids[1], int64_t(3));
   CHECK_CLOSE(s.distances[0], 0.9, 1e-6);
+}
+
+TEST(stored_vectors_come_back_by_row_and_cosine_ones_unit_length) {
+  const size_t dim = 19, n = 40;
+  std::vector<float> data(n * dim);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = float(i % 23) - 7.5f;
+  std::vector<int64_t> ids(n);
+  for (size_t i = 0; i < n; ++i) ids[i] = int64_t(100 + i);
+  qv::FlatIndex l2(dim, qv::Metric::L2), cosine(dim, qv::Metric::Cosine);
+  l2.add(data.data(), ids.data(), n);
+  cosine.add(data.data(), ids.data(), n);
+  const uint32_t rows[] = {0, 17, 39, 17};
+  std::vector<float> out(4 * dim);
+  l2.vectors(rows, 4, out.data());
+  for (size_t i = 0; i < 4; ++i)
+    for (size_t d = 0; d < dim; ++d) CHECK_EQ(out[i * dim + d], data[rows[i] * dim + d]);
+  cosine.vectors(rows, 4, out.data());
+  for (size_t i = 0; i < 4; ++i) {
+    double norm = 0, raw = 0;
+    for (size_t d = 0; d < dim; ++d) {
+      norm += double(out[i * dim + d]) * out[i * dim + d];
+      raw += double(data[rows[i] * dim + d]) * data[rows[i] * dim + d];
+    }
+    CHECK_CLOSE(norm, 1.0, 1e-5);
+    CHECK_CLOSE(out[i * dim + 3] * std::sqrt(raw), data[rows[i] * dim + 3], 1e-4);
+  }
+  const uint32_t past[] = {40};
+  CHECK_THROWS_CODE(l2.vectors(past, 1, out.data()), qv::code::kInvalidArgument);
 }
 
 TEST_MAIN()
