@@ -47,14 +47,18 @@ void FlatIndex::vectors(const uint32_t* rows, size_t n, float* out) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   for (size_t i = 0; i < n; ++i) {
     if (rows[i] >= ids_.size()) throw Error(code::kInvalidArgument, "row " + std::to_string(rows[i]) + " is past the end");
-    panel_get(panels_.data(), dim_, rows[i], out + i * dim_);
+    float* row = out + i * dim_;
+    panel_get(panels_.data(), dim_, rows[i], row);
+    if (!norms_.empty()) {
+      for (size_t d = 0; d < dim_; ++d) row[d] *= norms_[rows[i]];
+    }
   }
 }
 
 size_t FlatIndex::memory_bytes() const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   // The map's nodes dominate its cost: key, value, next pointer and the bucket slot.
-  return panels_.capacity() * sizeof(float) + ids_.capacity() * sizeof(int64_t) + removed_.capacity() +
+  return panels_.capacity() * sizeof(float) + norms_.capacity() * sizeof(float) + ids_.capacity() * sizeof(int64_t) + removed_.capacity() +
          row_of_.size() * (sizeof(int64_t) + sizeof(uint32_t) + 2 * sizeof(void*)) +
          row_of_.bucket_count() * sizeof(void*);
 }
@@ -63,6 +67,7 @@ void FlatIndex::add(const float* vectors, const int64_t* ids, size_t n) {
   if (n == 0) return;
   check_finite(vectors, n, dim_, "vector");
   std::vector<float> normalized;
+  const float* raw = vectors;
   vectors = unit_rows_if(metric_ == Metric::Cosine, vectors, n, dim_, normalized);
 
   std::unique_lock<std::shared_mutex> lock(mutex_);
@@ -77,6 +82,14 @@ void FlatIndex::add(const float* vectors, const int64_t* ids, size_t n) {
     }
   }
   const size_t first = ids_.size();
+  if (metric_ == Metric::Cosine) {
+    norms_.resize(first + n);
+    for (size_t i = 0; i < n; ++i) {
+      double sum = 0;
+      for (size_t d = 0; d < dim_; ++d) sum += double(raw[i * dim_ + d]) * raw[i * dim_ + d];
+      norms_[first + i] = float(std::sqrt(sum));
+    }
+  }
   panels_.resize(panel_count(first + n) * panel_floats(dim_));
   pack_rows(vectors, n, dim_, panels_.data(), first);
   ids_.insert(ids_.end(), ids, ids + n);

@@ -41,8 +41,9 @@ class FlatIndex {
   size_t rows() const;                                                    // rows ever added
   size_t memory_bytes() const;
 
-  // The stored vectors of these rows, row-major, into out (n x dim). COSINE rows are stored
-  // unit-length, so that is what comes back. Throws QV_INVALID_ARGUMENT for a row past the end.
+  // The vectors of these rows as they were added, row-major, into out (n x dim). COSINE rows
+  // are stored unit-length with their norm, so they come back within float rounding.
+  // Throws QV_INVALID_ARGUMENT for a row past the end.
   void vectors(const uint32_t* rows, size_t n, float* out) const;
 
   // Row of an id, or -1.
@@ -58,6 +59,7 @@ class FlatIndex {
   AlignedFloats panels_;
   std::vector<int64_t> ids_;       // id of each row
   std::vector<uint8_t> removed_;   // tombstone bitset over rows
+  std::vector<float> norms_;       // COSINE: each row's length before it was normalised
   std::unordered_map<int64_t, uint32_t> row_of_;
   std::atomic<size_t> live_{0};
 };

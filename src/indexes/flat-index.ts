@@ -87,8 +87,8 @@ export class FlatIndex {
   }
 
   /**
-   * The stored vectors of these rows (numbered in the order they were added), row-major.
-   * COSINE indexes store vectors scaled to unit length, and return them so.
+   * The vectors of these rows (numbered in the order they were added), row-major. COSINE
+   * indexes keep vectors unit-length with their norm: those come back within float rounding.
    */
   async vectors(rows: readonly number[] | Uint32Array): Promise<Float32Array> {
     const list = readArguments(() => {

@@ -17,7 +17,7 @@ export interface NativeFlatIndex {
   add(vectors: Float32Array, ids: BigInt64Array): Promise<void>;
   search(queries: Float32Array, k: number, exclude?: Uint8Array): Promise<NativeResult>;
   remove(ids: BigInt64Array): Promise<number>;
-  /** The stored vectors of these rows (rows x dim); COSINE rows are stored unit-length. */
+  /** The vectors of these rows as added (rows x dim); COSINE ones within float rounding. */
   vectors(rows: Uint32Array): Promise<Float32Array>;
   memoryBytes(): number;
   readonly size: number;

@@ -246,7 +246,7 @@ TEST(merge_keeps_best_hit_per_id_in_order) {
   CHECK_CLOSE(s.distances[0], 0.9, 1e-6);
 }
 
-TEST(stored_vectors_come_back_by_row_and_cosine_ones_unit_length) {
+TEST(vectors_come_back_by_row_as_added_cosine_ones_within_rounding) {
   const size_t dim = 19, n = 40;
   std::vector<float> data(n * dim);
   for (size_t i = 0; i < data.size(); ++i) data[i] = float(i % 23) - 7.5f;
@@ -261,15 +261,8 @@ TEST(stored_vectors_come_back_by_row_and_cosine_ones_unit_length) {
   for (size_t i = 0; i < 4; ++i)
     for (size_t d = 0; d < dim; ++d) CHECK_EQ(out[i * dim + d], data[rows[i] * dim + d]);
   cosine.vectors(rows, 4, out.data());
-  for (size_t i = 0; i < 4; ++i) {
-    double norm = 0, raw = 0;
-    for (size_t d = 0; d < dim; ++d) {
-      norm += double(out[i * dim + d]) * out[i * dim + d];
-      raw += double(data[rows[i] * dim + d]) * data[rows[i] * dim + d];
-    }
-    CHECK_CLOSE(norm, 1.0, 1e-5);
-    CHECK_CLOSE(out[i * dim + 3] * std::sqrt(raw), data[rows[i] * dim + 3], 1e-4);
-  }
+  for (size_t i = 0; i < 4; ++i)
+    for (size_t d = 0; d < dim; ++d) CHECK_CLOSE(out[i * dim + d], data[rows[i] * dim + d], 1e-6);
   const uint32_t past[] = {40};
   CHECK_THROWS_CODE(l2.vectors(past, 1, out.data()), qv::code::kInvalidArgument);
 }
