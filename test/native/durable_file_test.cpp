@@ -1,9 +1,5 @@
 // Files written once and read back checked: the content and CRC round-trip, a damaged or
 // truncated file is QV_INVALID_FILE, a missing one QV_IO, and a failed write leaves nothing.
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -12,28 +8,20 @@
 #include "common/durable_file.h"
 #include "common/error.h"
 #include "harness.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("durable_file_test_" + std::to_string(getpid()) + "_" + std::to_string(counter()++));
-  TempDir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static std::atomic<int>& counter() {
-    static std::atomic<int> n{0};
-    return n;
-  }
+struct Dir : TempDir {
+  Dir() : TempDir("durable_file_test") { std::filesystem::create_directories(path); }
 };
 
 }  // namespace
 
 TEST(chunks_are_written_in_order_and_read_back_with_their_crc) {
-  TempDir dir;
+  Dir dir;
   const std::string path = (dir.path / "column").string();
   const std::string a(100000, 'a'), b = "tail";
   const uint32_t crc = qv::write_durably(path, {a, "", b});
@@ -43,14 +31,14 @@ TEST(chunks_are_written_in_order_and_read_back_with_their_crc) {
 }
 
 TEST(an_empty_file_round_trips) {
-  TempDir dir;
+  Dir dir;
   const std::string path = (dir.path / "empty").string();
   const uint32_t crc = qv::write_durably(path, {});
   CHECK(qv::read_checked(path, crc).empty());
 }
 
 TEST(a_changed_byte_or_a_short_file_is_qv_invalid_file) {
-  TempDir dir;
+  Dir dir;
   const std::string path = (dir.path / "column").string();
   const uint32_t crc = qv::write_durably(path, {std::string(4096, 'x')});
   {
@@ -64,19 +52,19 @@ TEST(a_changed_byte_or_a_short_file_is_qv_invalid_file) {
 }
 
 TEST(a_missing_file_is_qv_io) {
-  TempDir dir;
+  Dir dir;
   CHECK_THROWS_CODE(qv::read_checked((dir.path / "none").string(), 0), qv::code::kIo);
 }
 
 TEST(a_write_into_a_missing_folder_is_qv_io_and_leaves_nothing) {
-  TempDir dir;
+  Dir dir;
   const fs::path path = dir.path / "no" / "such" / "folder" / "file";
   CHECK_THROWS_CODE(qv::write_durably(path.string(), {"x"}), qv::code::kIo);
   CHECK(!fs::exists(path));
 }
 
 TEST(a_rewrite_replaces_the_file_whole) {
-  TempDir dir;
+  Dir dir;
   const std::string path = (dir.path / "column").string();
   qv::write_durably(path, {std::string(1000, 'a')});
   const uint32_t crc = qv::write_durably(path, {"short"});

@@ -1,12 +1,11 @@
 // The meta store on real RocksDB files: synced atomic writes, prefix scans in key order,
 // persistence across a reopen, one opener at a time, and calls after close.
-#include <unistd.h>
-
-#include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include "../harness.h"
+#include "../temp_dir.h"
 #include "common/error.h"
 #include "meta/meta_store.h"
 
@@ -14,20 +13,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("meta_store_test_" + std::to_string(getpid()) + "_" + std::to_string(counter()++));
-  TempDir() { fs::remove_all(path); }
-  ~TempDir() { fs::remove_all(path); }
-  static std::atomic<int>& counter() {
-    static std::atomic<int> n{0};
-    return n;
-  }
+struct Dir : TempDir {
+  Dir() : TempDir("meta_store_test") { }
 };
 
 }  // namespace
 
 TEST(writes_are_read_back_and_scanned_by_prefix_in_key_order) {
-  TempDir dir;
+  Dir dir;
   qv::MetaStore store(dir.path.string());
   CHECK(!store.get("c/1").has_value());
   store.write({{"c/2", "two"}, {"c/1", "one"}, {"s/1", "segment"}}, {});
@@ -39,7 +32,7 @@ TEST(writes_are_read_back_and_scanned_by_prefix_in_key_order) {
 }
 
 TEST(a_batch_puts_then_deletes_atomically) {
-  TempDir dir;
+  Dir dir;
   qv::MetaStore store(dir.path.string());
   store.write({{"a", "1"}, {"b", "2"}}, {});
   store.write({{"c", "3"}}, {"a", "b", "missing"});
@@ -49,7 +42,7 @@ TEST(a_batch_puts_then_deletes_atomically) {
 }
 
 TEST(values_survive_a_reopen) {
-  TempDir dir;
+  Dir dir;
   {
     qv::MetaStore store(dir.path.string());
     store.write({{"tso", "12345"}, {"bytes", std::string("\0\1\2", 3)}}, {});
@@ -60,13 +53,13 @@ TEST(values_survive_a_reopen) {
 }
 
 TEST(a_second_opener_gets_qv_locked) {
-  TempDir dir;
+  Dir dir;
   qv::MetaStore store(dir.path.string());
   CHECK_THROWS_CODE(qv::MetaStore second(dir.path.string()), qv::code::kLocked);
 }
 
 TEST(calls_after_close_throw_qv_closed) {
-  TempDir dir;
+  Dir dir;
   qv::MetaStore store(dir.path.string());
   store.close();
   store.close();  // twice is fine
@@ -76,7 +69,7 @@ TEST(calls_after_close_throw_qv_closed) {
 }
 
 TEST(a_path_that_is_a_file_is_a_storage_error) {
-  TempDir dir;
+  Dir dir;
   fs::create_directories(dir.path);
   const std::string file = (dir.path / "file").string();
   FILE* f = std::fopen(file.c_str(), "w");
