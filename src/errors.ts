@@ -24,6 +24,17 @@ export type ErrorCode =
   | 'QV_NATS_SERVER'
   | 'QV_BROKER_UNAVAILABLE'
   | 'QV_NATIVE_LOAD'
+  | 'QV_LOCKED'
+  | 'QV_COLLECTION_NOT_FOUND'
+  | 'QV_COLLECTION_EXISTS'
+  | 'QV_PARTITION_NOT_FOUND'
+  | 'QV_PARTITION_EXISTS'
+  | 'QV_INVALID_SCHEMA'
+  | 'QV_INVALID_ROW'
+  | 'QV_DUPLICATE_KEY'
+  | 'QV_NOT_LOADED'
+  | 'QV_UNSUPPORTED'
+  | 'QV_TIMEOUT'
   | 'QV_INTERNAL';
 
 export class QuiverError extends Error {
@@ -194,6 +205,105 @@ export class NativeLoadError extends QuiverError {
   }
 }
 
+/**
+ * The database folder is open in another process (or another QuiverDB.open in this one).
+ * `holder` names it as it recorded itself: pid, host and when it opened.
+ */
+export class DatabaseLockedError extends QuiverError {
+  constructor(
+    message: string,
+    readonly holder: { pid: number; host: string; since: string } | null,
+  ) {
+    super('QV_LOCKED', message);
+  }
+}
+
+/** No collection of that name. */
+export class CollectionNotFoundError extends QuiverError {
+  constructor(message: string) {
+    super('QV_COLLECTION_NOT_FOUND', message);
+  }
+}
+
+/** createCollection or renameCollection to a name that is taken. */
+export class CollectionExistsError extends QuiverError {
+  constructor(message: string) {
+    super('QV_COLLECTION_EXISTS', message);
+  }
+}
+
+/** No partition of that name in the collection. */
+export class PartitionNotFoundError extends QuiverError {
+  constructor(message: string) {
+    super('QV_PARTITION_NOT_FOUND', message);
+  }
+}
+
+/** createPartition of a name that is taken. */
+export class PartitionExistsError extends QuiverError {
+  constructor(message: string) {
+    super('QV_PARTITION_EXISTS', message);
+  }
+}
+
+/** A collection schema that cannot be made: `field` names the field at fault, when one is. */
+export class SchemaError extends InvalidArgumentError {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message, 'QV_INVALID_SCHEMA');
+  }
+}
+
+/**
+ * A row that does not fit the schema. `row` is its index in the batch and `field` the field
+ * at fault; the whole batch was refused and nothing was written.
+ */
+export class RowError extends InvalidArgumentError {
+  constructor(
+    message: string,
+    readonly row: number,
+    readonly field: string,
+  ) {
+    super(message, 'QV_INVALID_ROW');
+  }
+}
+
+/**
+ * insert of a primary key that the collection already holds (or twice in one batch). `keys`
+ * lists them (at most 16); nothing was written. Use upsert to replace rows.
+ */
+export class DuplicateKeyError extends InvalidArgumentError {
+  constructor(
+    message: string,
+    readonly keys: (string | number | bigint)[],
+  ) {
+    super(message, 'QV_DUPLICATE_KEY');
+  }
+}
+
+/** search, query, get or count on a collection that is not loaded (see loadCollection). */
+export class NotLoadedError extends QuiverError {
+  constructor(message: string) {
+    super('QV_NOT_LOADED', message);
+  }
+}
+
+/** A Milvus feature QuiverDB does not have (yet); the message says which. */
+export class UnsupportedError extends QuiverError {
+  constructor(message: string) {
+    super('QV_UNSUPPORTED', message);
+  }
+}
+
+/** A read waited longer than common.readTimeout for its consistency level (the log is behind). */
+export class TimeoutError extends QuiverError {
+  constructor(message: string) {
+    super('QV_TIMEOUT', message);
+  }
+}
+
 /** A fault inside QuiverDB (including running out of memory); please report it. */
 export class InternalError extends QuiverError {
   constructor(message: string) {
@@ -219,6 +329,7 @@ const byCode: Record<string, (message: string) => QuiverError> = {
   QV_GROUP_NOT_FOUND: (m) => new GroupNotFoundError(m),
   QV_CLOSED: (m) => new ClosedError(m),
   QV_STORAGE: (m) => new StorageError(m),
+  QV_LOCKED: (m) => new DatabaseLockedError(m, null),
   QV_INTERNAL: (m) => new InternalError(m),
 };
 

@@ -1,4 +1,19 @@
+export { QuiverDB, type OpenOptions } from './client/embedded.js';
+export type { SearchHit, SearchResponse } from './client/types.js';
+export { DataType } from './schema/data-type.js';
+export { describeKeys } from './config/config.js';
 export {
+  CollectionExistsError,
+  CollectionNotFoundError,
+  DatabaseLockedError,
+  DuplicateKeyError,
+  NotLoadedError,
+  PartitionExistsError,
+  PartitionNotFoundError,
+  RowError,
+  SchemaError,
+  TimeoutError,
+  UnsupportedError,
   DimensionMismatchError,
   DuplicateIdError,
   type ErrorCode,

@@ -1,0 +1,113 @@
+/**
+ * The embedded client: the whole database in this process, on a local folder. Its methods,
+ * arguments and results are those of @zilliz/milvus2-sdk-node's MilvusClient, so code
+ * written for Milvus runs by changing how the client is made:
+ *
+ *   const db = await QuiverDB.open('./data');     // instead of new MilvusClient({ address })
+ *
+ * Where it differs, it says so: failures reject with a typed QuiverError (a stable `code`)
+ * instead of resolving with an error status; Int64 values are returned as decimal strings,
+ * as the SDK returns them, and accepted as numbers, bigints or decimal strings.
+ */
+import { resolve } from 'node:path';
+
+import { readConfig } from '../config/config.js';
+import { ClosedError, InvalidArgumentError } from '../errors.js';
+import type { LogLine } from '../mq/open-broker.js';
+import type { Proxy } from '../roles/proxy/proxy.js';
+import { Standalone } from '../roles/standalone.js';
+import type { SearchResponse } from './types.js';
+
+export interface OpenOptions {
+  /** Where start-up lines go (the broker chosen); silent by default. */
+  log?: LogLine;
+}
+
+type Request = Record<string, unknown>;
+type Result<K extends keyof Proxy> = Proxy[K] extends (...args: never[]) => infer R ? R : never;
+
+export class QuiverDB {
+  #standalone: Standalone | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(standalone: Standalone) {
+    this.#standalone = standalone;
+  }
+
+  /**
+   * Opens (or creates) the database in `dir`. `config` takes milvus.yaml keys, flat
+   * (`{ 'mq.type': 'rocksmq' }`) or nested. One process at a time: a second opener gets a
+   * DatabaseLockedError that names the holder.
+   */
+  static async open(dir: string, config?: Record<string, unknown>, options: OpenOptions = {}): Promise<QuiverDB> {
+    if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('QuiverDB.open needs a folder path');
+    const path = resolve(dir);
+    const standalone = await Standalone.open(path, readConfig(config, path), options.log ?? (() => {}));
+    return new QuiverDB(standalone);
+  }
+
+  /** The folder the database lives in. */
+  get dir(): string {
+    return this.#proxyOwner().dir;
+  }
+
+  /** Stops every role and closes the log and the catalog; everything acknowledged is on disk. */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      const standalone = this.#standalone;
+      this.#standalone = undefined;
+      this.#closing = standalone ? standalone.close() : Promise.resolve();
+    }
+    return this.#closing;
+  }
+
+  #proxyOwner(): Standalone {
+    if (!this.#standalone) throw new ClosedError('the database is closed');
+    return this.#standalone;
+  }
+
+  #call<K extends keyof Proxy>(method: K, request: unknown): Result<K> {
+    if (request !== undefined && (request === null || typeof request !== 'object' || Array.isArray(request))) {
+      throw new InvalidArgumentError(`${String(method)} takes a request object`);
+    }
+    const proxy = this.#proxyOwner().proxy;
+    return (proxy[method] as (r: Request) => Result<K>)((request ?? {}) as Request);
+  }
+
+  // Collections
+  async createCollection(request: Request) { return this.#call('createCollection', request); }
+  async describeCollection(request: Request) { return this.#call('describeCollection', request); }
+  async listCollections(request?: Request) { return this.#call('listCollections', request); }
+  async showCollections(request?: Request) { return this.#call('listCollections', request); }
+  async hasCollection(request: Request) { return this.#call('hasCollection', request); }
+  async dropCollection(request: Request) { return this.#call('dropCollection', request); }
+  async renameCollection(request: Request) { return this.#call('renameCollection', request); }
+  async loadCollection(request: Request) { return this.#call('loadCollection', request); }
+  async loadCollectionSync(request: Request) { return this.#call('loadCollection', request); }
+  async releaseCollection(request: Request) { return this.#call('releaseCollection', request); }
+  async getLoadState(request: Request) { return this.#call('getLoadState', request); }
+  async getCollectionStatistics(request: Request) { return this.#call('getCollectionStatistics', request); }
+
+  // Partitions
+  async createPartition(request: Request) { return this.#call('createPartition', request); }
+  async dropPartition(request: Request) { return this.#call('dropPartition', request); }
+  async listPartitions(request: Request) { return this.#call('listPartitions', request); }
+  async showPartitions(request: Request) { return this.#call('listPartitions', request); }
+  async hasPartition(request: Request) { return this.#call('hasPartition', request); }
+
+  // Writes
+  async insert(request: Request) { return this.#call('insert', request); }
+  async upsert(request: Request) { return this.#call('upsert', request); }
+  async delete(request: Request) { return this.#call('delete', request); }
+  async deleteEntities(request: Request) { return this.#call('delete', request); }
+  async flush(request: Request) { return this.#call('flush', request); }
+  async flushSync(request: Request) { return this.#call('flush', request); }
+
+  // Reads
+  async search<T extends Request>(request: T): Promise<SearchResponse<T>> {
+    return (await this.#call('search', request)) as unknown as SearchResponse<T>;
+  }
+  async query(request: Request) { return this.#call('query', request); }
+  async get(request: Request) { return this.#call('get', request); }
+  async count(request: Request) { return this.#call('count', request); }
+}

@@ -1,0 +1,115 @@
+/**
+ * What the meta store holds, and under which keys. Every role reads and writes the catalog
+ * through these records; no role keeps another's state.
+ *
+ *   c/<collection>                  CollectionInfo
+ *   s/<collection>/s/<segment>      SegmentInfo   (a flushed segment, written by the data node)
+ *   s/<collection>/d/<delta>        DeltaInfo     (deletes flushed beside segments)
+ *   s/<collection>/k/<channel>      a channel checkpoint: replay from this sequence
+ *   tso, ids/...                    the timestamp oracle's window, id counters
+ *
+ * A collection's storage state shares one prefix, so one scan reads it consistently: the
+ * data node writes segments, deltas and checkpoints together, and a reader must never see
+ * a segment without the deletes flushed with it.
+ */
+import type { ColumnHeader } from '../schema/columns.js';
+import type { CollectionSchema, MetricType } from '../schema/schema.js';
+
+export type ConsistencyLevel = 'Strong' | 'Session' | 'Bounded' | 'Eventually';
+
+export interface PartitionInfo {
+  id: number;
+  name: string;
+  createdMs: number;
+}
+
+export interface IndexInfo {
+  field_name: string;
+  index_name: string;
+  index_type: string;
+  metric_type: MetricType;
+  params: Record<string, unknown>;
+}
+
+export interface CollectionInfo {
+  id: number;
+  name: string;
+  schema: CollectionSchema;
+  shardsNum: number;
+  /** One log topic per shard. */
+  channels: string[];
+  partitions: PartitionInfo[];
+  /** With a partition key: how many partitions the key hashes to. */
+  numPartitions: number;
+  consistencyLevel: ConsistencyLevel;
+  createdMs: number;
+  properties: Record<string, string>;
+  /** One per vector field: its metric (segments are searched exactly in this version). */
+  indexes: IndexInfo[];
+  loaded: boolean;
+}
+
+export interface FileInfo {
+  name: string;
+  crc: number;
+  bytes: number;
+}
+
+export interface SegmentInfo {
+  id: number;
+  collectionId: number;
+  partitionId: number;
+  channel: string;
+  /** The log range the segment holds: messages from startSeq to sealSeq (the seal message). */
+  startSeq: string;
+  sealSeq: string;
+  rows: number;
+  /** One file per column: the primary key, the insert timestamps, then every field. */
+  columns: StoredColumn[];
+}
+
+export type StoredColumn = ColumnHeader & { file: FileInfo };
+
+export interface DeltaInfo {
+  id: number;
+  collectionId: number;
+  channel: string;
+  /** Deletes up to this sequence of the channel are in the file. */
+  endSeq: string;
+  rows: number;
+  /** The keys, then their delete timestamps. */
+  columns: StoredColumn[];
+}
+
+const pad = (n: number) => String(n).padStart(12, '0');
+
+export const keys = {
+  collection: (id: number) => `c/${pad(id)}`,
+  collections: 'c/',
+  /** Everything the data node has flushed for a collection: segments, deltas, checkpoints. */
+  storage: (collection: number) => `s/${pad(collection)}/`,
+  segment: (collection: number, id: number) => `s/${pad(collection)}/s/${pad(id)}`,
+  segments: (collection: number) => `s/${pad(collection)}/s/`,
+  delta: (collection: number, id: number) => `s/${pad(collection)}/d/${pad(id)}`,
+  checkpoint: (collection: number, channel: string) => `s/${pad(collection)}/k/${channel}`,
+};
+
+/** A collection's storage state, read in one scan (one consistent view). */
+export interface StorageState {
+  segments: SegmentInfo[];
+  deltas: DeltaInfo[];
+  /** Per channel: replay from this sequence. */
+  checkpoints: Map<string, bigint>;
+}
+
+export function storageState(collection: number, entries: [string, unknown][]): StorageState {
+  const prefix = keys.storage(collection);
+  const state: StorageState = { segments: [], deltas: [], checkpoints: new Map() };
+  for (const [key, value] of entries) {
+    const rest = key.slice(prefix.length);
+    if (rest.startsWith('s/')) state.segments.push(value as SegmentInfo);
+    else if (rest.startsWith('d/')) state.deltas.push(value as DeltaInfo);
+    else if (rest.startsWith('k/')) state.checkpoints.set(rest.slice(2), BigInt(value as string));
+  }
+  return state;
+}

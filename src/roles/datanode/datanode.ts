@@ -1,0 +1,111 @@
+/**
+ * The data node: turns the log into segment files. It writes every collection's channels
+ * (loaded or not) through a ChannelWriter each, runs the seal policy's clock, and removes
+ * a dropped collection's files, catalog entries and topics. It keeps no in-memory view for
+ * reads: that is the query node's job.
+ */
+import type { Config } from '../../config/config.js';
+import type { LogLine } from '../../mq/open-broker.js';
+import { type CollectionInfo, keys as metaKeys } from '../../meta/catalog.js';
+import type { MetaStore } from '../../meta/meta-store.js';
+import { COORD_TOPIC } from '../../msg/channels.js';
+import type { LogBroker, Reader } from '../../mq/broker.js';
+import type { SegmentStore } from '../../segment/segment-store.js';
+import { IdAllocator } from '../../tso/tso.js';
+import { followCoordination } from '../coordination.js';
+import type { Role } from '../role.js';
+import { SerialQueues } from '../serial.js';
+import { ChannelWriter } from './channel-writer.js';
+
+const SEAL_CHECK_MS = 1000;
+
+export class DataNode implements Role {
+  readonly name = 'datanode';
+  readonly #writers = new Map<number, ChannelWriter[]>();
+  readonly #reconciling = new SerialQueues<number>();
+  #coord: Reader | undefined;
+  #ids: IdAllocator | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #following: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly broker: LogBroker,
+    private readonly meta: MetaStore,
+    private readonly store: SegmentStore,
+    private readonly config: Config,
+    private readonly log: LogLine,
+  ) {}
+
+  async start(): Promise<void> {
+    this.#ids = await IdAllocator.open(this.meta, 'ids/segment', 1n, 1024n);
+    this.#coord = await this.broker.reader(COORD_TOPIC, { start: 'latest' });
+    const known = await this.meta.scan<CollectionInfo>(metaKeys.collections);
+    for (const info of known) await this.#reconcile(info.id);
+    await this.#removeOrphans(new Set(known.map((c) => c.id)));
+    this.#following = followCoordination(this.#coord, async (event) => (event.kind === 'ddl' ? this.#reconcile(event.collectionId) : undefined), {
+      role: this.name,
+      stopped: () => this.#stopped,
+      log: this.log,
+    });
+    this.#timer = setInterval(() => {
+      const now = Date.now();
+      for (const writers of this.#writers.values()) for (const writer of writers) writer.checkTime(now);
+    }, SEAL_CHECK_MS);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#coord?.close();
+    await this.#following;
+    await this.#reconciling.idle();
+    for (const writers of this.#writers.values()) for (const writer of writers) await writer.stop();
+    this.#writers.clear();
+  }
+
+  #reconcile(collectionId: number): Promise<void> {
+    return this.#reconciling.run(collectionId, async () => {
+      if (this.#stopped) return;
+      const info = await this.meta.get<CollectionInfo>(metaKeys.collection(collectionId));
+      const writers = this.#writers.get(collectionId);
+      if (!info) {
+        if (writers) for (const writer of writers) await writer.stop();
+        this.#writers.delete(collectionId);
+        await this.#removeCollection(collectionId, writers?.map((w) => w.channel) ?? []);
+      } else if (!writers) {
+        const started = info.channels.map((channel) => new ChannelWriter(info, channel, this.broker, this.meta, this.store, this.#ids as IdAllocator, this.config, this.log));
+        for (const writer of started) await writer.start();
+        this.#writers.set(collectionId, started);
+      }
+    });
+  }
+
+  /** Deletes a dropped collection's segment files, catalog entries and topics. */
+  async #removeCollection(collectionId: number, channels: string[]): Promise<void> {
+    const prefix = metaKeys.storage(collectionId);
+    const entries = await this.meta.entries(prefix);
+    const channelsInLog = new Set([...channels, ...(entries.map(([, v]) => (v as { channel?: string }).channel).filter(Boolean) as string[])]);
+    await this.meta.write({}, entries.map(([key]) => key));
+    await this.store.remove(`segments/${collectionId}`);
+    await this.store.remove(`deltas/${collectionId}`);
+    for (const topic of await this.broker.listTopics()) {
+      if (topic.startsWith(`qv-dml-${collectionId}-`) || channelsInLog.has(topic)) await this.broker.dropTopic(topic).catch(() => {});
+    }
+  }
+
+  /** What a crash in the middle of a drop (or of a flush) left: files and topics no collection owns. */
+  async #removeOrphans(collections: Set<number>): Promise<void> {
+    for (const folder of ['segments', 'deltas']) {
+      for (const name of await this.store.list(folder)) {
+        const id = Number(name);
+        if (!collections.has(id)) await this.#removeCollection(id, []);
+      }
+    }
+    for (const topic of await this.broker.listTopics()) {
+      const match = /^qv-dml-(\d+)-\d+$/.exec(topic);
+      if (match && !collections.has(Number(match[1]))) await this.broker.dropTopic(topic).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * What every proxy task works with: the catalog (cached, written through), the log, the
+ * timestamp oracle, id counters, the read seam to the query node, and the configuration.
+ */
+import type { Config } from '../../config/config.js';
+import { CollectionNotFoundError, InvalidArgumentError, PartitionNotFoundError } from '../../errors.js';
+import { type CollectionInfo, keys as metaKeys, type PartitionInfo } from '../../meta/catalog.js';
+import type { MetaStore } from '../../meta/meta-store.js';
+import { COORD_TOPIC } from '../../msg/channels.js';
+import { encodeCoord } from '../../msg/messages.js';
+import type { LogBroker } from '../../mq/broker.js';
+import type { IdAllocator, Tso } from '../../tso/tso.js';
+import type { QueryService } from '../query-service.js';
+import type { SerialQueues } from '../serial.js';
+
+export interface ProxyContext {
+  meta: MetaStore;
+  broker: LogBroker;
+  tso: Tso;
+  /** autoID primary keys. */
+  autoIds: IdAllocator;
+  /** Collection and partition ids. */
+  catalogIds: IdAllocator;
+  reads: QueryService;
+  config: Config;
+  catalog: Catalog;
+  /** Writes to one collection run one at a time: keys are checked, stamped and logged in order. */
+  locks: SerialQueues<number>;
+  /** The largest log message: a write is split into messages under it. */
+  maxMessageBytes: number;
+  /** Channels written since the last time tick, with their collection. */
+  written: Map<string, number>;
+}
+
+/** The proxy's view of the catalog: every collection by name, written through to the meta store. */
+export class Catalog {
+  readonly #byName = new Map<string, CollectionInfo>();
+
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly broker: LogBroker,
+  ) {}
+
+  async load(): Promise<void> {
+    for (const info of await this.meta.scan<CollectionInfo>(metaKeys.collections)) this.#byName.set(info.name, info);
+  }
+
+  has(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
+  get(name: unknown): CollectionInfo {
+    if (typeof name !== 'string') throw new InvalidArgumentError('collection_name must be a string');
+    const info = this.#byName.get(name);
+    if (!info) throw new CollectionNotFoundError(`collection "${name}" does not exist`);
+    return info;
+  }
+
+  all(): CollectionInfo[] {
+    return [...this.#byName.values()];
+  }
+
+  /** Records the collection (new or changed), then tells every role to read it again. */
+  async put(info: CollectionInfo, previousName?: string): Promise<void> {
+    await this.meta.write({ [metaKeys.collection(info.id)]: info });
+    if (previousName !== undefined) this.#byName.delete(previousName);
+    this.#byName.set(info.name, info);
+    await this.#notify(info.id);
+  }
+
+  async remove(info: CollectionInfo): Promise<void> {
+    await this.meta.write({}, [metaKeys.collection(info.id)]);
+    this.#byName.delete(info.name);
+    await this.#notify(info.id);
+  }
+
+  async #notify(collectionId: number): Promise<void> {
+    await this.broker.producer(COORD_TOPIC).send(encodeCoord({ kind: 'ddl', collectionId }));
+  }
+}
+
+export function partitionByName(info: CollectionInfo, name: unknown): PartitionInfo {
+  if (typeof name !== 'string') throw new InvalidArgumentError('partition_name must be a string');
+  const partition = info.partitions.find((p) => p.name === name);
+  if (!partition) throw new PartitionNotFoundError(`collection "${info.name}" has no partition "${name}"`);
+  return partition;
+}

@@ -1,0 +1,160 @@
+/**
+ * Read tasks: search, query, get and count. The proxy checks the request against the
+ * schema, picks the guarantee of the consistency level and the read timestamp, asks the
+ * query node (over the read seam), and shapes the answer as the SDK does.
+ */
+import { DimensionMismatchError, InvalidArgumentError, InvalidKError, UnsupportedError } from '../../errors.js';
+import { keysOfFilter, toKey } from '../../expr/key-filter.js';
+import type { CollectionInfo, ConsistencyLevel } from '../../meta/catalog.js';
+import { DYNAMIC_FIELD, type Field, primaryField, vectorFields } from '../../schema/schema.js';
+import type { Key, ReadOptions } from '../query-service.js';
+import { consistencyLevel } from './collections.js';
+import { type ProxyContext, partitionByName } from './context.js';
+import { ok, type QueryRow } from './responses.js';
+
+/** Milvus's default topk, and its limit on offset + limit. */
+const DEFAULT_LIMIT = 100;
+const MAX_WINDOW = 16384;
+const MAX_NQ = 16384;
+/** Reads at this timestamp see everything applied (the levels that do not take a fresh one). */
+const LATEST = 2n ** 63n - 1n;
+
+/** Fields to return: '*' is every field (and the dynamic keys); other names must be fields, or dynamic keys. */
+function outputFields(info: CollectionInfo, requested: unknown): string[] {
+  if (requested === undefined || requested === null) return [];
+  if (!Array.isArray(requested)) throw new InvalidArgumentError('output_fields must be an array of field names');
+  const names = new Set(info.schema.fields.map((f) => f.name));
+  const out = new Set<string>();
+  for (const name of requested) {
+    if (typeof name !== 'string') throw new InvalidArgumentError('output_fields must be an array of field names');
+    if (name === '*') {
+      for (const f of info.schema.fields) out.add(f.name);
+      if (info.schema.enableDynamicField) out.add(DYNAMIC_FIELD);
+    } else if (names.has(name) || info.schema.enableDynamicField) {
+      out.add(name);
+    } else {
+      throw new InvalidArgumentError(`output field "${name}" is not a field of collection "${info.name}" (and its dynamic field is off)`);
+    }
+  }
+  return [...out];
+}
+
+async function readOptions(ctx: ProxyContext, info: CollectionInfo, request: Record<string, unknown>, fields: string[]): Promise<ReadOptions> {
+  const names = request.partition_names;
+  if (names !== undefined && !Array.isArray(names)) throw new InvalidArgumentError('partition_names must be an array of names');
+  const partitionIds = names && names.length > 0 ? names.map((n) => partitionByName(info, n).id) : info.partitions.map((p) => p.id);
+  const consistency: ConsistencyLevel = consistencyLevel(request.consistency_level, info.consistencyLevel);
+  const fresh = consistency === 'Strong' || consistency === 'Session';
+  return { collectionId: info.id, partitionIds, consistency, readTs: fresh ? await ctx.tso.next() : LATEST, outputFields: fields };
+}
+
+function window(request: Record<string, unknown>, fallback: number | undefined): { limit: number | undefined; offset: number } {
+  const limit = request.limit ?? request.topk ?? fallback;
+  const offset = request.offset ?? 0;
+  if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1)) throw new InvalidKError(`limit must be a positive integer, got ${JSON.stringify(limit)}`);
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) throw new InvalidArgumentError(`offset must be a non-negative integer, got ${JSON.stringify(offset)}`);
+  if ((limit ?? 0) + offset > MAX_WINDOW) throw new InvalidKError(`offset + limit must be at most ${MAX_WINDOW}, got ${offset} + ${limit}`);
+  return { limit: limit as number | undefined, offset };
+}
+
+function annsField(info: CollectionInfo, name: unknown): Field {
+  const vectors = vectorFields(info.schema);
+  if (name === undefined) {
+    if (vectors.length === 1) return vectors[0];
+    throw new InvalidArgumentError(`collection "${info.name}" has ${vectors.length} vector fields: name one with anns_field`);
+  }
+  const field = vectors.find((f) => f.name === name);
+  if (!field) throw new InvalidArgumentError(`anns_field "${String(name)}" is not a vector field of collection "${info.name}"`);
+  return field;
+}
+
+/** The query vectors packed (nq x dim), and whether one vector was given on its own. */
+function queryVectors(data: unknown, dim: number): { packed: Float32Array; nq: number; single: boolean } {
+  const isVector = (v: unknown) => v instanceof Float32Array || (Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number'));
+  if (data === undefined) throw new InvalidArgumentError('search needs data: a vector or an array of vectors');
+  const single = isVector(data);
+  const list = (single ? [data] : data) as unknown[];
+  if (!Array.isArray(list) || list.length === 0 || !list.every(isVector)) throw new InvalidArgumentError('search data must be a vector (numbers) or an array of vectors');
+  if (list.length > MAX_NQ) throw new InvalidArgumentError(`at most ${MAX_NQ} query vectors at once, got ${list.length}`);
+  const packed = new Float32Array(list.length * dim);
+  list.forEach((v, i) => {
+    const vector = v as ArrayLike<number>;
+    if (vector.length !== dim) throw new DimensionMismatchError(`query vector ${i} has ${vector.length} dimensions, the field has ${dim}`);
+    for (let d = 0; d < dim; d++) {
+      if (!Number.isFinite(vector[d])) throw new InvalidArgumentError(`query vector ${i} has a non-finite value at dimension ${d}`);
+      packed[i * dim + d] = vector[d];
+    }
+  });
+  return { packed, nq: list.length, single: list.length === 1 };
+}
+
+function keyString(key: Key): string {
+  return typeof key === 'bigint' ? key.toString() : key;
+}
+
+export async function search(ctx: ProxyContext, request: Record<string, unknown>) {
+  const info = ctx.catalog.get(request.collection_name);
+  const field = annsField(info, request.anns_field);
+  const { packed, nq, single } = queryVectors(request.data ?? request.vector ?? request.vectors, field.dim as number);
+  const { limit, offset } = window(request, DEFAULT_LIMIT);
+  const filter = (request.filter ?? request.expr) as string | undefined;
+  if (filter !== undefined && String(filter).trim() !== '') throw new UnsupportedError('search filters are on their way; this version searches every row');
+  const metric = info.indexes.find((i) => i.field_name === field.name)?.metric_type ?? 'COSINE';
+  const asked = request.metric_type ?? (request.params as Record<string, unknown> | undefined)?.metric_type;
+  if (asked !== undefined && String(asked).toUpperCase() !== metric) {
+    throw new InvalidArgumentError(`metric_type ${JSON.stringify(asked)} does not match field "${field.name}", which uses ${metric}`);
+  }
+  const fields = outputFields(info, request.output_fields);
+  const options = await readOptions(ctx, info, request, fields);
+  const hits = await ctx.reads.search({ ...options, field: field.name, queries: packed, nq, limit: limit as number, offset });
+  const pk = primaryField(info.schema).name;
+  const results = hits.map((list) =>
+    list.map((hit) => {
+      const row: Record<string, unknown> = { ...hit.fields };
+      if (!fields.includes(pk)) delete row[pk];
+      return { ...row, score: hit.score, id: keyString(hit.key) };
+    }),
+  );
+  return ok({ results: single ? results[0] : results, recalls: [], session_ts: 0, collection_name: info.name });
+}
+
+/** The keys a query or get selects (undefined: every row). */
+function selectedKeys(info: CollectionInfo, request: Record<string, unknown>): Key[] | undefined {
+  const pk = primaryField(info.schema);
+  if (request.ids !== undefined) {
+    if (!Array.isArray(request.ids)) throw new InvalidArgumentError('ids must be an array of primary keys');
+    return request.ids.map((id) => toKey(pk, id));
+  }
+  return keysOfFilter((request.filter ?? request.expr) as string | undefined, pk);
+}
+
+export async function query(ctx: ProxyContext, request: Record<string, unknown>) {
+  const info = ctx.catalog.get(request.collection_name);
+  const requested = (request.output_fields as unknown[] | undefined) ?? [];
+  if (Array.isArray(requested) && requested.some((f) => typeof f === 'string' && f.toLowerCase() === 'count(*)')) {
+    if (requested.length > 1) throw new InvalidArgumentError('count(*) cannot be asked for with other output fields');
+    const result = await count(ctx, request);
+    return ok({ data: [{ 'count(*)': result.data }] as QueryRow[] });
+  }
+  const keys = selectedKeys(info, request);
+  const { limit, offset } = window(request, undefined);
+  if (!keys && limit === undefined) throw new InvalidArgumentError('a query with no filter needs a limit (as in Milvus)');
+  const pk = primaryField(info.schema).name;
+  const fields = outputFields(info, requested.length === 0 ? [pk] : requested);
+  const options = await readOptions(ctx, info, request, fields);
+  const data: QueryRow[] = await ctx.reads.query({ ...options, keys, limit, offset });
+  return ok({ data });
+}
+
+export function get(ctx: ProxyContext, request: Record<string, unknown>) {
+  if (request.ids === undefined) throw new InvalidArgumentError('get needs ids');
+  return query(ctx, { ...request, output_fields: request.output_fields ?? ['*'] });
+}
+
+export async function count(ctx: ProxyContext, request: Record<string, unknown>) {
+  const info = ctx.catalog.get(request.collection_name);
+  const keys = selectedKeys(info, request);
+  const options = await readOptions(ctx, info, request, []);
+  return ok({ data: await ctx.reads.count({ ...options, keys }) });
+}
+

@@ -1,0 +1,252 @@
+/**
+ * Write tasks: insert, upsert, delete and flush. A write is checked against the schema
+ * (all or nothing), then, one at a time per collection: keys checked for uniqueness (insert),
+ * a timestamp taken, rows hashed to their shard channel and partition, packed column-wise
+ * into messages under the broker's size limit, and sent. It resolves once the broker holds
+ * every message durably; from then on it survives any crash.
+ */
+import { DuplicateKeyError, InvalidArgumentError, NotLoadedError, PayloadTooLargeError, TimeoutError } from '../../errors.js';
+import { keysOfFilter, toKey } from '../../expr/key-filter.js';
+import type { CollectionInfo } from '../../meta/catalog.js';
+import { COORD_TOPIC, hashKey } from '../../msg/channels.js';
+import { decodeCoord, encodeDml, HEADER_ALLOWANCE, type InsertMessage } from '../../msg/messages.js';
+import type { MessageId } from '../../mq/broker.js';
+import { type Column, typedArrayOf } from '../../schema/columns.js';
+import { DataType } from '../../schema/data-type.js';
+import { toColumns } from '../../schema/rows.js';
+import { partitionKeyField, primaryField } from '../../schema/schema.js';
+import type { Key } from '../query-service.js';
+import { type ProxyContext, partitionByName } from './context.js';
+import { mutationResult, SUCCESS } from './responses.js';
+
+/** The rows of a column at these indices. */
+function pick(column: Column, rows: number[]): Column {
+  const width = column.dim ?? 1;
+  const Typed = typedArrayOf(column.type);
+  let values: Column['values'];
+  if (Typed) {
+    const out = new (Typed as unknown as new (n: number) => Exclude<Column['values'], unknown[]>)(rows.length * width);
+    const source = column.values as Exclude<Column['values'], unknown[]>;
+    rows.forEach((r, i) => {
+      if (width === 1) (out as unknown as unknown[])[i] = (source as unknown as unknown[])[r];
+      else (out as Float32Array).set((source as Float32Array).subarray(r * width, r * width + width), i * width);
+    });
+    values = out;
+  } else {
+    values = rows.map((r) => (column.values as unknown[])[r]);
+  }
+  const picked: Column = { name: column.name, type: column.type, values, ...(column.dim ? { dim: column.dim } : {}) };
+  if (column.valid) picked.valid = Uint8Array.from(rows, (r) => (column.valid as Uint8Array)[r]);
+  return picked;
+}
+
+/** Bytes each row takes in a message (typed columns exactly, JSON columns as encoded). */
+function rowSizes(columns: Column[], rows: number): Float64Array {
+  const sizes = new Float64Array(rows);
+  for (const column of columns) {
+    const Typed = typedArrayOf(column.type);
+    if (Typed) {
+      const bytes = (column.values as Exclude<Column['values'], unknown[]>).BYTES_PER_ELEMENT * (column.dim ?? 1) + (column.valid ? 1 : 0);
+      for (let r = 0; r < rows; r++) sizes[r] += bytes;
+    } else {
+      for (let r = 0; r < rows; r++) sizes[r] += Buffer.byteLength(JSON.stringify((column.values as unknown[])[r]) ?? 'null') + 1;
+    }
+  }
+  return sizes;
+}
+
+/** Splits rows into runs whose messages stay under the limit. */
+function chunks(rows: number[], sizes: Float64Array, limit: number): number[][] {
+  const out: number[][] = [];
+  let current: number[] = [];
+  let bytes = HEADER_ALLOWANCE;
+  for (const r of rows) {
+    if (sizes[r] + HEADER_ALLOWANCE > limit) throw new PayloadTooLargeError(`row ${r} takes ${sizes[r]} bytes, over the log's message limit of ${limit}`);
+    if (bytes + sizes[r] > limit && current.length > 0) {
+      out.push(current);
+      current = [];
+      bytes = HEADER_ALLOWANCE;
+    }
+    current.push(r);
+    bytes += sizes[r];
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** Which partition each row goes to: the named one, the partition key's hash, or _default. */
+function partitionsOf(info: CollectionInfo, columns: Column[], rows: number, partitionName: unknown): Int32Array {
+  const out = new Int32Array(rows);
+  const keyField = partitionKeyField(info.schema);
+  if (keyField) {
+    if (partitionName !== undefined) throw new InvalidArgumentError(`collection "${info.name}" has a partition key: do not name a partition`);
+    const column = columns.find((c) => c.name === keyField.name) as Column;
+    for (let r = 0; r < rows; r++) out[r] = info.partitions[hashKey((column.values as ArrayLike<Key>)[r]) % info.partitions.length].id;
+    return out;
+  }
+  return out.fill(partitionByName(info, partitionName ?? '_default').id);
+}
+
+/** Sends messages per channel (each channel's batch atomically), all channels at once. */
+async function send(ctx: ProxyContext, collectionId: number, perChannel: Map<string, Uint8Array[]>): Promise<void> {
+  await Promise.all([...perChannel].map(([channel, payloads]) => ctx.broker.producer(channel).sendBatch(payloads)));
+  for (const channel of perChannel.keys()) ctx.written.set(channel, collectionId);
+}
+
+/**
+ * Time ticks: each channel written since the last tick gets one, taken under the
+ * collection's write lock, so no later message of the channel carries an older timestamp.
+ */
+export async function sendTimeTicks(ctx: ProxyContext): Promise<void> {
+  const written = [...ctx.written];
+  ctx.written.clear();
+  await Promise.all(
+    written.map(([channel, collectionId]) =>
+      ctx.locks.run(collectionId, async () => {
+        await ctx.broker.producer(channel).send(encodeDml({ kind: 'tick', ts: await ctx.tso.next() }));
+      }),
+    ),
+  );
+}
+
+async function write(ctx: ProxyContext, request: Record<string, unknown>, mode: 'insert' | 'upsert') {
+  const info = ctx.catalog.get(request.collection_name);
+  const pk = primaryField(info.schema);
+  const data = request.data ?? request.fields_data;
+  const n = Array.isArray(data) ? data.length : 0;
+  const first = pk.autoID && mode === 'insert' && n > 0 ? await ctx.autoIds.alloc(n) : 0n;
+  const batch = toColumns(info.schema, data, mode, (count) => Array.from({ length: count }, (_, i) => first + BigInt(i)));
+  const partitions = partitionsOf(info, batch.columns, batch.rows, request.partition_name);
+  const sizes = rowSizes(batch.columns, batch.rows);
+  return ctx.locks.run(info.id, async () => {
+    const current = ctx.catalog.get(info.name);
+    if (current.id !== info.id) throw new NotLoadedError(`collection "${info.name}" was dropped during the write`);
+    if (mode === 'insert' && !pk.autoID) {
+      const existing = await ctx.reads.existingKeys(info.id, batch.keys);
+      if (existing.size > 0) {
+        const keys = [...existing].slice(0, 16);
+        throw new DuplicateKeyError(`insert: ${existing.size} primary key(s) already exist, such as ${keys.map(String).join(', ')}; use upsert to replace rows`, keys);
+      }
+    }
+    const ts = await ctx.tso.next();
+    const groups = new Map<string, Map<number, number[]>>();
+    for (let r = 0; r < batch.rows; r++) {
+      const channel = info.channels[hashKey(batch.keys[r]) % info.channels.length];
+      let byPartition = groups.get(channel);
+      if (!byPartition) groups.set(channel, (byPartition = new Map()));
+      let rows = byPartition.get(partitions[r]);
+      if (!rows) byPartition.set(partitions[r], (rows = []));
+      rows.push(r);
+    }
+    const perChannel = new Map<string, Uint8Array[]>();
+    for (const [channel, byPartition] of groups) {
+      const payloads: Uint8Array[] = [];
+      for (const [partitionId, rows] of byPartition) {
+        for (const run of chunks(rows, sizes, ctx.maxMessageBytes)) {
+          const whole = run.length === batch.rows;
+          const message: InsertMessage = {
+            kind: 'insert',
+            collectionId: info.id,
+            partitionId,
+            ts,
+            upsert: mode === 'upsert',
+            rows: run.length,
+            pk: pk.name,
+            columns: whole ? batch.columns : batch.columns.map((c) => pick(c, run)),
+          };
+          payloads.push(encodeDml(message));
+        }
+      }
+      perChannel.set(channel, payloads);
+    }
+    await send(ctx, info.id, perChannel);
+    return mutationResult(mode, batch.keys, batch.rows, ts);
+  });
+}
+
+export function insert(ctx: ProxyContext, request: Record<string, unknown>) {
+  return write(ctx, request, 'insert');
+}
+
+export function upsert(ctx: ProxyContext, request: Record<string, unknown>) {
+  return write(ctx, request, 'upsert');
+}
+
+export async function deleteEntities(ctx: ProxyContext, request: Record<string, unknown>) {
+  const info = ctx.catalog.get(request.collection_name);
+  const pk = primaryField(info.schema);
+  let keys: Key[];
+  if (request.ids !== undefined) {
+    if (!Array.isArray(request.ids)) throw new InvalidArgumentError('ids must be an array of primary keys');
+    keys = request.ids.map((id) => toKey(pk, id));
+  } else {
+    const selected = keysOfFilter((request.filter ?? request.expr) as string | undefined, pk);
+    if (!selected) throw new InvalidArgumentError('delete needs ids or a filter (an empty filter would delete everything)');
+    keys = selected;
+  }
+  keys = [...new Set(keys)];
+  return ctx.locks.run(info.id, async () => {
+    // The count of keys that had a row; a collection that is not loaded counts every key given.
+    const existing = info.loaded ? (await ctx.reads.existingKeys(info.id, keys)).size : keys.length;
+    const ts = await ctx.tso.next();
+    const perChannel = new Map<string, Key[]>();
+    for (const key of keys) {
+      const channel = info.channels[hashKey(key) % info.channels.length];
+      let list = perChannel.get(channel);
+      if (!list) perChannel.set(channel, (list = []));
+      list.push(key);
+    }
+    const payloads = new Map<string, Uint8Array[]>();
+    const perKey = pk.dataType === DataType.Int64 ? 9 : 0;
+    for (const [channel, list] of perChannel) {
+      const sizes = Float64Array.from(list, (k) => (perKey || Buffer.byteLength(String(k)) + 3));
+      payloads.set(
+        channel,
+        chunks(list.map((_, i) => i), sizes, ctx.maxMessageBytes).map((run) => {
+          const values = pk.dataType === DataType.Int64 ? BigInt64Array.from(run, (i) => list[i] as bigint) : run.map((i) => list[i]);
+          return encodeDml({ kind: 'delete', collectionId: info.id, ts, keys: { name: pk.name, type: pk.dataType, values } });
+        }),
+      );
+    }
+    await send(ctx, info.id, payloads);
+    return mutationResult('delete', keys, existing, ts);
+  });
+}
+
+/**
+ * Seals every growing segment of the collections and waits until the data node has written
+ * them: a seal on each channel, then its flush event on the coordination topic.
+ */
+export async function flush(ctx: ProxyContext, request: Record<string, unknown>) {
+  const names = request.collection_names ?? (request.collection_name !== undefined ? [request.collection_name] : undefined);
+  if (!Array.isArray(names) || names.length === 0) throw new InvalidArgumentError('flush needs collection_names');
+  const infos = names.map((name) => ctx.catalog.get(name));
+  const events = await ctx.broker.reader(COORD_TOPIC, { start: 'latest' });
+  try {
+    const waiting = new Map<string, MessageId>();
+    const segments: Record<string, number[]> = {};
+    for (const info of infos) {
+      segments[info.name] = [];
+      const seal = encodeDml({ kind: 'seal', collectionId: info.id, partitionId: null });
+      for (const channel of info.channels) waiting.set(channel, await ctx.broker.producer(channel).send(seal));
+    }
+    const owner = new Map(infos.flatMap((info) => info.channels.map((c) => [c, info.name] as const)));
+    const deadline = Date.now() + (ctx.config['common.readTimeout'] as number);
+    while (waiting.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new TimeoutError('flush: the data node did not write the segments within common.readTimeout');
+      for (const message of await events.receive({ max: 256, timeoutMs: left })) {
+        const event = decodeCoord(message.payload);
+        if (event.kind !== 'flushed') continue;
+        const sealed = waiting.get(event.channel);
+        if (sealed && BigInt(event.sealSeq) >= sealed.sequence) {
+          waiting.delete(event.channel);
+          segments[owner.get(event.channel) as string].push(...event.segmentIds);
+        }
+      }
+    }
+    return { status: SUCCESS, coll_segIDs: Object.fromEntries(Object.entries(segments).map(([k, v]) => [k, { data: v }])) };
+  } finally {
+    await events.close();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The read path's seam: what the proxy asks the query node. Searches and queries never
+ * travel on the log; embedded, this is an in-process call, and served, a request over NATS.
+ * Everything here is plain data, so that it can cross a wire.
+ */
+import type { ConsistencyLevel } from '../meta/catalog.js';
+
+export type Key = bigint | string;
+
+export interface ReadOptions {
+  collectionId: number;
+  /** Only these partitions (all when absent). */
+  partitionIds?: number[];
+  consistency: ConsistencyLevel;
+  /** The MVCC timestamp: rows written after it, and deletes after it, are not seen. */
+  readTs: bigint;
+  /** Fields to return with each row or hit ('$meta' for the dynamic field). */
+  outputFields: string[];
+}
+
+export interface SearchRequest extends ReadOptions {
+  field: string;
+  /** nq x dim, row-major. */
+  queries: Float32Array;
+  nq: number;
+  /** limit + offset hits are found; the first `offset` are dropped. */
+  limit: number;
+  offset: number;
+}
+
+export interface Hit {
+  key: Key;
+  /** L2: squared distance (smaller is better); IP: inner product; COSINE: cosine similarity. */
+  score: number;
+  fields: Record<string, unknown>;
+}
+
+export interface QueryRequest extends ReadOptions {
+  /** Only rows with these keys (all rows when absent). */
+  keys?: Key[];
+  limit?: number;
+  offset: number;
+}
+
+export interface QueryService {
+  /** The hits of each query, best first, ties by the smaller key. */
+  search(request: SearchRequest): Promise<Hit[][]>;
+  /** Rows in primary-key order. */
+  query(request: QueryRequest): Promise<Record<string, unknown>[]>;
+  count(request: Omit<QueryRequest, 'outputFields' | 'offset' | 'limit'>): Promise<number>;
+  /** Which of these keys have a live row (read Strong, at the newest timestamp). */
+  existingKeys(collectionId: number, keys: Key[]): Promise<Set<Key>>;
+  /** Resolves once the query node has loaded (or released) the collection as the catalog says. */
+  waitForLoadState(collectionId: number): Promise<void>;
+  /** Rows held in memory for a collection (loaded segments, growing included). */
+  loadedRows(collectionId: number): Promise<number>;
+}

@@ -1,0 +1,147 @@
+/**
+ * One loaded collection on the query node: its segments, where each live key is, and how far
+ * each channel has been applied. Messages are applied in log order per channel:
+ *   insert  → mask the key's previous row (an upsert, or a replayed insert) at the message's
+ *             timestamp, then append the rows to the partition's growing segment;
+ *   delete  → mask the key's row at the timestamp;
+ *   seal    → the partition's growing segment takes no more rows;
+ *   tick    → the channel is serviceable up to its timestamp.
+ */
+import type { Metric } from '../../indexes/metric.js';
+import type { CollectionInfo, SegmentInfo } from '../../meta/catalog.js';
+import type { DmlMessage } from '../../msg/messages.js';
+import type { Column } from '../../schema/columns.js';
+import { type Field, primaryField } from '../../schema/schema.js';
+import type { Key } from '../query-service.js';
+import { Segment } from './segment.js';
+
+export interface ChannelState {
+  /** The next sequence to apply. */
+  next: bigint;
+  /** The newest timestamp applied (message or tick). */
+  serviceableTs: bigint;
+  /** Per partition: the highest seal already flushed; inserts at or before it are in sealed segments. */
+  flushedUpTo: Map<number, bigint>;
+}
+
+export class LoadedCollection {
+  readonly segments: Segment[] = [];
+  /** Each live key's row. */
+  readonly keys = new Map<Key, { segment: Segment; row: number }>();
+  readonly channels = new Map<string, ChannelState>();
+  readonly #growing = new Map<string, Segment>(); // channel/partition → its growing segment
+  readonly #pk: Field;
+  readonly #metrics: Map<string, Metric>;
+
+  constructor(readonly info: CollectionInfo) {
+    this.#pk = primaryField(info.schema);
+    this.#metrics = new Map(info.indexes.map((i) => [i.field_name, i.metric_type]));
+  }
+
+  metricOf(field: string): Metric {
+    return this.#metrics.get(field) ?? 'COSINE';
+  }
+
+  #newSegment(partitionId: number, channel: string, state: Segment['state']): Segment {
+    const segment = new Segment(partitionId, channel, this.#pk, this.info.schema.fields, this.#metrics, state, this.info.schema.enableDynamicField);
+    this.segments.push(segment);
+    return segment;
+  }
+
+  /**
+   * Adds a flushed segment read from its files (keys, timestamps, then the fields), masking
+   * each row that a flushed delete at a later timestamp removed (`deletes`: key → delete
+   * timestamps, from the delta files).
+   */
+  async addSealed(info: SegmentInfo, columns: Column[], deletes: Map<Key, bigint[]>): Promise<void> {
+    const segment = this.#newSegment(info.partitionId, info.channel, 'sealed');
+    segment.id = info.id;
+    const [keys, ts, ...fields] = columns;
+    await segment.append(keys, ts.values as BigInt64Array, fields, info.rows);
+    for (let row = 0; row < info.rows; row++) {
+      const key = segment.keys.raw(row) as Key;
+      const inserted = segment.insertTs.raw(row) as bigint;
+      const later = deletes.get(key)?.filter((t) => t > inserted);
+      if (later && later.length > 0) segment.delete(row, later.reduce((a, b) => (a < b ? a : b)));
+      if (segment.isDeleted(row)) continue;
+      const current = this.keys.get(key);
+      if (!current || (current.segment.insertTs.raw(current.row) as bigint) < inserted) this.keys.set(key, { segment, row });
+    }
+    const state = this.channels.get(info.channel);
+    if (state) {
+      const seal = BigInt(info.sealSeq);
+      if (seal > (state.flushedUpTo.get(info.partitionId) ?? 0n)) state.flushedUpTo.set(info.partitionId, seal);
+    }
+  }
+
+  #deleteKeys(keys: Column, ts: bigint | BigInt64Array): number {
+    let deleted = 0;
+    for (let i = 0; i < keys.values.length; i++) {
+      const key = keys.values[i] as Key;
+      const at = typeof ts === 'bigint' ? ts : ts[i];
+      const where = this.keys.get(key);
+      if (where && where.segment.delete(where.row, at)) {
+        this.keys.delete(key);
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  /** Applies one message of a channel at sequence seq. */
+  async apply(channel: string, seq: bigint, message: DmlMessage): Promise<void> {
+    const state = this.channels.get(channel) as ChannelState;
+    switch (message.kind) {
+      case 'insert': {
+        if (seq <= (state.flushedUpTo.get(message.partitionId) ?? 0n)) break; // already in a loaded sealed segment
+        const keys = message.columns.find((c) => c.name === message.pk) as Column;
+        this.#deleteKeys(keys, message.ts);
+        const slot = `${channel}/${message.partitionId}`;
+        let segment = this.#growing.get(slot);
+        if (!segment) {
+          segment = this.#newSegment(message.partitionId, channel, 'growing');
+          this.#growing.set(slot, segment);
+        }
+        const first = segment.rows;
+        await segment.append(keys, message.ts, message.columns, message.rows);
+        for (let row = first; row < first + message.rows; row++) this.keys.set(segment.keys.raw(row) as Key, { segment, row });
+        break;
+      }
+      case 'delete':
+        this.#deleteKeys(message.keys, message.ts);
+        break;
+      case 'seal':
+        for (const [slot, segment] of this.#growing) {
+          if (segment.channel !== channel || (message.partitionId !== null && segment.partitionId !== message.partitionId)) continue;
+          segment.state = 'sealing';
+          this.#growing.delete(slot);
+        }
+        break;
+      case 'tick':
+        break;
+    }
+    if (message.kind !== 'seal' && message.ts > state.serviceableTs) state.serviceableTs = message.ts;
+    state.next = seq + 1n;
+  }
+
+  /** The data node flushed this channel's sealing segments: they are sealed now. */
+  markFlushed(channel: string, segments: SegmentInfo[]): void {
+    for (const info of segments) {
+      const segment = this.segments.find((s) => s.channel === channel && s.partitionId === info.partitionId && s.state === 'sealing');
+      if (!segment) continue;
+      segment.state = 'sealed';
+      segment.id = info.id;
+    }
+  }
+
+  /** Segments a read of these partitions covers. */
+  segmentsOf(partitionIds: number[] | undefined): Segment[] {
+    if (!partitionIds) return this.segments;
+    const wanted = new Set(partitionIds);
+    return this.segments.filter((s) => wanted.has(s.partitionId));
+  }
+
+  rows(): number {
+    return this.segments.reduce((sum, s) => sum + s.rows, 0);
+  }
+}

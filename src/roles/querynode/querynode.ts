@@ -1,0 +1,224 @@
+/**
+ * The query node: an in-memory view of every loaded collection, kept current from the log.
+ * It loads flushed segments from their files (with the deletes flushed beside them), replays
+ * each channel from its checkpoint, and then applies every new message as it is committed,
+ * so rows are searchable as soon as the log holds them. It writes nothing.
+ *
+ * Reads wait for their consistency level first: Strong and Session until every channel of
+ * the collection has been applied up to the end of its topic as it was when the read began
+ * (every acknowledged write is there); Bounded until each channel is serviceable to within
+ * common.gracefulTime, or caught up; Eventually not at all.
+ */
+import { ClosedError, InternalError, NotLoadedError, TimeoutError, TopicNotFoundError } from '../../errors.js';
+import { type CollectionInfo, keys as metaKeys, type SegmentInfo, storageState } from '../../meta/catalog.js';
+import type { MetaStore } from '../../meta/meta-store.js';
+import { COORD_TOPIC } from '../../msg/channels.js';
+import { type CoordMessage, decodeDml } from '../../msg/messages.js';
+import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
+import type { Config } from '../../config/config.js';
+import type { LogLine } from '../../mq/open-broker.js';
+import { readColumns } from '../../segment/segment-file.js';
+import type { SegmentStore } from '../../segment/segment-store.js';
+import { composeTs } from '../../tso/tso.js';
+import { followCoordination } from '../coordination.js';
+import type { Role } from '../role.js';
+import { SerialQueues } from '../serial.js';
+import type { Hit, Key, QueryRequest, QueryService, ReadOptions, SearchRequest } from '../query-service.js';
+import { LoadedCollection } from './collection.js';
+import { count, query, search } from './read.js';
+
+const BATCH = 256;
+
+export class QueryNode implements Role, QueryService {
+  readonly name = 'querynode';
+  readonly #collections = new Map<number, LoadedCollection>();
+  readonly #readers = new Map<number, Reader[]>();
+  /** Reconciliations in flight, one chain per collection so they never overlap. */
+  readonly #reconciling = new SerialQueues<number>();
+  readonly #progress = new Set<() => void>();
+  /** Why a collection's channel stopped applying the log (reads of it then fail with this). */
+  readonly #failures = new Map<number, Error>();
+  #coord: Reader | undefined;
+  #following: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(
+    private readonly broker: LogBroker,
+    private readonly meta: MetaStore,
+    private readonly store: SegmentStore,
+    private readonly config: Config,
+    private readonly log: LogLine,
+  ) {}
+
+  async start(): Promise<void> {
+    // The reader first: a notice sent while the catalog is read is then seen too (reconciling is idempotent).
+    this.#coord = await this.broker.reader(COORD_TOPIC, { start: 'latest' });
+    for (const info of await this.meta.scan<CollectionInfo>(metaKeys.collections)) await this.#reconcile(info.id);
+    this.#following = followCoordination(this.#coord, (event) => this.#onCoordination(event), {
+      role: this.name,
+      stopped: () => this.#stopped,
+      log: this.log,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#coord?.close();
+    await this.#following;
+    await this.#reconciling.idle();
+    for (const id of [...this.#collections.keys()]) await this.#unload(id);
+  }
+
+  async #onCoordination(event: CoordMessage): Promise<void> {
+    if (event.kind === 'ddl') return this.#reconcile(event.collectionId);
+    const collection = this.#collections.get(event.collectionId);
+    if (!collection) return;
+    const infos = await Promise.all(event.segmentIds.map((id) => this.meta.get<SegmentInfo>(metaKeys.segment(event.collectionId, id))));
+    collection.markFlushed(event.channel, infos.filter((i): i is SegmentInfo => i !== undefined));
+  }
+
+  /** Brings the collection to what the catalog says: loaded, released, dropped, or renamed. */
+  #reconcile(collectionId: number): Promise<void> {
+    return this.#reconciling.run(collectionId, async () => {
+      if (this.#stopped) return;
+      const info = await this.meta.get<CollectionInfo>(metaKeys.collection(collectionId));
+      const loaded = this.#collections.get(collectionId);
+      if (!info || !info.loaded) {
+        if (loaded) await this.#unload(collectionId);
+      } else if (!loaded) {
+        await this.#load(info);
+      } else {
+        Object.assign(loaded.info, { name: info.name, partitions: info.partitions, properties: info.properties });
+      }
+    });
+  }
+
+  async #load(info: CollectionInfo): Promise<void> {
+    this.#failures.delete(info.id);
+    const collection = new LoadedCollection(info);
+    const stored = storageState(info.id, await this.meta.entries(metaKeys.storage(info.id)));
+    for (const channel of info.channels) {
+      collection.channels.set(channel, { next: stored.checkpoints.get(channel) ?? 1n, serviceableTs: 0n, flushedUpTo: new Map() });
+    }
+    const deletes = new Map<Key, bigint[]>();
+    for (const delta of stored.deltas) {
+      const [keys, ts] = await readColumns(this.store, delta.columns);
+      for (let i = 0; i < keys.values.length; i++) {
+        const key = keys.values[i] as Key;
+        deletes.set(key, [...(deletes.get(key) ?? []), (ts.values as BigInt64Array)[i]]);
+      }
+    }
+    for (const segment of stored.segments) {
+      await collection.addSealed(segment, await readColumns(this.store, segment.columns), deletes);
+    }
+    this.#collections.set(info.id, collection);
+    const readers: Reader[] = [];
+    for (const [channel, state] of collection.channels) {
+      const reader = await this.broker.reader(channel, { start: new MessageId(channel, state.next) });
+      readers.push(reader);
+      void this.#follow(collection, channel, reader);
+    }
+    this.#readers.set(info.id, readers);
+  }
+
+  async #unload(collectionId: number): Promise<void> {
+    this.#collections.delete(collectionId);
+    for (const reader of this.#readers.get(collectionId) ?? []) await reader.close();
+    this.#readers.delete(collectionId);
+    this.#notify();
+  }
+
+  async #follow(collection: LoadedCollection, channel: string, reader: Reader): Promise<void> {
+    for (;;) {
+      try {
+        const messages = await reader.receive({ max: BATCH });
+        if (this.#collections.get(collection.info.id) !== collection) return;
+        for (const message of messages) await collection.apply(channel, message.id.sequence, decodeDml(message.payload));
+      } catch (error) {
+        // Released or dropped meanwhile: the reader was closed, or its topic went.
+        if (error instanceof ClosedError || error instanceof TopicNotFoundError) return;
+        // Anything else would leave the view behind the log: reads of it fail from now on.
+        this.#failures.set(collection.info.id, error as Error);
+        this.log(`quiverdb: querynode: channel ${channel} stopped: ${(error as Error).message}; load the collection again`);
+        await this.#unload(collection.info.id);
+        return;
+      }
+      this.#notify();
+    }
+  }
+
+  #notify(): void {
+    for (const wake of [...this.#progress]) wake();
+  }
+
+  /** Resolves when check() holds, re-checked after every applied batch; rejects after common.readTimeout. */
+  #until(check: () => boolean, what: string): Promise<void> {
+    if (check()) return Promise.resolve();
+    const timeoutMs = this.config['common.readTimeout'] as number;
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        if (!check()) return;
+        this.#progress.delete(wake);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#progress.delete(wake);
+        reject(new TimeoutError(`${what} did not happen within common.readTimeout (${timeoutMs} ms)`));
+      }, timeoutMs);
+      this.#progress.add(wake);
+    });
+  }
+
+  /** The loaded collection, once the consistency level's guarantee holds. */
+  async #ready(options: Pick<ReadOptions, 'collectionId' | 'consistency'>): Promise<LoadedCollection> {
+    let collection = this.#collections.get(options.collectionId);
+    if (!collection) {
+      await this.#reconcile(options.collectionId); // a notice may still be on its way
+      collection = this.#collections.get(options.collectionId);
+      const failure = this.#failures.get(options.collectionId);
+      if (failure) throw new InternalError(`collection ${options.collectionId} stopped following its log: ${failure.message}`);
+      if (!collection) throw new NotLoadedError(`collection ${options.collectionId} is not loaded: call loadCollection first`);
+    }
+    if (options.consistency === 'Eventually') return collection;
+    const loaded = collection;
+    if (options.consistency === 'Bounded') {
+      const bound = composeTs(Date.now() - (this.config['common.gracefulTime'] as number));
+      if ([...loaded.channels.values()].every((c) => c.serviceableTs >= bound)) return loaded;
+    }
+    const targets = await Promise.all(
+      [...loaded.channels.keys()].map(async (channel) => [channel, (await this.broker.topicStats(channel)).lastId?.sequence ?? 0n] as const),
+    );
+    await this.#until(
+      () => this.#collections.get(loaded.info.id) !== loaded || targets.every(([channel, last]) => (loaded.channels.get(channel)?.next ?? 0n) > last),
+      `catching up with the log of collection "${loaded.info.name}"`,
+    );
+    if (this.#collections.get(loaded.info.id) !== loaded) throw new NotLoadedError(`collection "${loaded.info.name}" was released or dropped during the read`);
+    return loaded;
+  }
+
+  async search(request: SearchRequest): Promise<Hit[][]> {
+    return search(await this.#ready(request), request);
+  }
+
+  async query(request: QueryRequest): Promise<Record<string, unknown>[]> {
+    return query(await this.#ready(request), request);
+  }
+
+  async count(request: Omit<QueryRequest, 'outputFields' | 'offset' | 'limit'>): Promise<number> {
+    return count(await this.#ready(request), request);
+  }
+
+  async existingKeys(collectionId: number, keys: Key[]): Promise<Set<Key>> {
+    const collection = await this.#ready({ collectionId, consistency: 'Strong' });
+    return new Set(keys.filter((key) => collection.keys.has(key)));
+  }
+
+  async waitForLoadState(collectionId: number): Promise<void> {
+    await this.#reconcile(collectionId);
+  }
+
+  async loadedRows(collectionId: number): Promise<number> {
+    return this.#collections.get(collectionId)?.rows() ?? 0;
+  }
+}

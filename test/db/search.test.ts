@@ -1,0 +1,109 @@
+// Search and query over growing and sealed segments: exact results (brute force), every
+// metric, many queries, limit and offset, deletes hidden, partitions, output fields, and the
+// consistency levels.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { DimensionMismatchError, InvalidArgumentError, InvalidKError, UnsupportedError } from '../../src/index.js';
+import { type Doc, docs, docsSchema, expectedIds, openDb, workFolder } from './db-helpers.js';
+
+const folder = workFolder('search');
+
+for (const metric of ['L2', 'IP', 'COSINE'] as const) {
+  test(`${metric}: search over sealed and growing segments equals brute force, with limit and offset`, async () => {
+    // Segments seal every 300 rows: 1000 rows make several sealed ones and a growing one.
+    const db = await openDb(folder(metric), { 'dataCoord.segment.maxRows': 300 });
+    await db.createCollection(docsSchema('c', metric));
+    const rows: Doc[] = [];
+    for (let start = 0; start < 1000; start += 250) {
+      const batch = docs(250, start, 7);
+      rows.push(...batch);
+      await db.insert({ collection_name: 'c', data: batch });
+    }
+    await db.flush({ collection_names: ['c'] });
+    const growing = docs(100, 1000, 7);
+    rows.push(...growing);
+    await db.insert({ collection_name: 'c', data: growing });
+    const stats = await db.getCollectionStatistics({ collection_name: 'c' });
+    assert.equal(stats.data.row_count, '1100');
+
+    const queries = docs(12, 5000, 99).map((d) => d.vector);
+    const result = await db.search({ collection_name: 'c', data: queries, limit: 10 });
+    const perQuery = result.results as { id: string; score: number }[][];
+    assert.equal(perQuery.length, 12);
+    perQuery.forEach((hits, q) => assert.deepEqual(hits.map((h) => h.id), expectedIds(rows, queries[q], 10, metric), `query ${q}`));
+    for (const hits of perQuery) {
+      for (let i = 1; i < hits.length; i++) assert.ok(metric === 'L2' ? hits[i - 1].score <= hits[i].score : hits[i - 1].score >= hits[i].score);
+    }
+    const paged = (await db.search({ collection_name: 'c', data: queries[0], limit: 5, offset: 5 })).results;
+    assert.deepEqual(paged.map((h) => h.id), expectedIds(rows, queries[0], 10, metric).slice(5));
+  });
+}
+
+test('deleted and replaced rows are never found; ties go to the smaller key', async () => {
+  const db = await openDb(folder('db'), { 'dataCoord.segment.maxRows': 50 });
+  await db.createCollection(docsSchema('c'));
+  const same = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+  const rows = [90, 10, 50, 30].map((id) => ({ ...docs(1, id)[0], vector: same }));
+  await db.insert({ collection_name: 'c', data: [...docs(200, 100), ...rows] });
+  await db.flush({ collection_names: ['c'] });
+  const hits = (await db.search({ collection_name: 'c', data: same, limit: 4 })).results;
+  assert.deepEqual(hits.map((h) => h.id), ['10', '30', '50', '90']);
+  await db.delete({ collection_name: 'c', ids: [10] });
+  await db.upsert({ collection_name: 'c', data: [{ ...docs(1, 30)[0], vector: same.map((x) => -x) }] });
+  const after = (await db.search({ collection_name: 'c', data: same, limit: 3 })).results;
+  assert.deepEqual(after.map((h) => h.id).slice(0, 2), ['50', '90']);
+  assert.ok(!after.some((h) => h.id === '10' || h.id === '30'));
+});
+
+test('output fields: scalars, vectors, dynamic keys and *; query pages in key order', async () => {
+  const db = await openDb(folder('db'));
+  await db.createCollection(docsSchema('c'));
+  const rows = docs(30).map((d) => ({ ...d, extra: { k: d.id } }));
+  await db.insert({ collection_name: 'c', data: rows });
+  const [hit] = (await db.search({ collection_name: 'c', data: rows[7].vector, limit: 1, output_fields: ['tag', 'vector', 'extra'] })).results;
+  assert.equal(hit.id, '7');
+  assert.equal(hit.tag, 't1');
+  assert.deepEqual(hit.extra, { k: 7 });
+  hit.vector.forEach((x: number, d: number) => assert.equal(x, Math.fround(rows[7].vector[d])));
+  const star = (await db.query({ collection_name: 'c', filter: 'id == 3', output_fields: ['*'] })).data[0];
+  assert.deepEqual(Object.keys(star).sort(), ['extra', 'id', 'n', 'price', 'tag', 'vector']);
+  const page = (await db.query({ collection_name: 'c', limit: 4, offset: 10 })).data;
+  assert.deepEqual(page, [{ id: '10' }, { id: '11' }, { id: '12' }, { id: '13' }]);
+  assert.deepEqual((await db.query({ collection_name: 'c', filter: 'id in [5]', output_fields: ['count(*)'] })).data, [{ 'count(*)': 1 }]);
+  assert.equal((await db.count({ collection_name: 'c' })).data, 30);
+});
+
+test('bad search and query arguments are typed errors', async () => {
+  const db = await openDb(folder('db'));
+  await db.createCollection(docsSchema('c'));
+  await db.insert({ collection_name: 'c', data: docs(5) });
+  const v = docs(1)[0].vector;
+  await assert.rejects(db.search({ collection_name: 'c', data: [1, 2, 3] }), DimensionMismatchError);
+  await assert.rejects(db.search({ collection_name: 'c', data: v, limit: 0 }), InvalidKError);
+  await assert.rejects(db.search({ collection_name: 'c', data: v, limit: 16000, offset: 1000 }), InvalidKError);
+  await assert.rejects(db.search({ collection_name: 'c', data: v, metric_type: 'IP' }), InvalidArgumentError);
+  await assert.rejects(db.search({ collection_name: 'c', data: v, filter: 'n > 2' }), UnsupportedError);
+  await assert.rejects(db.search({ collection_name: 'c', data: v, output_fields: 'tag' }), InvalidArgumentError);
+  await assert.rejects(db.search({ collection_name: 'c', data: 'text' }), InvalidArgumentError);
+  await assert.rejects(db.query({ collection_name: 'c' }), /needs a limit/);
+  await assert.rejects(db.search({ collection_name: 'c', data: v, consistency_level: 'Sometimes' }), InvalidArgumentError);
+});
+
+test('Strong and Session see a write that resolved before the read; Bounded and Eventually see it soon', async () => {
+  const db = await openDb(folder('db'));
+  await db.createCollection(docsSchema('c', 'L2', { consistency_level: 'Eventually' }));
+  for (let i = 0; i < 20; i++) {
+    const [row] = docs(1, 1000 + i, 3);
+    await db.insert({ collection_name: 'c', data: [row] });
+    for (const level of ['Strong', 'Session']) {
+      const [hit] = (await db.search({ collection_name: 'c', data: row.vector, limit: 1, consistency_level: level })).results;
+      assert.equal(hit.id, String(row.id), `${level} read ${i}`);
+      assert.equal((await db.count({ collection_name: 'c', consistency_level: level })).data, i + 1);
+    }
+  }
+  // The collection's default (Eventually here) does not wait; within a moment it sees everything.
+  const deadline = Date.now() + 5000;
+  while ((await db.count({ collection_name: 'c' })).data !== 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal((await db.count({ collection_name: 'c', consistency_level: 'Bounded' })).data, 20);
+});
