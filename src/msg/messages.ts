@@ -3,12 +3,13 @@
  * seals; the coordination topic carries DDL notices and flush events. A message is a JSON
  * header and, for rows, their columns as bytes:
  *
- *   u32 LE header length | header (UTF-8 JSON) | column bytes (in the header's order)
+ *   u32 LE header length | header (UTF-8 JSON) | padding to 8 | column bytes (in the header's
+ *   order, each padded to 8)
  *
  * Timestamps travel as decimal strings (they are 64-bit hybrid timestamps).
  */
 import { InternalError } from '../errors.js';
-import { type Column, type ColumnHeader, decodeColumns, encodeColumns } from '../schema/columns.js';
+import { type Column, type ColumnHeader, decodeColumns, encodeColumns, padded } from '../schema/columns.js';
 
 export interface InsertMessage {
   kind: 'insert';
@@ -67,11 +68,13 @@ const decoder = new TextDecoder();
 
 function frame(header: object, chunks: Uint8Array[] = []): Uint8Array {
   const head = encoder.encode(JSON.stringify(header, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
-  const size = 4 + head.byteLength + chunks.reduce((sum, c) => sum + c.byteLength, 0);
+  // The columns start 8-aligned, so that a reader can view them in place.
+  const body = padded(4 + head.byteLength);
+  const size = body + chunks.reduce((sum, c) => sum + c.byteLength, 0);
   const out = new Uint8Array(size);
   new DataView(out.buffer).setUint32(0, head.byteLength, true);
   out.set(head, 4);
-  let offset = 4 + head.byteLength;
+  let offset = body;
   for (const chunk of chunks) {
     out.set(chunk, offset);
     offset += chunk.byteLength;
@@ -82,7 +85,7 @@ function frame(header: object, chunks: Uint8Array[] = []): Uint8Array {
 function unframe(bytes: Uint8Array): { header: Record<string, unknown>; body: number } {
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
   if (4 + length > bytes.byteLength) throw new InternalError('a log message is shorter than its header says');
-  return { header: JSON.parse(decoder.decode(bytes.subarray(4, 4 + length))) as Record<string, unknown>, body: 4 + length };
+  return { header: JSON.parse(decoder.decode(bytes.subarray(4, 4 + length))) as Record<string, unknown>, body: padded(4 + length) };
 }
 
 /** The encoded size of a message's fixed part: a batch is split so that each message stays under the broker's limit. */

@@ -52,35 +52,61 @@ function bytesOf(values: ColumnValues): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
-/** The columns as a header and byte chunks, in header order (values, then validity). */
+/** Every chunk starts on an 8-byte boundary, so that typed arrays can be read in place. */
+export const ALIGN = 8;
+const PADDING = new Uint8Array(ALIGN);
+
+export function padded(length: number): number {
+  return Math.ceil(length / ALIGN) * ALIGN;
+}
+
+/**
+ * The columns as a header and byte chunks, in header order (values, then validity), each
+ * chunk padded to a multiple of 8 bytes. Decoding starts at an 8-aligned offset.
+ */
 export function encodeColumns(columns: Column[]): { headers: ColumnHeader[]; chunks: Uint8Array[] } {
   const headers: ColumnHeader[] = [];
   const chunks: Uint8Array[] = [];
+  const push = (bytes: Uint8Array) => {
+    chunks.push(bytes);
+    if (bytes.byteLength % ALIGN !== 0) chunks.push(PADDING.subarray(0, padded(bytes.byteLength) - bytes.byteLength));
+  };
   for (const column of columns) {
     const bytes = bytesOf(column.values);
-    chunks.push(bytes);
-    if (column.valid) chunks.push(column.valid);
+    push(bytes);
+    if (column.valid) push(column.valid);
     headers.push({ name: column.name, type: column.type, dim: column.dim, bytes: bytes.byteLength, validBytes: column.valid?.byteLength ?? 0 });
   }
   return { headers, chunks };
 }
 
-/** Reads columns back from `bytes` starting at `offset`, in header order. */
+/**
+ * Reads columns back from `bytes` starting at `offset` (8-aligned), in header order. Typed
+ * columns are views into `bytes` (no copy) when its buffer is aligned, copies otherwise.
+ */
 export function decodeColumns(headers: ColumnHeader[], bytes: Uint8Array, offset: number): Column[] {
   const columns: Column[] = [];
   for (const header of headers) {
     const slice = bytes.subarray(offset, offset + header.bytes);
-    offset += header.bytes;
+    offset += padded(header.bytes);
     const Typed = TYPED[header.type];
-    // A copy into a fresh buffer: aligned for the typed array, and not pinning the message.
-    const values = Typed ? new Typed(slice.slice().buffer) : (JSON.parse(decoder.decode(slice)) as unknown[]);
+    let values: ColumnValues;
+    if (!Typed) values = JSON.parse(decoder.decode(slice)) as unknown[];
+    else if (slice.byteOffset % ALIGN === 0) values = view(Typed, slice);
+    else values = new Typed(slice.slice().buffer);
     const column: Column = { name: header.name, type: header.type, values };
     if (header.dim !== undefined) column.dim = header.dim;
-    if (header.validBytes > 0) column.valid = bytes.slice(offset, offset + header.validBytes);
-    offset += header.validBytes;
+    if (header.validBytes > 0) column.valid = bytes.subarray(offset, offset + header.validBytes);
+    offset += padded(header.validBytes);
     columns.push(column);
   }
   return columns;
+}
+
+function view(Typed: TypedArrayClass, slice: Uint8Array): Exclude<ColumnValues, unknown[]> {
+  const Class = Typed as unknown as new (buffer: ArrayBufferLike, offset: number, length: number) => Exclude<ColumnValues, unknown[]>;
+  const width = (Typed as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  return new Class(slice.buffer, slice.byteOffset, slice.byteLength / width);
 }
 
 /** Row i of a column as a result value: Int64 as a decimal string, Bool as a boolean, a vector as number[]. */

@@ -8,8 +8,6 @@ import { DataType, INTEGER_RANGES, dataTypeName } from './data-type.js';
 import { describe, toInt64 } from './int64.js';
 import { type CollectionSchema, DYNAMIC_FIELD, type Field } from './schema.js';
 
-const encoder = new TextEncoder();
-
 /** At most this many rows in one insert or upsert. */
 export const MAX_ROWS_PER_WRITE = 1 << 20;
 
@@ -20,33 +18,43 @@ export interface RowBatch {
   keys: (bigint | string)[];
 }
 
-/** A scalar value of `type`, converted for its column, or a reason why it does not fit. */
-function scalar(type: DataType, value: unknown, maxLength: number | undefined): { ok: unknown } | { error: string } {
+/** Why a value does not fit its field (returned, not thrown, so that the row and field can be named). */
+class Invalid {
+  constructor(readonly reason: string) {}
+}
+
+/** UTF-8 bytes of a string, counted without encoding it when it clearly fits. */
+function utf8Bytes(value: string, limit: number): number {
+  return value.length * 3 <= limit ? value.length : Buffer.byteLength(value, 'utf8');
+}
+
+/** A scalar value of `type`, converted for its column, or why it does not fit. */
+function scalar(type: DataType, value: unknown, maxLength: number | undefined): unknown {
   switch (type) {
     case DataType.Bool:
-      return typeof value === 'boolean' ? { ok: value ? 1 : 0 } : { error: `expected a boolean, got ${describe(value)}` };
+      return typeof value === 'boolean' ? (value ? 1 : 0) : new Invalid(`expected a boolean, got ${describe(value)}`);
     case DataType.Int8:
     case DataType.Int16:
     case DataType.Int32: {
       const [min, max] = INTEGER_RANGES[type] as [number, number];
-      if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return { ok: value };
-      return { error: `expected an integer from ${min} to ${max}, got ${describe(value)}` };
+      if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+      return new Invalid(`expected an integer from ${min} to ${max}, got ${describe(value)}`);
     }
     case DataType.Int64: {
       const n = toInt64(value);
-      return typeof n === 'bigint' ? { ok: n } : { error: n };
+      return typeof n === 'bigint' ? n : new Invalid(n);
     }
     case DataType.Float:
     case DataType.Double:
-      if (typeof value === 'number' && Number.isFinite(value)) return { ok: value };
-      return { error: `expected a finite number, got ${describe(value)}` };
+      if (typeof value === 'number' && Number.isFinite(value)) return value;
+      return new Invalid(`expected a finite number, got ${describe(value)}`);
     case DataType.VarChar: {
-      if (typeof value !== 'string') return { error: `expected a string, got ${describe(value)}` };
-      const bytes = encoder.encode(value).byteLength;
-      return bytes <= (maxLength as number) ? { ok: value } : { error: `${bytes} bytes of UTF-8 is over max_length ${maxLength}` };
+      if (typeof value !== 'string') return new Invalid(`expected a string, got ${describe(value)}`);
+      const bytes = utf8Bytes(value, maxLength as number);
+      return bytes <= (maxLength as number) ? value : new Invalid(`${bytes} bytes of UTF-8 is over max_length ${maxLength}`);
     }
     default:
-      return { error: `${dataTypeName(type)} is not a scalar type` };
+      return new Invalid(`${dataTypeName(type)} is not a scalar type`);
   }
 }
 
@@ -61,33 +69,33 @@ function isJson(value: unknown, depth = 0): boolean {
   return false;
 }
 
-/** A value for `field` (not null), converted for its column, or a reason why it does not fit. */
-function convert(field: Field, value: unknown): { ok: unknown } | { error: string } {
+/** A value for `field` (not null), converted for its column, or why it does not fit. */
+function convert(field: Field, value: unknown): unknown {
   switch (field.dataType) {
     case DataType.FloatVector: {
       const dim = field.dim as number;
       const list = value instanceof Float32Array || Array.isArray(value) ? (value as ArrayLike<unknown>) : undefined;
-      if (!list) return { error: `expected an array of ${dim} numbers, got ${describe(value)}` };
-      if (list.length !== dim) return { error: `expected ${dim} numbers, got ${list.length}` };
+      if (!list) return new Invalid(`expected an array of ${dim} numbers, got ${describe(value)}`);
+      if (list.length !== dim) return new Invalid(`expected ${dim} numbers, got ${list.length}`);
       for (let d = 0; d < dim; d++) {
         const x = list[d];
-        if (typeof x !== 'number' || !Number.isFinite(x)) return { error: `dimension ${d} is ${describe(x)}, not a finite number` };
+        if (typeof x !== 'number' || !Number.isFinite(x)) return new Invalid(`dimension ${d} is ${describe(x)}, not a finite number`);
       }
-      return { ok: list };
+      return list;
     }
     case DataType.JSON:
-      return isJson(value) ? { ok: value } : { error: 'expected a JSON value (objects, arrays, strings, finite numbers, booleans, null)' };
+      return isJson(value) ? value : new Invalid('expected a JSON value (objects, arrays, strings, finite numbers, booleans, null)');
     case DataType.Array: {
-      if (!Array.isArray(value)) return { error: `expected an array, got ${describe(value)}` };
-      if (value.length > (field.maxCapacity as number)) return { error: `${value.length} elements is over max_capacity ${field.maxCapacity}` };
+      if (!Array.isArray(value)) return new Invalid(`expected an array, got ${describe(value)}`);
+      if (value.length > (field.maxCapacity as number)) return new Invalid(`${value.length} elements is over max_capacity ${field.maxCapacity}`);
       const out: unknown[] = [];
       for (let i = 0; i < value.length; i++) {
         const element = scalar(field.elementType as DataType, value[i], field.maxLength);
-        if ('error' in element) return { error: `element ${i}: ${element.error}` };
+        if (element instanceof Invalid) return new Invalid(`element ${i}: ${element.reason}`);
         // Int64 elements are kept as decimal strings (lossless in JSON); Bool as booleans.
-        out.push(typeof element.ok === 'bigint' ? element.ok.toString() : field.elementType === DataType.Bool ? value[i] : element.ok);
+        out.push(typeof element === 'bigint' ? element.toString() : field.elementType === DataType.Bool ? value[i] : element);
       }
-      return { ok: out };
+      return out;
     }
     default:
       return scalar(field.dataType, value, field.maxLength);
@@ -137,10 +145,10 @@ export function toColumns(schema: CollectionSchema, rows: unknown, mode: 'insert
         else throw new RowError(`row ${r} has no value for field "${field.name}"`, r, field.name);
       }
       const converted = convert(field, value);
-      if ('error' in converted) throw new RowError(`row ${r}, field "${field.name}" (${dataTypeName(field.dataType)}): ${converted.error}`, r, field.name);
-      if (field.dataType === DataType.FloatVector) (values as Float32Array).set(converted.ok as ArrayLike<number>, r * dim);
-      else (values as unknown[])[r] = converted.ok;
-      if (field.isPrimaryKey) keys[r] = converted.ok as bigint | string;
+      if (converted instanceof Invalid) throw new RowError(`row ${r}, field "${field.name}" (${dataTypeName(field.dataType)}): ${converted.reason}`, r, field.name);
+      if (field.dataType === DataType.FloatVector) (values as Float32Array).set(converted as ArrayLike<number>, r * dim);
+      else (values as unknown[])[r] = converted;
+      if (field.isPrimaryKey) keys[r] = converted as bigint | string;
     }
     columns.push({ name: field.name, type: field.dataType, values, ...(valid ? { valid } : {}), ...(field.dim ? { dim: field.dim } : {}) });
   }

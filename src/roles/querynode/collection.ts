@@ -1,7 +1,7 @@
 /**
  * One loaded collection on the query node: its segments, where each live key is, and how far
  * each channel has been applied. Messages are applied in log order per channel:
- *   insert  → mask the key's previous row (an upsert, or a replayed insert) at the message's
+ *   insert  → for an upsert, mask the key's previous row at the message's
  *             timestamp, then append the rows to the partition's growing segment;
  *   delete  → mask the key's row at the timestamp;
  *   seal    → the partition's growing segment takes no more rows;
@@ -26,8 +26,8 @@ export interface ChannelState {
 
 export class LoadedCollection {
   readonly segments: Segment[] = [];
-  /** Each live key's row. */
-  readonly keys = new Map<Key, { segment: Segment; row: number }>();
+  /** Each live key's row, packed as segment index * 2^32 + row (no object per key). */
+  readonly #live = new Map<Key, number>();
   readonly channels = new Map<string, ChannelState>();
   readonly #growing = new Map<string, Segment>(); // channel/partition → its growing segment
   readonly #pk: Field;
@@ -43,9 +43,23 @@ export class LoadedCollection {
   }
 
   #newSegment(partitionId: number, channel: string, state: Segment['state']): Segment {
-    const segment = new Segment(partitionId, channel, this.#pk, this.info.schema.fields, this.#metrics, state, this.info.schema.enableDynamicField);
+    const segment = new Segment(this.segments.length, partitionId, channel, this.#pk, this.info.schema.fields, this.#metrics, state, this.info.schema.enableDynamicField);
     this.segments.push(segment);
     return segment;
+  }
+
+  /** Where a key's live row is. */
+  locate(key: Key): { segment: Segment; row: number } | undefined {
+    const at = this.#live.get(key);
+    return at === undefined ? undefined : { segment: this.segments[Math.floor(at / 2 ** 32)], row: at % 2 ** 32 };
+  }
+
+  isLive(key: Key): boolean {
+    return this.#live.has(key);
+  }
+
+  #point(key: Key, segment: Segment, row: number): void {
+    this.#live.set(key, segment.index * 2 ** 32 + row);
   }
 
   /**
@@ -64,8 +78,8 @@ export class LoadedCollection {
       const later = deletes.get(key)?.filter((t) => t > inserted);
       if (later && later.length > 0) segment.delete(row, later.reduce((a, b) => (a < b ? a : b)));
       if (segment.isDeleted(row)) continue;
-      const current = this.keys.get(key);
-      if (!current || (current.segment.insertTs.raw(current.row) as bigint) < inserted) this.keys.set(key, { segment, row });
+      const current = this.locate(key);
+      if (!current || (current.segment.insertTs.raw(current.row) as bigint) < inserted) this.#point(key, segment, row);
     }
     const state = this.channels.get(info.channel);
     if (state) {
@@ -79,9 +93,9 @@ export class LoadedCollection {
     for (let i = 0; i < keys.values.length; i++) {
       const key = keys.values[i] as Key;
       const at = typeof ts === 'bigint' ? ts : ts[i];
-      const where = this.keys.get(key);
+      const where = this.locate(key);
       if (where && where.segment.delete(where.row, at)) {
-        this.keys.delete(key);
+        this.#live.delete(key);
         deleted++;
       }
     }
@@ -95,7 +109,8 @@ export class LoadedCollection {
       case 'insert': {
         if (seq <= (state.flushedUpTo.get(message.partitionId) ?? 0n)) break; // already in a loaded sealed segment
         const keys = message.columns.find((c) => c.name === message.pk) as Column;
-        this.#deleteKeys(keys, message.ts);
+        // An upsert replaces its keys' rows. A plain insert's keys were checked to be new.
+        if (message.upsert) this.#deleteKeys(keys, message.ts);
         const slot = `${channel}/${message.partitionId}`;
         let segment = this.#growing.get(slot);
         if (!segment) {
@@ -104,7 +119,8 @@ export class LoadedCollection {
         }
         const first = segment.rows;
         await segment.append(keys, message.ts, message.columns, message.rows);
-        for (let row = first; row < first + message.rows; row++) this.keys.set(segment.keys.raw(row) as Key, { segment, row });
+        const added = keys.values as ArrayLike<Key>;
+        for (let i = 0; i < message.rows; i++) this.#point(added[i], segment, first + i);
         break;
       }
       case 'delete':

@@ -211,7 +211,7 @@ export class QueryNode implements Role, QueryService {
 
   async existingKeys(collectionId: number, keys: Key[]): Promise<Set<Key>> {
     const collection = await this.#ready({ collectionId, consistency: 'Strong' });
-    return new Set(keys.filter((key) => collection.keys.has(key)));
+    return new Set(keys.filter((key) => collection.isLive(key)));
   }
 
   async waitForLoadState(collectionId: number): Promise<void> {

@@ -101,7 +101,7 @@ function selectRows(collection: LoadedCollection, request: Omit<QueryRequest, 'o
   const refs: RowRef[] = [];
   if (request.keys) {
     for (const key of request.keys) {
-      const where = collection.keys.get(key);
+      const where = collection.locate(key);
       if (!where || (wanted && !wanted.has(where.segment.partitionId)) || !where.segment.visible(where.row, request.readTs)) continue;
       refs.push({ ...where, key });
     }

@@ -33,6 +33,8 @@ export class Segment {
   #maxDeleteTs = 0n;
 
   constructor(
+    /** Its place in the collection's list of segments. */
+    readonly index: number,
     readonly partitionId: number,
     readonly channel: string,
     pk: Field,
