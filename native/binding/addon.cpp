@@ -10,7 +10,7 @@
 #include "async_job.h"
 #include "common/error.h"
 #include "convert.h"
-#include "file_wrap.h"
+#include "crc32c_wrap.h"
 #include "flat_index_wrap.h"
 #include "ivf_index_wrap.h"
 #include "meta_store_wrap.h"
@@ -168,7 +168,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function meta = MetaStoreWrap::Define(env);
   data->meta_store_constructor = Napi::Persistent(meta);
   exports.Set("MetaStore", meta);
-  RegisterFileFunctions(env, exports);
+  RegisterCrc32c(env, exports);
   exports.Set("mergeResults", Napi::Function::New<MergeResults>(env, "mergeResults"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("getThreads", Napi::Function::New<GetThreads>(env, "getThreads"));

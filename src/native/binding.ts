@@ -99,10 +99,8 @@ export interface NativeMetaStore {
 export interface NativeBinding {
   RocksMq: { open(options: RocksMqOptions): Promise<NativeRocksMq> };
   MetaStore: { open(path: string): Promise<NativeMetaStore> };
-  /** Writes the chunks as one file (temporary name, fsync, rename, folder fsync); resolves with its CRC-32C. */
-  writeFileDurably(path: string, chunks: Uint8Array[]): Promise<number>;
-  /** The whole file, once its CRC-32C is checked against crc (QV_INVALID_FILE if not). */
-  readFileChecked(path: string, crc: number): Promise<Uint8Array>;
+  /** The CRC-32C of bytes, continuing from crc (synchronous: hardware CRC, several GB/s). */
+  crc32c(bytes: Uint8Array, crc?: number): number;
   FlatIndex: new (dim: number, metric: NativeMetric) => NativeFlatIndex;
   IvfIndex: {
     new (params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'>): NativeIvfIndex;

@@ -61,21 +61,53 @@ export function padded(length: number): number {
 }
 
 /**
+ * One column stored from several parts (the batches it arrived in), as if they were one:
+ * the header, then its chunks (the parts' values, padding, the validity bytes, padding).
+ * Typed values are not copied; JSON-like values are encoded as one array.
+ */
+export function encodeColumnParts(parts: Column[]): { header: ColumnHeader; chunks: Uint8Array[] } {
+  const first = parts[0];
+  const chunks: Uint8Array[] = [];
+  const pad = (length: number) => {
+    if (length % ALIGN !== 0) chunks.push(PADDING.subarray(0, padded(length) - length));
+  };
+  let bytes = 0;
+  if (typedArrayOf(first.type)) {
+    for (const part of parts) {
+      const b = bytesOf(part.values);
+      chunks.push(b);
+      bytes += b.byteLength;
+    }
+  } else {
+    const b = bytesOf(parts.length === 1 ? first.values : parts.flatMap((p) => p.values as unknown[]));
+    chunks.push(b);
+    bytes = b.byteLength;
+  }
+  pad(bytes);
+  let validBytes = 0;
+  if (parts.some((p) => p.valid)) {
+    const width = first.dim ?? 1;
+    for (const part of parts) {
+      const valid = part.valid ?? new Uint8Array(part.values.length / width).fill(1);
+      chunks.push(valid);
+      validBytes += valid.byteLength;
+    }
+    pad(validBytes);
+  }
+  return { header: { name: first.name, type: first.type, dim: first.dim, bytes, validBytes }, chunks };
+}
+
+/**
  * The columns as a header and byte chunks, in header order (values, then validity), each
  * chunk padded to a multiple of 8 bytes. Decoding starts at an 8-aligned offset.
  */
 export function encodeColumns(columns: Column[]): { headers: ColumnHeader[]; chunks: Uint8Array[] } {
   const headers: ColumnHeader[] = [];
   const chunks: Uint8Array[] = [];
-  const push = (bytes: Uint8Array) => {
-    chunks.push(bytes);
-    if (bytes.byteLength % ALIGN !== 0) chunks.push(PADDING.subarray(0, padded(bytes.byteLength) - bytes.byteLength));
-  };
   for (const column of columns) {
-    const bytes = bytesOf(column.values);
-    push(bytes);
-    if (column.valid) push(column.valid);
-    headers.push({ name: column.name, type: column.type, dim: column.dim, bytes: bytes.byteLength, validBytes: column.valid?.byteLength ?? 0 });
+    const encoded = encodeColumnParts([column]);
+    headers.push(encoded.header);
+    chunks.push(...encoded.chunks);
   }
   return { headers, chunks };
 }

@@ -4,7 +4,7 @@
  * file of (key, timestamp) columns.
  */
 import type { StoredColumn } from '../meta/catalog.js';
-import { type Column, decodeColumns, encodeColumns } from '../schema/columns.js';
+import { type Column, decodeColumns, encodeColumnParts } from '../schema/columns.js';
 import type { SegmentStore } from './segment-store.js';
 
 /** The column of insert (or delete) timestamps. */
@@ -18,13 +18,17 @@ export function deltaFolder(collectionId: number, deltaId: number): string {
   return `deltas/${collectionId}/${deltaId}`;
 }
 
-/** Writes each column to its own file under folder; resolves with what the catalog records. */
-export async function writeColumns(store: SegmentStore, folder: string, columns: Column[]): Promise<StoredColumn[]> {
+/**
+ * Writes each column to its own file under folder, from the batches the rows came in (each
+ * batch holds the same columns in the same order; nothing is concatenated in memory).
+ * Resolves with what the catalog records.
+ */
+export async function writeColumns(store: SegmentStore, folder: string, batches: Column[][]): Promise<StoredColumn[]> {
   const stored: StoredColumn[] = [];
-  for (const [i, column] of columns.entries()) {
-    const { headers, chunks } = encodeColumns([column]);
+  for (let i = 0; i < batches[0].length; i++) {
+    const { header, chunks } = encodeColumnParts(batches.map((batch) => batch[i]));
     const file = await store.write(`${folder}/${i}.col`, chunks);
-    stored.push({ ...headers[0], file });
+    stored.push({ ...header, file });
   }
   return stored;
 }

@@ -3,10 +3,10 @@
  * (S3 or the NATS object store later); today a local folder. Files are written once
  * (temporary name, fsync, rename) and every read checks the CRC-32C recorded at write time.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-import { native } from '../errors.js';
+import { InvalidFileError, IoError } from '../errors.js';
 import type { FileInfo } from '../meta/catalog.js';
 import { loadNative } from '../native/load.js';
 
@@ -23,15 +23,56 @@ export interface SegmentStore {
 export class LocalSegmentStore implements SegmentStore {
   constructor(readonly root: string) {}
 
+  /**
+   * A temporary file, written and synced, renamed into place, then its folder synced: after
+   * a crash the file is whole or absent. The bytes go to the disk from where they are (libuv's
+   * threads write them), and their CRC-32C is taken in place too (hardware CRC).
+   */
   async write(path: string, chunks: Uint8Array[]): Promise<FileInfo> {
     const full = join(this.root, path);
-    await mkdir(dirname(full), { recursive: true });
-    const crc = await native(() => loadNative().writeFileDurably(full, chunks));
-    return { name: path, crc, bytes: chunks.reduce((sum, c) => sum + c.byteLength, 0) };
+    const { crc32c } = loadNative();
+    let crc = 0;
+    let bytes = 0;
+    for (const chunk of chunks) {
+      crc = crc32c(chunk, crc);
+      bytes += chunk.byteLength;
+    }
+    try {
+      await mkdir(dirname(full), { recursive: true });
+      const file = await open(`${full}.tmp`, 'w');
+      try {
+        for (const chunk of chunks) await file.write(chunk);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(`${full}.tmp`, full);
+      const folder = await open(dirname(full), 'r');
+      try {
+        await folder.sync();
+      } finally {
+        await folder.close();
+      }
+    } catch (error) {
+      await rm(`${full}.tmp`, { force: true }).catch(() => {});
+      throw new IoError(`cannot write ${full}: ${(error as Error).message}`);
+    }
+    return { name: path, crc, bytes };
   }
 
+  /** The whole file, checked against the CRC-32C recorded when it was written. */
   async read(file: FileInfo): Promise<Uint8Array> {
-    return native(() => loadNative().readFileChecked(join(this.root, file.name), file.crc));
+    const full = join(this.root, file.name);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(full);
+    } catch (error) {
+      throw new IoError(`cannot read ${full}: ${(error as Error).message}`);
+    }
+    if (bytes.byteLength !== file.bytes || loadNative().crc32c(bytes) !== file.crc) {
+      throw new InvalidFileError(`${full} is damaged: its length or CRC-32C is not what was recorded when it was written`);
+    }
+    return bytes;
   }
 
   async remove(path: string): Promise<void> {

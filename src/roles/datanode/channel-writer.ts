@@ -24,7 +24,7 @@ import { DYNAMIC_FIELD, primaryField } from '../../schema/schema.js';
 import { deltaFolder, segmentFolder, TS_COLUMN, writeColumns } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import type { IdAllocator } from '../../tso/tso.js';
-import { concatBatches, type GrowingBuffer, type PendingDelete } from './write-buffer.js';
+import type { GrowingBuffer, PendingDelete } from './write-buffer.js';
 
 const BATCH = 256;
 
@@ -157,7 +157,7 @@ export class ChannelWriter {
     const segmentIds: number[] = [];
     for (const buffer of targets) {
       const id = Number(await this.ids.alloc(1));
-      const columns = await writeColumns(this.store, segmentFolder(this.info.id, id), concatBatches(buffer.batches));
+      const columns = await writeColumns(this.store, segmentFolder(this.info.id, id), buffer.batches);
       const segment: SegmentInfo = {
         id,
         collectionId: this.info.id,
@@ -187,7 +187,7 @@ export class ChannelWriter {
         channel: this.channel,
         endSeq: sealSeq.toString(),
         rows: flushing.length,
-        columns: await writeColumns(this.store, deltaFolder(this.info.id, id), [keys, ts]),
+        columns: await writeColumns(this.store, deltaFolder(this.info.id, id), [[keys, ts]]),
       };
       puts[metaKeys.delta(this.info.id, id)] = delta;
     }
