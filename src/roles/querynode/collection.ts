@@ -15,6 +15,12 @@ import { type Field, primaryField } from '../../schema/schema.js';
 import type { Key } from '../query-service.js';
 import { Segment } from './segment.js';
 
+const FEW_SEGMENTS = 4096;
+
+function mapKey(key: Key): number | Key {
+  return typeof key === 'bigint' && key <= 9007199254740991n && key >= -9007199254740991n ? Number(key) : key;
+}
+
 export interface ChannelState {
   /** The next sequence to apply. */
   next: bigint;
@@ -26,8 +32,11 @@ export interface ChannelState {
 
 export class LoadedCollection {
   readonly segments: Segment[] = [];
-  /** Each live key's row, packed as segment index * 2^32 + row (no object per key). */
-  readonly #live = new Map<Key, number>();
+  /**
+   * Each live key's row, as one number (no object per key). Int64 keys within 2^53 are kept
+   * as numbers, which V8 hashes faster than bigints and stores without a heap object.
+   */
+  readonly #live = new Map<number | Key, number>();
   readonly channels = new Map<string, ChannelState>();
   readonly #growing = new Map<string, Segment>(); // channel/partition → its growing segment
   readonly #pk: Field;
@@ -50,16 +59,21 @@ export class LoadedCollection {
 
   /** Where a key's live row is. */
   locate(key: Key): { segment: Segment; row: number } | undefined {
-    const at = this.#live.get(key);
-    return at === undefined ? undefined : { segment: this.segments[Math.floor(at / 2 ** 32)], row: at % 2 ** 32 };
+    const at = this.#live.get(mapKey(key));
+    if (at === undefined) return undefined;
+    if (at >= 0) return { segment: this.segments[at % FEW_SEGMENTS], row: Math.floor(at / FEW_SEGMENTS) };
+    const wide = -at - 1;
+    return { segment: this.segments[Math.floor(wide / 2 ** 32)], row: wide % 2 ** 32 };
   }
 
   isLive(key: Key): boolean {
-    return this.#live.has(key);
+    return this.#live.has(mapKey(key));
   }
 
   #point(key: Key, segment: Segment, row: number): void {
-    this.#live.set(key, segment.index * 2 ** 32 + row);
+    // Small (V8 stores them unboxed) while the collection has fewer than 4096 segments.
+    const at = segment.index < FEW_SEGMENTS ? row * FEW_SEGMENTS + segment.index : -(segment.index * 2 ** 32 + row) - 1;
+    this.#live.set(mapKey(key), at);
   }
 
   /**
@@ -95,7 +109,7 @@ export class LoadedCollection {
       const at = typeof ts === 'bigint' ? ts : ts[i];
       const where = this.locate(key);
       if (where && where.segment.delete(where.row, at)) {
-        this.#live.delete(key);
+        this.#live.delete(mapKey(key));
         deleted++;
       }
     }
