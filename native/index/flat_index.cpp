@@ -34,11 +34,12 @@ FlatIndex::FlatIndex(size_t dim, Metric metric) : dim_(dim), metric_(metric) {
 
 size_t FlatIndex::rows() const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
-  return ids_.size();
+  return rows_;
 }
 
 int64_t FlatIndex::row_of(int64_t id) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
+  if (dense_) return id >= 0 && size_t(id) < rows_ && !(removed_[size_t(id) >> 3] & (1u << (id & 7))) ? id : -1;
   auto it = row_of_.find(id);
   return it == row_of_.end() ? -1 : int64_t(it->second);
 }
@@ -46,7 +47,7 @@ int64_t FlatIndex::row_of(int64_t id) const {
 void FlatIndex::vectors(const uint32_t* rows, size_t n, float* out) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   for (size_t i = 0; i < n; ++i) {
-    if (rows[i] >= ids_.size()) throw Error(code::kInvalidArgument, "row " + std::to_string(rows[i]) + " is past the end");
+    if (rows[i] >= rows_) throw Error(code::kInvalidArgument, "row " + std::to_string(rows[i]) + " is past the end");
     float* row = out + i * dim_;
     panel_get(panels_.data(), dim_, rows[i], row);
     if (!norms_.empty()) {
@@ -71,8 +72,11 @@ void FlatIndex::add(const float* vectors, const int64_t* ids, size_t n) {
   vectors = unit_rows_if(metric_ == Metric::Cosine, vectors, n, dim_, normalized);
 
   std::unique_lock<std::shared_mutex> lock(mutex_);
-  if (ids_.size() + n > UINT32_MAX) throw Error(code::kInvalidArgument, "an index holds at most 2^32 - 1 rows");
-  {
+  if (rows_ + n > UINT32_MAX) throw Error(code::kInvalidArgument, "an index holds at most 2^32 - 1 rows");
+  bool consecutive = dense_;
+  for (size_t i = 0; i < n && consecutive; ++i) consecutive = ids[i] == int64_t(rows_ + i);
+  if (!consecutive && dense_) make_sparse();
+  if (!consecutive) {
     std::unordered_map<int64_t, uint32_t> batch;
     batch.reserve(n);
     for (size_t i = 0; i < n; ++i) {
@@ -81,7 +85,7 @@ void FlatIndex::add(const float* vectors, const int64_t* ids, size_t n) {
       }
     }
   }
-  const size_t first = ids_.size();
+  const size_t first = rows_;
   if (metric_ == Metric::Cosine) {
     norms_.resize(first + n);
     for (size_t i = 0; i < n; ++i) {
@@ -92,17 +96,37 @@ void FlatIndex::add(const float* vectors, const int64_t* ids, size_t n) {
   }
   panels_.resize(panel_count(first + n) * panel_floats(dim_));
   pack_rows(vectors, n, dim_, panels_.data(), first);
-  ids_.insert(ids_.end(), ids, ids + n);
   removed_.resize((first + n + 7) / 8, 0);
-  row_of_.reserve(first + n);
-  for (size_t i = 0; i < n; ++i) row_of_.emplace(ids[i], uint32_t(first + i));
+  if (!dense_) {
+    ids_.insert(ids_.end(), ids, ids + n);
+    row_of_.reserve(first + n);
+    for (size_t i = 0; i < n; ++i) row_of_.emplace(ids[i], uint32_t(first + i));
+  }
+  rows_ = first + n;
   live_.fetch_add(n, std::memory_order_relaxed);
+}
+
+void FlatIndex::make_sparse() {
+  ids_.resize(rows_);
+  row_of_.reserve(rows_);
+  for (size_t r = 0; r < rows_; ++r) {
+    ids_[r] = int64_t(r);
+    if (!(removed_[r >> 3] & (1u << (r & 7)))) row_of_.emplace(int64_t(r), uint32_t(r));
+  }
+  dense_ = false;
 }
 
 size_t FlatIndex::remove(const int64_t* ids, size_t n) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   size_t removed = 0;
   for (size_t i = 0; i < n; ++i) {
+    if (dense_) {
+      const int64_t r = ids[i];
+      if (r < 0 || size_t(r) >= rows_ || (removed_[size_t(r) >> 3] & (1u << (r & 7)))) continue;
+      removed_[size_t(r) >> 3] |= uint8_t(1u << (r & 7));
+      ++removed;
+      continue;
+    }
     auto it = row_of_.find(ids[i]);
     if (it == row_of_.end()) continue;
     removed_[it->second >> 3] |= uint8_t(1u << (it->second & 7));
@@ -117,7 +141,7 @@ void FlatIndex::scan_rows(const float* queries, size_t nq, size_t first_panel, s
                           BitsetView exclude, std::vector<TopK>& heaps) const {
   const Kernels& k = kernels();
   const PanelScan scan = metric_ == Metric::L2 ? k.scan_l2sq : k.scan_neg_ip;
-  const BitsetView removed(removed_.data(), ids_.size());
+  const BitsetView removed(removed_.data(), rows_);
   const size_t ld = kBlockPanels * kPanelWidth;
   std::vector<float> scores(nq * ld);
   for (size_t p0 = first_panel; p0 < end_panel; p0 += kBlockPanels) {
@@ -129,7 +153,7 @@ void FlatIndex::scan_rows(const float* queries, size_t nq, size_t first_panel, s
       offer(
           heaps[q], scores.data() + q * ld, block_rows,
           [&](size_t j) { return removed.test(row0 + j) || exclude.test(row0 + j); },
-          [&](size_t j) { return ids_[row0 + j]; });
+          [&](size_t j) { return dense_ ? int64_t(row0 + j) : ids_[row0 + j]; });
     }
   }
 }
@@ -142,7 +166,7 @@ SearchResult FlatIndex::search(const float* queries, size_t nq, size_t k, Bitset
   queries = unit_rows_if(metric_ == Metric::Cosine, queries, nq, dim_, normalized);
 
   std::shared_lock<std::shared_mutex> lock(mutex_);
-  const size_t rows = ids_.size();
+  const size_t rows = rows_;
   const size_t npanels = panel_count(rows);
   SearchResult result(nq, std::min(k, live_.load(std::memory_order_relaxed)));
   if (nq == 0 || rows == 0) return result;

@@ -50,6 +50,7 @@ class FlatIndex {
   int64_t row_of(int64_t id) const;
 
  private:
+  void make_sparse();  // unique lock held
   void scan_rows(const float* queries, size_t nq, size_t first_panel, size_t end_panel, size_t rows,
                  BitsetView exclude, std::vector<TopK>& heaps) const;
 
@@ -57,7 +58,11 @@ class FlatIndex {
   const Metric metric_;
   mutable std::shared_mutex mutex_;
   AlignedFloats panels_;
-  std::vector<int64_t> ids_;       // id of each row
+  size_t rows_ = 0;
+  // While every id equals its row number (0, 1, 2, ...: how the database adds rows), ids_
+  // and row_of_ stay empty and the id is the row; the first other id fills them in.
+  bool dense_ = true;
+  std::vector<int64_t> ids_;       // id of each row (when not dense)
   std::vector<uint8_t> removed_;   // tombstone bitset over rows
   std::vector<float> norms_;       // COSINE: each row's length before it was normalised
   std::unordered_map<int64_t, uint32_t> row_of_;

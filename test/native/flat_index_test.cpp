@@ -267,4 +267,37 @@ TEST(vectors_come_back_by_row_as_added_cosine_ones_within_rounding) {
   CHECK_THROWS_CODE(l2.vectors(past, 1, out.data()), qv::code::kInvalidArgument);
 }
 
+TEST(ids_equal_to_row_numbers_need_no_map_until_another_id_comes) {
+  const size_t dim = 4, n = 10;
+  std::vector<float> data(n * dim);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = float(i / dim);  // row r is (r, r, r, r)
+  std::vector<int64_t> ids(n);
+  for (size_t i = 0; i < n; ++i) ids[i] = int64_t(i);
+  qv::FlatIndex index(dim, qv::Metric::L2);
+  index.add(data.data(), ids.data(), 5);
+  index.add(data.data() + 5 * dim, ids.data() + 5, 5);  // 5..9 go on from 5: still dense
+  CHECK_EQ(index.rows(), size_t(10));
+  CHECK_EQ(index.row_of(7), int64_t(7));
+  CHECK_EQ(index.row_of(10), int64_t(-1));
+  const int64_t three = 3;
+  CHECK_EQ(index.remove(&three, 1), size_t(1));
+  CHECK_EQ(index.remove(&three, 1), size_t(0));
+  CHECK_EQ(index.row_of(3), int64_t(-1));
+  CHECK_THROWS_CODE(index.add(data.data(), ids.data() + 4, 1), qv::code::kDuplicateId);  // id 4 again
+  const float q[] = {3.2f, 3.2f, 3.2f, 3.2f};
+  auto before = index.search(q, 1, 2, qv::BitsetView(), qv::ThreadPool::shared());
+  CHECK_EQ(before.ids[0], int64_t(4));  // 3 is removed
+  const int64_t other[] = {100, 3};     // another id: the map is made; a removed id may come back
+  index.add(data.data() + 3 * dim, other, 1);
+  index.add(data.data() + 3 * dim, other + 1, 1);
+  CHECK_EQ(index.rows(), size_t(12));
+  CHECK_EQ(index.row_of(100), int64_t(10));
+  CHECK_EQ(index.row_of(3), int64_t(11));
+  CHECK_EQ(index.row_of(7), int64_t(7));
+  auto after = index.search(q, 1, 3, qv::BitsetView(), qv::ThreadPool::shared());
+  CHECK_EQ(after.ids[0], int64_t(3));
+  CHECK_EQ(after.ids[1], int64_t(100));
+  CHECK_EQ(after.ids[2], int64_t(4));
+}
+
 TEST_MAIN()
