@@ -1,6 +1,9 @@
 // The module's entry point: what `require('quiverdb.node')` returns. The TypeScript layer
 // (src/native.ts) is its only caller and wraps it in the public API.
 #include <dlfcn.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <napi.h>
 
 #include <cmath>
@@ -13,6 +16,7 @@
 #include "crc32c_wrap.h"
 #include "flat_index_wrap.h"
 #include "ivf_index_wrap.h"
+#include "lambda_job.h"
 #include "meta_store_wrap.h"
 #include "rocksmq_wrap.h"
 #include "index/topk.h"
@@ -76,6 +80,20 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   if (n == 0 || n > 1024) ThrowError(info.Env(), qv::code::kInvalidArgument, "threads must be between 1 and 1024");
   qv::ThreadPool::shared().resize(n);
   return info.Env().Undefined();
+}
+
+// trimMemory(): Promise<void>. Gives memory the allocator holds free back to the system
+// (glibc keeps freed large blocks in its arenas; elsewhere a no-op). On the I/O pool: it
+// walks every arena.
+Napi::Value TrimMemory(const Napi::CallbackInfo& info) {
+  return LambdaJob::Queue(
+      info.Env(),
+      [] {
+#ifdef __GLIBC__
+        malloc_trim(0);
+#endif
+      },
+      nullptr, qv::ThreadPool::io());
 }
 
 Napi::Value GetThreads(const Napi::CallbackInfo& info) {
@@ -171,6 +189,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterCrc32c(env, exports);
   exports.Set("mergeResults", Napi::Function::New<MergeResults>(env, "mergeResults"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
+  exports.Set("trimMemory", Napi::Function::New<TrimMemory>(env, "trimMemory"));
   exports.Set("getThreads", Napi::Function::New<GetThreads>(env, "getThreads"));
   exports.Set("simd", Napi::Function::New<Simd>(env, "simd"));
   exports.Set("versions", Napi::Function::New<Versions>(env, "versions"));

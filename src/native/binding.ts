@@ -107,6 +107,8 @@ export interface NativeBinding {
     load(path: string): Promise<NativeIvfIndex>;
   };
   mergeResults(parts: NativeResult[], k: number, metric: NativeMetric): Promise<NativeResult>;
+  /** Gives memory the allocator holds free back to the system (glibc's malloc_trim). */
+  trimMemory(): Promise<void>;
   setThreads(threads: number): void;
   getThreads(): number;
   simd(): { active: string; supported: string[] };

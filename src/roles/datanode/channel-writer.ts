@@ -22,6 +22,7 @@ import type { Column } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD, primaryField } from '../../schema/schema.js';
 import { deltaFolder, segmentFolder, TS_COLUMN, writeColumns } from '../../segment/segment-file.js';
+import { releaseMemory } from '../../native/memory.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import type { IdAllocator } from '../../tso/tso.js';
 import type { GrowingBuffer, PendingDelete } from './write-buffer.js';
@@ -202,5 +203,6 @@ export class ChannelWriter {
     await this.broker
       .producer(COORD_TOPIC)
       .send(encodeCoord({ kind: 'flushed', collectionId: this.info.id, channel: this.channel, sealSeq: sealSeq.toString(), segmentIds }));
+    if (targets.length > 0) await releaseMemory(); // the segment's messages are garbage now
   }
 }
