@@ -157,10 +157,7 @@ export class LoadedCollection {
   /** The data node flushed this channel's sealing segments: they are sealed now. */
   markFlushed(channel: string, segments: SegmentInfo[]): void {
     for (const info of segments) {
-      const segment = this.segments.find((s) => s.channel === channel && s.partitionId === info.partitionId && s.state === 'sealing');
-      if (!segment) continue;
-      segment.state = 'sealed';
-      segment.id = info.id;
+      this.segments.find((s) => s.channel === channel && s.partitionId === info.partitionId && s.state === 'sealing')?.seal(info.id);
     }
   }
 

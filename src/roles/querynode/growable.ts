@@ -69,6 +69,15 @@ export class GrowableColumn {
     this.#length = end;
   }
 
+  /** Drops the spare capacity (a sealed segment takes no more rows). */
+  trim(): void {
+    if (this.#Typed) {
+      const typed = this.#values as Typed;
+      if (typed.length > this.#length * this.#width) this.#values = typed.slice(0, this.#length * this.#width);
+    }
+    if (this.#valid && this.#valid.length > this.#length) this.#valid = this.#valid.slice(0, this.#length);
+  }
+
   /** The values as a Column (views, not copies). */
   view(): Column {
     const values = this.#Typed ? (this.#values as Typed).subarray(0, this.#length * this.#width) : this.#values;

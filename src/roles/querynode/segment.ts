@@ -76,7 +76,6 @@ export class Segment {
     this.insertTs.append({ name: '$ts', type: DataType.Int64, values: stamps }, rows);
     for (const stamp of stamps) if (stamp > this.#maxInsertTs) this.#maxInsertTs = stamp;
     for (const column of columns) this.columns.get(column.name)?.append(column, rows);
-    this.#growDeletes(first + rows);
     const ids = new BigInt64Array(rows);
     for (let i = 0; i < rows; i++) ids[i] = BigInt(first + i);
     await Promise.all(
@@ -85,6 +84,20 @@ export class Segment {
     this.#rows = first + rows;
   }
 
+  /** Sealed: no more rows, so the columns give up their spare capacity. */
+  seal(id: number): void {
+    this.state = 'sealed';
+    this.id = id;
+    this.keys.trim();
+    this.insertTs.trim();
+    for (const column of this.columns.values()) column.trim();
+    if (this.#deleted === 0) {
+      this.#deleteTs = new BigInt64Array(0);
+      this.#deletedBits = new Uint8Array(0);
+    }
+  }
+
+  /** Delete timestamps and bits, grown to cover the rows only once a row is deleted. */
   #growDeletes(rows: number): void {
     if (rows <= this.#deleteTs.length) return;
     const capacity = Math.max(rows, this.#deleteTs.length * 2, 1024);
@@ -98,7 +111,8 @@ export class Segment {
 
   /** Marks row r deleted at ts, if it was inserted before ts and is not deleted yet. Returns whether it was. */
   delete(row: number, ts: bigint): boolean {
-    if (this.#deleteTs[row] !== 0n || (this.insertTs.raw(row) as bigint) >= ts) return false;
+    if (this.isDeleted(row) || (this.insertTs.raw(row) as bigint) >= ts) return false;
+    this.#growDeletes(this.insertTs.length);
     this.#deleteTs[row] = ts;
     this.#deletedBits[row >> 3] |= 1 << (row & 7);
     this.#deleted++;
@@ -107,11 +121,11 @@ export class Segment {
   }
 
   isDeleted(row: number): boolean {
-    return this.#deleteTs[row] !== 0n;
+    return row < this.#deleteTs.length && this.#deleteTs[row] !== 0n;
   }
 
   visible(row: number, readTs: bigint): boolean {
-    const deleted = this.#deleteTs[row];
+    const deleted = row < this.#deleteTs.length ? this.#deleteTs[row] : 0n;
     return (this.insertTs.raw(row) as bigint) <= readTs && (deleted === 0n || deleted > readTs);
   }
 
@@ -123,7 +137,7 @@ export class Segment {
   hidden(readTs: bigint): Uint8Array | undefined {
     const rows = this.#rows;
     if (this.#maxInsertTs <= readTs && this.#maxDeleteTs <= readTs) {
-      return this.#deleted === 0 ? undefined : this.#deletedBits.subarray(0, Math.ceil(rows / 8));
+      return this.#deleted === 0 ? undefined : this.#deletedBits.subarray(0, Math.min(this.#deletedBits.length, Math.ceil(rows / 8)));
     }
     const bits = new Uint8Array(Math.ceil(rows / 8));
     for (let r = 0; r < rows; r++) if (!this.visible(r, readTs)) bits[r >> 3] |= 1 << (r & 7);
