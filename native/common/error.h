@@ -1,5 +1,7 @@
 // Errors the engine reports. Each carries a stable code that the TypeScript layer turns
-// into a typed error class; the codes are part of the public contract.
+// into a typed error class; the codes are part of the public contract. Every code, native or
+// not, is listed once in error_codes.json, which test/error-codes.test.ts checks this file,
+// src/errors.ts and the README against.
 #pragma once
 
 #include <stdexcept>
