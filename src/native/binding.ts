@@ -116,3 +116,30 @@ export interface NativeBinding {
   measureBandwidth(bytes: number, threads: number, rounds: number): Promise<number>;
   measureFmaRate(threads: number, seconds: number): Promise<number>;
 }
+
+// --- The shape, as lists the addon is checked against (test/binding.test.ts) -----------------
+// Each list must name exactly the methods of its interface: the compiler refuses a missing or
+// an extra name, and the test compares the lists with what the addon really exports.
+
+type Methods<T> = { [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
+
+function names<T>(keys: Record<Methods<T>, true>): string[] {
+  return Object.keys(keys).sort();
+}
+
+export const BINDING_SHAPE = {
+  exports: Object.keys({
+    RocksMq: true, MetaStore: true, crc32c: true, FlatIndex: true, IvfIndex: true, mergeResults: true, trimMemory: true,
+    setThreads: true, getThreads: true, simd: true, versions: true, measureBandwidth: true, measureFmaRate: true,
+  } satisfies Record<keyof NativeBinding, true>).sort(),
+  classes: {
+    FlatIndex: names<NativeFlatIndex>({ add: true, search: true, remove: true, vectors: true, memoryBytes: true }),
+    IvfIndex: names<NativeIvfIndex>({ train: true, add: true, search: true, remove: true, save: true, memoryBytes: true, listSizes: true }),
+    RocksMq: names<NativeRocksMq>({
+      createTopic: true, dropTopic: true, listTopics: true, topicStats: true, send: true, read: true, groupPosition: true,
+      createGroup: true, ack: true, dropGroup: true, enforceRetention: true, onCommit: true, close: true,
+    }),
+    MetaStore: names<NativeMetaStore>({ get: true, scan: true, write: true, close: true }),
+  },
+  statics: { RocksMq: ['open'], MetaStore: ['open'], IvfIndex: ['load'] } as Record<string, string[]>,
+};
