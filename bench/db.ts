@@ -216,12 +216,12 @@ rmSync(scratch, { recursive: true, force: true });
 
 // --- Report ----------------------------------------------------------------------------------------
 const insertRows = [
-  ['10,000', ROWS, fixed(insert10k), fixed(lance10k), fixed(insert10k / lance10k, 2) + 'x', fixed(raw10k), fixed(insert10k / raw10k, 2)],
-  ['1,000', SMALL_ROWS, fixed(insert1k), fixed(lance1k), fixed(insert1k / lance1k, 2) + 'x', fixed(raw1k), fixed(insert1k / raw1k, 2)],
+  ['10,000', ROWS, fixed(insert10k), fixed(lance10k), `${fixed(insert10k / lance10k, 2)}x`, fixed(raw10k), fixed(insert10k / raw10k, 2)],
+  ['1,000', SMALL_ROWS, fixed(insert1k), fixed(lance1k), `${fixed(insert1k / lance1k, 2)}x`, fixed(raw1k), fixed(insert1k / raw1k, 2)],
 ];
 const searchRows = [
-  ['database, Strong (the default)', fixed(at(throughDb, 0.5), 3), fixed(at(throughDb, 0.99), 3), fixed(at(throughDb, 0.5) / at(bareLatency, 0.5), 2) + 'x'],
-  ['database, Eventually', fixed(at(eventually, 0.5), 3), fixed(at(eventually, 0.99), 3), fixed(at(eventually, 0.5) / at(bareLatency, 0.5), 2) + 'x'],
+  ['database, Strong (the default)', fixed(at(throughDb, 0.5), 3), fixed(at(throughDb, 0.99), 3), `${fixed(at(throughDb, 0.5) / at(bareLatency, 0.5), 2)}x`],
+  ['database, Eventually', fixed(at(eventually, 0.5), 3), fixed(at(eventually, 0.99), 3), `${fixed(at(eventually, 0.5) / at(bareLatency, 0.5), 2)}x`],
   ['bare FlatIndex', fixed(at(bareLatency, 0.5), 3), fixed(at(bareLatency, 0.99), 3), '1.00x'],
 ];
 const body = `## The database end to end (bench/db)

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       start = performance.now();
       const { results } = await db.search({ collection_name: 'sift', data: queries.data.subarray(q * queries.dim, (q + 1) * queries.dim), limit: k, output_fields: ['bucket'] });
       latencies.push(performance.now() - start);
-      results.forEach((hit, i) => (found[q * k + i] = BigInt(hit.id)));
+      for (const [i, hit] of results.entries()) found[q * k + i] = BigInt(hit.id);
       first ??= results[0];
     }
     latencies.sort((a, b) => a - b);

@@ -41,7 +41,7 @@ export {
 } from './errors.js';
 export { FlatIndex, type FlatIndexOptions, type SearchOptions } from './indexes/flat-index.js';
 export { IvfIndex, type IvfIndexOptions, type IvfSearchOptions, type IvfType, type ProgressOptions } from './indexes/ivf-index.js';
-export { type Metric } from './indexes/metric.js';
+export type { Metric } from './indexes/metric.js';
 export { type Hits, mergeResults, SearchResults } from './indexes/results.js';
 export { getThreads, setThreads, simd, versions } from './native/runtime.js';
 export { type IdsInput, MAX_K, type VectorsInput } from './indexes/vectors.js';

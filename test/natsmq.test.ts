@@ -36,7 +36,7 @@ test('nats-server killed (SIGKILL) and restarted twice under a producer and a co
     for (let batch = 0; producing; batch++) {
       const payloads = Array.from({ length: 20 }, (_, i) => `b${batch}:${i}`);
       const ids = await p.sendBatch(payloads);
-      ids.forEach((id, i) => acknowledged.set(id.sequence, payloads[i]));
+      for (const [i, id] of ids.entries()) acknowledged.set(id.sequence, payloads[i]);
     }
   })();
 
@@ -63,7 +63,7 @@ test('nats-server killed (SIGKILL) and restarted twice under a producer and a co
   }
   producing = false;
   await producer;
-  const last = [...acknowledged.keys()].reduce((a, b) => (a > b ? a : b));
+  const last = [...acknowledged.keys()].reduce((a, b) => (b > a ? b : a));
   for (let waited = 0; (received.at(-1)?.id.sequence ?? 0n) < last && waited < 60_000; waited += 100) await sleep(100);
   consuming = false;
   await consuming_;

@@ -145,7 +145,7 @@ test('a full disk fails the send loudly and loses nothing acknowledged', { timeo
       const got: Message[] = [];
       for (let batch = await reader.receive({ max: 1000, timeoutMs: 10 }); batch.length > 0; batch = await reader.receive({ max: 1000, timeoutMs: 10 })) got.push(...batch);
       assert.deepEqual(got.map((m) => m.id.sequence), acknowledged);
-      got.forEach((m, i) => assert.deepEqual(m.payload, body(i)));
+      for (const [i, m] of got.entries()) assert.deepEqual(m.payload, body(i));
     };
     await check(broker); // reads still work on the full disk
     await broker.close();

@@ -41,7 +41,7 @@ test('many searches in flight at once all settle correctly', async () => {
   await index.add(base, sequentialIds(2000));
   const searches = Array.from({ length: 200 }, (_, i) => index.search(base.subarray(i * dim, (i + 1) * dim), 1));
   const results = await Promise.all(searches);
-  results.forEach((r, i) => assert.equal(r.ids[0], BigInt(i)));
+  for (const [i, r] of results.entries()) assert.equal(r.ids[0], BigInt(i));
 });
 
 test('simd and versions describe the native build', () => {

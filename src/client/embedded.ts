@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { readConfig } from '../config/config.js';
 import { ClosedError, InvalidArgumentError } from '../errors.js';
 import type { LogLine } from '../mq/open-broker.js';
-import type { Proxy } from '../roles/proxy/proxy.js';
+import type { ProxyNode } from '../roles/proxy/proxy.js';
 import { Standalone } from '../roles/standalone.js';
 import type { SearchResponse } from './types.js';
 
@@ -24,7 +24,7 @@ export interface OpenOptions {
 }
 
 type Request = Record<string, unknown>;
-type Result<K extends keyof Proxy> = Proxy[K] extends (...args: never[]) => infer R ? R : never;
+type Result<K extends keyof ProxyNode> = ProxyNode[K] extends (...args: never[]) => infer R ? R : never;
 
 export class QuiverDB {
   #standalone: Standalone | undefined;
@@ -66,7 +66,7 @@ export class QuiverDB {
     return this.#standalone;
   }
 
-  #call<K extends keyof Proxy>(method: K, request: unknown): Result<K> {
+  #call<K extends keyof ProxyNode>(method: K, request: unknown): Result<K> {
     if (request !== undefined && (request === null || typeof request !== 'object' || Array.isArray(request))) {
       throw new InvalidArgumentError(`${String(method)} takes a request object`);
     }

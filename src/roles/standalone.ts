@@ -23,7 +23,7 @@ import { type LogLine, openLogBroker } from '../mq/open-broker.js';
 import { LocalSegmentStore } from '../segment/segment-store.js';
 import { Tso } from '../tso/tso.js';
 import { DataNode } from './datanode/datanode.js';
-import { Proxy } from './proxy/proxy.js';
+import { ProxyNode } from './proxy/proxy.js';
 import { QueryNode } from './querynode/querynode.js';
 import type { Role } from './role.js';
 
@@ -52,7 +52,7 @@ async function openMetaStore(dir: string): Promise<MetaStore> {
 export class Standalone {
   private constructor(
     readonly dir: string,
-    readonly proxy: Proxy,
+    readonly proxy: ProxyNode,
     private readonly roles: Role[],
     private readonly broker: LogBroker,
     private readonly meta: MetaStore,
@@ -78,7 +78,7 @@ export class Standalone {
       const store = new LocalSegmentStore(dir);
       const dataNode = new DataNode(broker, meta, store, config, log);
       const queryNode = new QueryNode(broker, meta, store, config, log);
-      const proxy = new Proxy(broker, meta, tso, queryNode, config);
+      const proxy = new ProxyNode(broker, meta, tso, queryNode, config);
       const roles: Role[] = [];
       for (const role of [dataNode, queryNode, proxy]) {
         await role.start();

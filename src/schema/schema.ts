@@ -128,7 +128,7 @@ export function makeSchema(fields: unknown, options: { description?: unknown; en
   if (primaries.length !== 1) throw new SchemaError(`a collection needs exactly one primary key field, got ${primaries.length}`);
   if (!list.some((f) => f.dataType === DataType.FloatVector)) throw new SchemaError('a collection needs at least one FloatVector field');
   if (list.filter((f) => f.isPartitionKey).length > 1) throw new SchemaError('a collection has at most one partition key field');
-  list.forEach((f, i) => (f.fieldID = FIRST_FIELD_ID + i));
+  for (const [i, field] of list.entries()) field.fieldID = FIRST_FIELD_ID + i;
   return {
     fields: list,
     description: typeof options.description === 'string' ? options.description : '',

@@ -92,7 +92,7 @@ test('SIGKILL at 20 random moments: every acknowledged row is there once with it
   // Per key: its value after the last acknowledged write (null: deleted), and the writes cut short after it.
   const last = new Map<number, string | null>(Array.from({ length: 1000 }, (_, id) => [id, 'start']));
   const pending = new Map<number, (string | null)[]>();
-  const valueOf = (op: Op) => (op.kind === 'delete' ? null : op.tag);
+  const stateAfter = (op: Op) => (op.kind === 'delete' ? null : op.tag);
   let acknowledged = 0;
   for (let round = 1; round <= 20; round++) {
     const child = spawnTs(join(root, 'test/fixtures/db-writer.ts'), [dir, String(round), String(round * 7919)]);
@@ -101,15 +101,14 @@ test('SIGKILL at 20 random moments: every acknowledged row is there once with it
     let ready = false;
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
+      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
         ready = true;
         if (line.startsWith('B ')) begun = JSON.parse(line.slice(2)) as Op;
         else if (line === 'A' && begun) {
           for (const id of begun.ids) {
-            last.set(id, valueOf(begun));
+            last.set(id, stateAfter(begun));
             pending.delete(id);
           }
           acknowledged++;
@@ -122,7 +121,7 @@ test('SIGKILL at 20 random moments: every acknowledged row is there once with it
     await new Promise((r) => setTimeout(r, 100 + Math.random() * 700));
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
-    if (begun) for (const id of begun.ids) pending.set(id, [...(pending.get(id) ?? []), valueOf(begun)]);
+    if (begun) for (const id of begun.ids) pending.set(id, [...(pending.get(id) ?? []), stateAfter(begun)]);
   }
   assert.ok(acknowledged > 40, `only ${acknowledged} writes were acknowledged`);
 

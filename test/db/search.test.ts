@@ -31,7 +31,7 @@ for (const metric of ['L2', 'IP', 'COSINE'] as const) {
     const result = await db.search({ collection_name: 'c', data: queries, limit: 10 });
     const perQuery = result.results as { id: string; score: number }[][];
     assert.equal(perQuery.length, 12);
-    perQuery.forEach((hits, q) => assert.deepEqual(hits.map((h) => h.id), expectedIds(rows, queries[q], 10, metric), `query ${q}`));
+    for (const [q, hits] of perQuery.entries()) assert.deepEqual(hits.map((h) => h.id), expectedIds(rows, queries[q], 10, metric), `query ${q}`);
     for (const hits of perQuery) {
       for (let i = 1; i < hits.length; i++) assert.ok(metric === 'L2' ? hits[i - 1].score <= hits[i].score : hits[i - 1].score >= hits[i].score);
     }
@@ -65,7 +65,7 @@ test('output fields: scalars, vectors, dynamic keys and *; query pages in key or
   assert.equal(hit.id, '7');
   assert.equal(hit.tag, 't1');
   assert.deepEqual(hit.extra, { k: 7 });
-  hit.vector.forEach((x: number, d: number) => assert.equal(x, Math.fround(rows[7].vector[d])));
+  for (const [d, x] of (hit.vector as number[]).entries()) assert.equal(x, Math.fround(rows[7].vector[d]));
   const star = (await db.query({ collection_name: 'c', filter: 'id == 3', output_fields: ['*'] })).data[0];
   assert.deepEqual(Object.keys(star).sort(), ['extra', 'id', 'n', 'price', 'tag', 'vector']);
   const page = (await db.query({ collection_name: 'c', limit: 4, offset: 10 })).data;

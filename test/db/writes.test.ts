@@ -146,7 +146,9 @@ test('VarChar keys, nullable and default values, JSON, arrays and dynamic fields
   const rows = (await db.query({ collection_name: 'rich', filter: 'key in ["é-ü", "b"]', output_fields: ['*'] })).data;
   // COSINE (the default metric) keeps vectors unit-length with their norm: back within float rounding.
   const vectors = rows.map((r) => r.v as number[]);
-  for (const [got, want] of [[vectors[0], [3, 4]], [vectors[1], [1, 2]]]) got.forEach((x, d) => assert.ok(Math.abs(x - want[d]) < 1e-6, `${got} vs ${want}`));
+  for (const [got, want] of [[vectors[0], [3, 4]], [vectors[1], [1, 2]]]) {
+    for (const [d, x] of got.entries()) assert.ok(Math.abs(x - want[d]) < 1e-6, `${got} vs ${want}`);
+  }
   for (const row of rows) delete row.v;
   assert.deepEqual(rows, [
     { key: 'b', note: 'hi', level: 2, ok: false, meta: [1, 2], tags: [], ids: [] },

@@ -140,7 +140,10 @@ export abstract class NatsCursor {
       // way (a 5 MB one can take longer than a short timeout through a busy client), so
       // they are waited for, up to PENDING_WAIT_MS.
       const giveUp = Date.now() + PENDING_WAIT_MS;
-      const expire = () => (this.#behind && !this.stalled() && Date.now() < giveUp ? (timer = setTimeout(expire, timeoutMs)) : waiter(false));
+      const expire = () => {
+        if (this.#behind && !this.stalled() && Date.now() < giveUp) timer = setTimeout(expire, timeoutMs);
+        else waiter(false);
+      };
       if (timeoutMs !== undefined) timer = setTimeout(expire, timeoutMs);
       void this.#pump(max);
     });

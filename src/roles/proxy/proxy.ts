@@ -20,7 +20,7 @@ type Request = Record<string, unknown>;
 
 const DEFAULT_MAX_MESSAGE = 8 << 20;
 
-export class Proxy implements Role {
+export class ProxyNode implements Role {
   readonly name = 'proxy';
   #ctx: ProxyContext | undefined;
   #ticker: NodeJS.Timeout | undefined;

@@ -132,10 +132,10 @@ async function write(ctx: ProxyContext, request: Record<string, unknown>, mode: 
     const groups = new Map<string, Map<number, number[]>>();
     for (let r = 0; r < batch.rows; r++) {
       const channel = info.channels[hashKey(batch.keys[r]) % info.channels.length];
-      let byPartition = groups.get(channel);
-      if (!byPartition) groups.set(channel, (byPartition = new Map()));
-      let rows = byPartition.get(partitions[r]);
-      if (!rows) byPartition.set(partitions[r], (rows = []));
+      const byPartition = groups.get(channel) ?? new Map<number, number[]>();
+      groups.set(channel, byPartition);
+      const rows = byPartition.get(partitions[r]) ?? [];
+      byPartition.set(partitions[r], rows);
       rows.push(r);
     }
     const perChannel = new Map<string, Uint8Array[]>();
@@ -192,8 +192,8 @@ export async function deleteEntities(ctx: ProxyContext, request: Record<string, 
     const perChannel = new Map<string, Key[]>();
     for (const key of keys) {
       const channel = info.channels[hashKey(key) % info.channels.length];
-      let list = perChannel.get(channel);
-      if (!list) perChannel.set(channel, (list = []));
+      const list = perChannel.get(channel) ?? [];
+      perChannel.set(channel, list);
       list.push(key);
     }
     const payloads = new Map<string, Uint8Array[]>();

@@ -90,7 +90,7 @@ export class LoadedCollection {
       const key = segment.keys.raw(row) as Key;
       const inserted = segment.insertTs.raw(row) as bigint;
       const later = deletes.get(key)?.filter((t) => t > inserted);
-      if (later && later.length > 0) segment.delete(row, later.reduce((a, b) => (a < b ? a : b)));
+      if (later && later.length > 0) segment.delete(row, later.reduce((a, b) => (b < a ? b : a)));
       if (segment.isDeleted(row)) continue;
       const current = this.locate(key);
       if (!current || (current.segment.insertTs.raw(current.row) as bigint) < inserted) this.#point(key, segment, row);
@@ -108,7 +108,7 @@ export class LoadedCollection {
       const key = keys.values[i] as Key;
       const at = typeof ts === 'bigint' ? ts : ts[i];
       const where = this.locate(key);
-      if (where && where.segment.delete(where.row, at)) {
+      if (where?.segment.delete(where.row, at)) {
         this.#live.delete(mapKey(key));
         deleted++;
       }

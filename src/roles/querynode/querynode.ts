@@ -83,7 +83,7 @@ export class QueryNode implements Role, QueryService {
       if (this.#stopped) return;
       const info = await this.meta.get<CollectionInfo>(metaKeys.collection(collectionId));
       const loaded = this.#collections.get(collectionId);
-      if (!info || !info.loaded) {
+      if (!info?.loaded) {
         if (loaded) await this.#unload(collectionId);
       } else if (!loaded) {
         await this.#load(info);
