@@ -93,8 +93,6 @@ class IvfIndex {
   };
   struct Encoded;     // a batch assigned to lists and encoded, ready to append
   struct QueryTerms;  // per-query values every list scan reuses
-  class Writer;
-  class Reader;
 
   static std::unique_ptr<IvfIndex> load_checked(const std::string& path);
   bool by_ip() const { return params_.metric != Metric::L2; }

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "../common/binary_file.h"
 #include "../common/crc32c.h"
 #include "../common/error.h"
 #include "../kernels/panel_layout.h"
@@ -24,88 +25,12 @@ constexpr char kFooter[8] = {'Q', 'V', 'I', 'V', 'F', 'E', 'N', 'D'};
 constexpr uint32_t kVersion = 2;  // 2: the footer has a CRC-32C
 }  // namespace
 
-class IvfIndex::Writer {
- public:
-  explicit Writer(const std::string& path) : path_(path), out_(path, std::ios::binary | std::ios::trunc) {
-    if (!out_) throw Error(code::kIo, "cannot write " + path + ": " + std::strerror(errno));
-  }
-  void bytes(const void* p, size_t n) {
-    out_.write(static_cast<const char*>(p), std::streamsize(n));
-    crc_ = crc32c(p, n, crc_);
-    written_ += n;
-  }
-  uint32_t crc() const { return crc_; }
-  template <class T>
-  void value(T v) { bytes(&v, sizeof v); }
-  template <class T>
-  void array(const T* p, size_t n) { bytes(p, n * sizeof(T)); }
-  uint64_t written() const { return written_; }
-  void close() {
-    out_.close();
-    if (!out_) throw Error(code::kIo, "cannot write " + path_ + " (disk full?)");
-  }
-
- private:
-  std::string path_;
-  std::ofstream out_;
-  uint64_t written_ = 0;
-  uint32_t crc_ = 0;
-};
-
-class IvfIndex::Reader {
- public:
-  explicit Reader(const std::string& path) : path_(path), in_(path, std::ios::binary | std::ios::ate) {
-    if (!in_) throw Error(code::kIo, "cannot read " + path + ": " + std::strerror(errno));
-    size_ = uint64_t(in_.tellg());
-    in_.seekg(0);
-  }
-  void bytes(void* p, size_t n) {
-    need(n, 1, "length");
-    in_.read(static_cast<char*>(p), std::streamsize(n));
-    if (size_t(in_.gcount()) != n) throw Error(code::kInvalidFile, path_ + " is truncated");
-    crc_ = crc32c(p, n, crc_);
-    read_ += n;
-  }
-  // Throws unless `count` items of `item_bytes` each fit in what is left of the file.
-  void need(uint64_t count, uint64_t item_bytes, const char* what) const {
-    if (item_bytes != 0 && count > (size_ - read_) / item_bytes) {
-      throw Error(code::kInvalidFile, path_ + " is truncated or corrupt (" + what + ")");
-    }
-  }
-  uint32_t crc() const { return crc_; }
-  template <class T>
-  T value() {
-    T v;
-    bytes(&v, sizeof v);
-    return v;
-  }
-  template <class T>
-  void array(T* p, size_t n) { bytes(p, n * sizeof(T)); }
-  // A count read from the file, checked against a limit and against the bytes left for
-  // items of `item_bytes` each.
-  uint64_t count(uint64_t limit, uint64_t item_bytes, const char* what) {
-    const uint64_t n = value<uint64_t>();
-    if (n > limit) throw Error(code::kInvalidFile, path_ + " is corrupt (" + what + ")");
-    need(n, item_bytes, what);
-    return n;
-  }
-  uint64_t read() const { return read_; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  std::ifstream in_;
-  uint64_t size_ = 0;
-  uint64_t read_ = 0;
-  uint32_t crc_ = 0;
-};
-
 void IvfIndex::save(const std::string& path) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   check_trained();
   const std::string temporary = path + ".tmp";
   {
-    Writer w(temporary);
+    BinaryWriter w(temporary);
     w.bytes(kMagic, sizeof kMagic);
     w.value<uint32_t>(kVersion);
     w.value<uint32_t>(uint32_t(params_.kind));
@@ -169,7 +94,7 @@ bool all_finite(const std::vector<float>& values) {
 }  // namespace
 
 std::unique_ptr<IvfIndex> IvfIndex::load_checked(const std::string& path) {
-  Reader r(path);
+  BinaryReader r(path);
   auto corrupt = [&](const char* what) { return Error(code::kInvalidFile, path + " is corrupt (" + what + ")"); };
   char magic[sizeof kMagic];
   r.bytes(magic, sizeof magic);

@@ -13,6 +13,7 @@
 #include <deque>
 #include <set>
 
+#include "../common/bytes.h"
 #include "../common/crc32c.h"
 #include "../common/error.h"
 
@@ -25,34 +26,6 @@ constexpr size_t kReadBytes = 32 << 20;      // one read returns at least one me
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-void put_be32(std::string& s, uint32_t v) {
-  for (int i = 3; i >= 0; --i) s.push_back(char((v >> (8 * i)) & 0xFF));
-}
-void put_be64(std::string& s, uint64_t v) {
-  for (int i = 7; i >= 0; --i) s.push_back(char((v >> (8 * i)) & 0xFF));
-}
-void put_le32(std::string& s, uint32_t v) {
-  for (int i = 0; i < 4; ++i) s.push_back(char((v >> (8 * i)) & 0xFF));
-}
-void put_le64(std::string& s, uint64_t v) {
-  for (int i = 0; i < 8; ++i) s.push_back(char((v >> (8 * i)) & 0xFF));
-}
-uint64_t get_be(const char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | uint8_t(p[i]);
-  return v;
-}
-uint64_t get_le64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | uint8_t(p[i]);
-  return v;
-}
-uint32_t get_le32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | uint8_t(p[i]);
-  return v;
 }
 
 std::string message_key(uint32_t topic, uint64_t id) {
