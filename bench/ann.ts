@@ -21,8 +21,8 @@ import { FlatIndex, IvfIndex, type IvfType, setThreads, simd } from '../src/inde
 import { type Dataset, root, synthetic, texmex } from './lib/datasets.js';
 import { fixed, machine, table } from './lib/measure.js';
 import { writeSection } from './lib/results.js';
-import { qpsAtRecall, type SweepPoint } from './lib/sweep.js';
 import { recallQpsChart } from './lib/svg.js';
+import { qpsAtRecall, type SweepPoint } from './lib/sweep.js';
 
 const K = 10;
 const TARGETS = [0.9, 0.95, 0.99];
@@ -94,7 +94,14 @@ async function quiver(ds: Dataset, truth: Truth, type: IvfType): Promise<Run> {
     if (r > 0.999) break;
   }
   const params = type === 'IVF_PQ' ? `nlist=${nlist}, m=${m}, refine=${refine}` : `nlist=${nlist}`;
-  return { system: 'QuiverDB', variant: `${type} (${params})`, build: `${fixed(seconds, 1)} s (2 threads)`, buildSeconds: seconds, memory: mib(index.memoryUsage()), points };
+  return {
+    system: 'QuiverDB',
+    variant: `${type} (${params})`,
+    build: `${fixed(seconds, 1)} s (2 threads)`,
+    buildSeconds: seconds,
+    memory: mib(index.memoryUsage()),
+    points,
+  };
 }
 
 // --- hnswlib-node ----------------------------------------------------------------------------
@@ -132,13 +139,28 @@ async function hnswlib(ds: Dataset, truth: Truth): Promise<Run> {
     const r = recall(found, K, truth);
     const qps1 = await throughput(ds.queryCount, searchAll);
     const qps2 = await throughput(ds.queryCount, () =>
-      Promise.all(workers.map((w, i) => new Promise((done) => { w.once('message', done); w.postMessage({ ef, queries: parts[i], k: K }); }))),
+      Promise.all(
+        workers.map(
+          (w, i) =>
+            new Promise((done) => {
+              w.once('message', done);
+              w.postMessage({ ef, queries: parts[i], k: K });
+            }),
+        ),
+      ),
     );
     points.push({ setting: `ef=${ef}`, recall: r, qps1, qps2 });
     if (r > 0.999) break;
   }
   await Promise.all(workers.map((w) => w.terminate()));
-  return { system: 'hnswlib-node', variant: 'HNSW (M=16, efConstruction=200)', build: `${fixed(seconds, 1)} s (1 thread: addPoint is synchronous)`, buildSeconds: seconds, memory: `${mib(memory)} (RSS growth)`, points };
+  return {
+    system: 'hnswlib-node',
+    variant: 'HNSW (M=16, efConstruction=200)',
+    build: `${fixed(seconds, 1)} s (1 thread: addPoint is synchronous)`,
+    buildSeconds: seconds,
+    memory: `${mib(memory)} (RSS growth)`,
+    points,
+  };
 }
 
 // --- usearch -----------------------------------------------------------------------------------
@@ -166,7 +188,14 @@ async function usearchRun(ds: Dataset, truth: Truth): Promise<Run> {
     points.push({ setting: `expansion_search=${expansion}`, recall: r, qps1, qps2 });
     if (r > 0.999) break;
   }
-  return { system: 'usearch', variant: 'HNSW (connectivity=16, expansion_add=128)', build: `${fixed(seconds, 1)} s (2 threads)`, buildSeconds: seconds, memory: `${mib(memory)} (RSS growth)`, points };
+  return {
+    system: 'usearch',
+    variant: 'HNSW (connectivity=16, expansion_add=128)',
+    build: `${fixed(seconds, 1)} s (2 threads)`,
+    buildSeconds: seconds,
+    memory: `${mib(memory)} (RSS growth)`,
+    points,
+  };
 }
 
 // --- LanceDB -----------------------------------------------------------------------------------
@@ -178,7 +207,12 @@ async function lancedb(ds: Dataset, truth: Truth, kind: 'IVF_PQ' | 'HNSW_SQ'): P
   const db = await lance.connect(dir);
   const vectorType = new arrow.FixedSizeList(ds.dim, new arrow.Field('item', new arrow.Float32(), true));
   const schema = new arrow.Schema([new arrow.Field('id', new arrow.Int32(), false), new arrow.Field('vector', vectorType, false)]);
-  const vectors = arrow.makeData({ type: vectorType, length: ds.count, nullCount: 0, child: arrow.makeData({ type: new arrow.Float32(), length: ds.count * ds.dim, data: ds.base }) });
+  const vectors = arrow.makeData({
+    type: vectorType,
+    length: ds.count,
+    nullCount: 0,
+    child: arrow.makeData({ type: new arrow.Float32(), length: ds.count * ds.dim, data: ds.base }),
+  });
   const idData = arrow.makeData({ type: new arrow.Int32(), length: ds.count, data: Int32Array.from({ length: ds.count }, (_, i) => i) });
   const batch = new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: ds.count, children: [idData, vectors] }));
   const partitions = 2 ** Math.round(Math.log2(2 * Math.sqrt(ds.count)));
@@ -191,7 +225,8 @@ async function lancedb(ds: Dataset, truth: Truth, kind: 'IVF_PQ' | 'HNSW_SQ'): P
     await t.createIndex('vector', { config });
     return t;
   });
-  const settings = kind === 'IVF_PQ' ? [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64].filter((p) => p <= partitions) : [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
+  const settings =
+    kind === 'IVF_PQ' ? [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64].filter((p) => p <= partitions) : [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
   const points: SweepPoint[] = [];
   for (const s of settings) {
     const query = () => {
@@ -210,7 +245,15 @@ async function lancedb(ds: Dataset, truth: Truth, kind: 'IVF_PQ' | 'HNSW_SQ'): P
     if (r > 0.999) break;
   }
   const variant = kind === 'IVF_PQ' ? `IVF_PQ (partitions=${partitions}, refine=4)` : 'HNSW_SQ (m=16, efConstruction=200)';
-  return { system: 'LanceDB', variant, build: `${fixed(seconds, 1)} s (its own threads)`, buildSeconds: seconds, memory: 'on disk', points, note: 'LanceDB runs queries on its own thread pool, so its one figure is listed as single-thread.' };
+  return {
+    system: 'LanceDB',
+    variant,
+    build: `${fixed(seconds, 1)} s (its own threads)`,
+    buildSeconds: seconds,
+    memory: 'on disk',
+    points,
+    note: 'LanceDB runs queries on its own thread pool, so its one figure is listed as single-thread.',
+  };
 }
 
 async function faissNode(): Promise<string> {
@@ -227,7 +270,10 @@ async function faissNode(): Promise<string> {
 async function exactTruth(ds: Dataset): Promise<Truth> {
   if (ds.truth) return { data: ds.truth.ids, dim: ds.truth.k };
   const flat = new FlatIndex({ dim: ds.dim });
-  await flat.add(ds.base, BigInt64Array.from({ length: ds.count }, (_, i) => BigInt(i)));
+  await flat.add(
+    ds.base,
+    BigInt64Array.from({ length: ds.count }, (_, i) => BigInt(i)),
+  );
   const exact = await flat.search(ds.queries, K);
   return { data: Int32Array.from(exact.ids, Number), dim: K };
 }
@@ -258,16 +304,24 @@ async function benchDataset(ds: Dataset): Promise<string> {
   );
   const systems = [...new Set(runs.map((r) => r.system))];
   const best = (system: string, target: number) =>
-    Math.max(...runs.filter((r) => r.system === system).map((r) => qpsAtRecall(r.points, target)).map((q) => (Number.isNaN(q) ? -Infinity : q)));
+    Math.max(
+      ...runs
+        .filter((r) => r.system === system)
+        .map((r) => qpsAtRecall(r.points, target))
+        .map((q) => (Number.isNaN(q) ? -Infinity : q)),
+    );
   const summary = table(
     ['system', ...TARGETS.map((t) => `QPS at recall ${t}`)],
     [
       ...systems.map((s) => [s, ...TARGETS.map((t) => fixed(best(s, t)))]),
-      ['QuiverDB / best peer', ...TARGETS.map((t) => {
-        const peer = Math.max(...systems.filter((s) => s !== 'QuiverDB').map((s) => best(s, t)));
-        const ours = best('QuiverDB', t);
-        return Number.isFinite(ours) && Number.isFinite(peer) ? `${fixed(ours / peer, 2)}x` : '–';
-      })],
+      [
+        'QuiverDB / best peer',
+        ...TARGETS.map((t) => {
+          const peer = Math.max(...systems.filter((s) => s !== 'QuiverDB').map((s) => best(s, t)));
+          const ours = best('QuiverDB', t);
+          return Number.isFinite(ours) && Number.isFinite(peer) ? `${fixed(ours / peer, 2)}x` : '–';
+        }),
+      ],
     ],
   );
   const hnswBuild = runs.find((r) => r.system === 'hnswlib-node')?.buildSeconds;
@@ -276,8 +330,13 @@ async function benchDataset(ds: Dataset): Promise<string> {
     .map((r) => `${r.variant}: ${fixed(hnswBuild! / r.buildSeconds, 1)}x faster to build than hnswlib-node`)
     .join('; ');
   const svg = `ann-${ds.name}.svg`;
-  writeFileSync(join(root, 'bench', svg), recallQpsChart(`${ds.name} (${ds.count} x ${ds.dim}): recall@10 against QPS, one thread`,
-    runs.map((r) => ({ name: `${r.system} ${r.variant.split(' (')[0]}`, points: r.points.map((p) => ({ recall: p.recall, qps: p.qps1 })) }))));
+  writeFileSync(
+    join(root, 'bench', svg),
+    recallQpsChart(
+      `${ds.name} (${ds.count} x ${ds.dim}): recall@10 against QPS, one thread`,
+      runs.map((r) => ({ name: `${r.system} ${r.variant.split(' (')[0]}`, points: r.points.map((p) => ({ recall: p.recall, qps: p.qps1 })) })),
+    ),
+  );
   const notes = [...new Set(runs.map((r) => r.note).filter(Boolean))].join(' ');
   console.log(`\n${summary}\n${builds}`);
   return `### ${ds.name} (${ds.count} x ${ds.dim}, ${ds.queryCount} queries)\n\nQPS at each recall@10, one thread, interpolated on each system's sweep (its best index type):\n\n${summary}\n\n${builds}.\n\n![recall against QPS](${svg})\n\n<details><summary>Every point of every sweep</summary>\n\n${sweep}\n\n</details>\n\n${notes}\n`;

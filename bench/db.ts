@@ -37,7 +37,7 @@ const requirePeer = createRequire(join(import.meta.dirname, 'package.json'));
 function vectorsOf(first: number, count: number): Float32Array {
   const out = new Float32Array(count * DIM);
   for (let r = 0; r < count; r++) {
-    let state = (first + r) * 2654435761 >>> 0;
+    let state = ((first + r) * 2654435761) >>> 0;
     for (let d = 0; d < DIM; d++) {
       state = (state + 0x6d2b79f5) >>> 0;
       let t = state;
@@ -115,7 +115,10 @@ const queries = vectorsOf(10_000_000, 200);
 let bare: FlatIndex | undefined = new FlatIndex({ dim: DIM, metric: 'L2' });
 for (let first = 0; first < ROWS; first += 100_000) {
   const count = Math.min(100_000, ROWS - first);
-  await bare.add(vectorsOf(first, count), BigInt64Array.from({ length: count }, (_, i) => BigInt(first + i)));
+  await bare.add(
+    vectorsOf(first, count),
+    BigInt64Array.from({ length: count }, (_, i) => BigInt(first + i)),
+  );
 }
 const paths: [string, (q: Float32Array) => Promise<unknown>][] = [
   ['strong', (q) => db.search({ collection_name: 'bench', data: q, limit: 10 })],

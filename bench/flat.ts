@@ -144,15 +144,27 @@ async function main(): Promise<void> {
   const single = table(
     ['dataset', 'threads', 'QuiverDB QPS', 'usearch QPS', 'hnswlib QPS', 'vs usearch', 'vs hnswlib', 'read GB/s', 'bound QPS', 'share of bound'],
     rows.map((r) => [
-      r.dataset, r.threads, fixed(r.ours1), fixed(r.usearch1), fixed(r.hnsw1),
-      `${fixed(r.ours1 / r.usearch1, 2)}x`, `${fixed(r.ours1 / r.hnsw1, 2)}x`, fixed(r.bandwidth / 1e9, 1), fixed(r.boundQps),
-      `${fixed(100 * r.ours1 / r.boundQps)}%`,
+      r.dataset,
+      r.threads,
+      fixed(r.ours1),
+      fixed(r.usearch1),
+      fixed(r.hnsw1),
+      `${fixed(r.ours1 / r.usearch1, 2)}x`,
+      `${fixed(r.ours1 / r.hnsw1, 2)}x`,
+      fixed(r.bandwidth / 1e9, 1),
+      fixed(r.boundQps),
+      `${fixed((100 * r.ours1) / r.boundQps)}%`,
     ]),
   );
   const batch = table(
     ['dataset', 'threads', 'QuiverDB QPS', 'usearch QPS', 'vs usearch', 'peak G FMA/s', 'share of peak FMA'],
     rows.map((r) => [
-      r.dataset, r.threads, fixed(r.oursB), fixed(r.usearchB), `${fixed(r.oursB / r.usearchB, 2)}x`, fixed(r.fma / 1e9, 1),
+      r.dataset,
+      r.threads,
+      fixed(r.oursB),
+      fixed(r.usearchB),
+      `${fixed(r.oursB / r.usearchB, 2)}x`,
+      fixed(r.fma / 1e9, 1),
       `${fixed(100 * r.fmaShare)}%`,
     ]),
   );

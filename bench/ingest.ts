@@ -21,7 +21,10 @@ const { values } = parseArgs({ options: { data: { type: 'string' }, seconds: { t
 const seconds = Number(values.seconds);
 const ds = await texmex('siftsmall', 'siftsmall', values.data);
 const index = new FlatIndex({ dim: ds.dim });
-await index.add(ds.base, BigInt64Array.from({ length: ds.count }, (_, i) => BigInt(i)));
+await index.add(
+  ds.base,
+  BigInt64Array.from({ length: ds.count }, (_, i) => BigInt(i)),
+);
 
 /** Latencies in ms of single searches, one after another, for `seconds`. */
 async function latencies(): Promise<number[]> {

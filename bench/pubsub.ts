@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { root } from './lib/datasets.js';
 import { fixed, machine, table } from './lib/measure.js';
-import { systems, type SystemName } from './lib/pubsub-systems.js';
+import { type SystemName, systems } from './lib/pubsub-systems.js';
 import { writeSection } from './lib/results.js';
 
 const opsArg = process.argv.indexOf('--ops');
@@ -87,15 +87,21 @@ for (const w of workloads) {
       run.seconds.push(...one.seconds);
       run.client = { peakBytes: Math.max(run.client.peakBytes, one.client.peakBytes), cpuSeconds: run.client.cpuSeconds + one.client.cpuSeconds };
       if (one.server) {
-        run.server = { peakBytes: Math.max(run.server?.peakBytes ?? 0, one.server.peakBytes), cpuSeconds: (run.server?.cpuSeconds ?? 0) + one.server.cpuSeconds };
+        run.server = {
+          peakBytes: Math.max(run.server?.peakBytes ?? 0, one.server.peakBytes),
+          cpuSeconds: (run.server?.cpuSeconds ?? 0) + one.server.cpuSeconds,
+        };
       }
       run.diskBytes = one.diskBytes; // the folder keeps every op's messages
     }
   }
   for (const [system, run] of row) {
     rmSync(join(work, `${system}-${w.bytes}`), { recursive: true, force: true });
-    console.log(`${w.name.padEnd(13)} ${system.padEnd(11)} ${fixed(mean(run.seconds), 3)} s/op (${run.seconds.map((x) => fixed(x, 2)).join(' ')})  client ${mb(run.client.peakBytes)}, ${fixed(run.client.cpuSeconds, 1)} s CPU` +
-      (run.server ? `; nats-server ${mb(run.server.peakBytes)}, ${fixed(run.server.cpuSeconds, 1)} s CPU` : '') + `; disk ${mb(run.diskBytes)}`);
+    console.log(
+      `${w.name.padEnd(13)} ${system.padEnd(11)} ${fixed(mean(run.seconds), 3)} s/op (${run.seconds.map((x) => fixed(x, 2)).join(' ')})  client ${mb(run.client.peakBytes)}, ${fixed(run.client.cpuSeconds, 1)} s CPU` +
+        (run.server ? `; nats-server ${mb(run.server.peakBytes)}, ${fixed(run.server.cpuSeconds, 1)} s CPU` : '') +
+        `; disk ${mb(run.diskBytes)}`,
+    );
   }
 }
 rmSync(work, { recursive: true, force: true });
@@ -131,7 +137,20 @@ const ratioRows = workloads.map((w) => {
   ];
 });
 const ratios = table(['workload', 'rocksmq over natsmq', 'rocksmq over rocksdb-npm queue', 'natsmq over raw JetStream'], ratioRows);
-const main = table(['workload', 'system', 's/op', 'client peak memory', 'nats-server peak memory', 'client CPU s', 'server CPU s', 'disk after the ops', 'seed (s/op · memory · CPU · storage)'], rows);
+const main = table(
+  [
+    'workload',
+    'system',
+    's/op',
+    'client peak memory',
+    'nats-server peak memory',
+    'client CPU s',
+    'server CPU s',
+    'disk after the ops',
+    'seed (s/op · memory · CPU · storage)',
+  ],
+  rows,
+);
 console.log(`\n${main}\n\n${ratios}`);
 writeSection(
   'pubsub',

@@ -16,7 +16,9 @@ const cmakeJs = join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
 // so link a position-independent build of the same release. macOS: Homebrew's is fine.
 const rocksdb =
   process.platform === 'linux'
-    ? [`--CDQUIVERDB_ROCKSDB_ROOT=${execFileSync('bash', [join(root, 'scripts', 'rocksdb-static.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim()}`]
+    ? [
+        `--CDQUIVERDB_ROCKSDB_ROOT=${execFileSync('bash', [join(root, 'scripts', 'rocksdb-static.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim()}`,
+      ]
     : [];
 execFileSync(process.execPath, [cmakeJs, 'compile', '--out', buildDir, '--CDQUIVERDB_STATIC=ON', ...rocksdb], {
   cwd: root,

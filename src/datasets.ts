@@ -60,12 +60,7 @@ export async function ungzipped(file: string, cacheDir: string): Promise<string>
  * recall@k of results against ground truth: |found ∩ truth[:k]| / k, averaged over queries.
  * `found` holds foundK ids per query; `truth` holds truth.dim ids per query, best first.
  */
-export function recallAtK(
-  found: ArrayLike<bigint | number>,
-  foundK: number,
-  truth: { dim: number; data: ArrayLike<number> },
-  k: number,
-): number {
+export function recallAtK(found: ArrayLike<bigint | number>, foundK: number, truth: { dim: number; data: ArrayLike<number> }, k: number): number {
   const nq = found.length / foundK;
   let hits = 0;
   for (let q = 0; q < nq; q++) {

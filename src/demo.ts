@@ -46,7 +46,9 @@ async function main(): Promise<void> {
       await db.insert({ collection_name: 'sift', data: Array.from({ length: Math.min(1000, base.count - first) }, (_, i) => row(first + i)) });
     }
     const insertMs = performance.now() - start;
-    console.log(`inserted ${base.count} rows in ${insertMs.toFixed(0)} ms (${((base.count / insertMs) * 1000).toFixed(0)} rows/s, each batch durable in the log)`);
+    console.log(
+      `inserted ${base.count} rows in ${insertMs.toFixed(0)} ms (${((base.count / insertMs) * 1000).toFixed(0)} rows/s, each batch durable in the log)`,
+    );
 
     const k = 10;
     const latencies: number[] = [];
@@ -54,14 +56,21 @@ async function main(): Promise<void> {
     let first: Record<string, unknown> | undefined;
     for (let q = 0; q < queries.count; q++) {
       start = performance.now();
-      const { results } = await db.search({ collection_name: 'sift', data: queries.data.subarray(q * queries.dim, (q + 1) * queries.dim), limit: k, output_fields: ['bucket'] });
+      const { results } = await db.search({
+        collection_name: 'sift',
+        data: queries.data.subarray(q * queries.dim, (q + 1) * queries.dim),
+        limit: k,
+        output_fields: ['bucket'],
+      });
       latencies.push(performance.now() - start);
       for (const [i, hit] of results.entries()) found[q * k + i] = BigInt(hit.id);
       first ??= results[0];
     }
     latencies.sort((a, b) => a - b);
     const recall = recallAtK(found, k, truth, k);
-    console.log(`search: recall@10 ${recall.toFixed(4)}; latency p50 ${percentile(latencies, 50).toFixed(3)} ms, p99 ${percentile(latencies, 99).toFixed(3)} ms`);
+    console.log(
+      `search: recall@10 ${recall.toFixed(4)}; latency p50 ${percentile(latencies, 50).toFixed(3)} ms, p99 ${percentile(latencies, 99).toFixed(3)} ms`,
+    );
     console.log(`the best hit of query 0: ${JSON.stringify(first)}`);
 
     const rows = await db.get({ collection_name: 'sift', ids: [0, 1, 2], output_fields: ['bucket', 'norm'] });

@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-
-import * as quiverdb from '../src/index.js';
 import { fromNative } from '../src/errors.js';
+import * as quiverdb from '../src/index.js';
 import { root } from './helpers.js';
 
 interface Entry {
@@ -21,7 +20,13 @@ const table = JSON.parse(readFileSync(join(root, 'native/common/error_codes.json
 test('the engine raises exactly the codes the table marks native', () => {
   const header = readFileSync(join(root, 'native/common/error.h'), 'utf8');
   const native = [...header.matchAll(/"(QV_[A-Z_]+)"/g)].map((m) => m[1]).sort();
-  assert.deepEqual(native, table.filter((e) => e.native).map((e) => e.code).sort());
+  assert.deepEqual(
+    native,
+    table
+      .filter((e) => e.native)
+      .map((e) => e.code)
+      .sort(),
+  );
 });
 
 test('every code has its exported class, and ErrorCode lists exactly the table', () => {

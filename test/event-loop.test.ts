@@ -36,7 +36,12 @@ test('an idle index does not keep the process alive', async () => {
   // If the addon held the loop open, this child would never exit and the test would time out.
   const { runNode, root } = await import('./helpers.js');
   const out = runNode(
-    ['--import', 'tsx', '-e', "import('./src/index.ts').then(async (q) => { const i = new q.FlatIndex({ dim: 2 }); await i.add([[1, 2]], [1]); await i.search([1, 2], 1); console.log('done'); })"],
+    [
+      '--import',
+      'tsx',
+      '-e',
+      "import('./src/index.ts').then(async (q) => { const i = new q.FlatIndex({ dim: 2 }); await i.add([[1, 2]], [1]); await i.search([1, 2], 1); console.log('done'); })",
+    ],
     { cwd: root, timeout: 30_000 },
   );
   assert.equal(out.trim(), 'done');

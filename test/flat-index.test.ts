@@ -61,7 +61,13 @@ describe('FlatIndex search', () => {
   test('accepts rows, packed arrays, number ids and lower-case metrics', async () => {
     const index = new FlatIndex({ dim: 2, metric: 'cosine' });
     assert.equal(index.metric, 'COSINE');
-    await index.add([[1, 0], [0, 1]], [1, 2]);
+    await index.add(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [1, 2],
+    );
     await index.add(new Float32Array([1, 1]), [3n]);
     assert.equal(index.size, 3);
     const hits = (await index.search([[1, 0.1]], 3)).at(0);
@@ -76,7 +82,10 @@ describe('FlatIndex search', () => {
     const query = randomVectors(1, dim, 4);
     const hits = (await index.search(query, 40, { exclude })).at(0);
     assert.equal(hits.ids.length, 40);
-    assert.deepEqual([...hits.ids], bruteForce(base, ids, query, 40, 'L2', (row) => !keep(row)));
+    assert.deepEqual(
+      [...hits.ids],
+      bruteForce(base, ids, query, 40, 'L2', (row) => !keep(row)),
+    );
   });
 
   test('k larger than the rows returns every row in rows of that many slots; MAX_K is accepted', async () => {
@@ -139,11 +148,7 @@ describe('FlatIndex bad input', () => {
     await assertRejects(index.search(new Float32Array(5), 1), DimensionMismatchError, 'QV_DIMENSION_MISMATCH');
     await assertRejects(index.search(new Float32Array([0, NaN, 0, 0]), 1), NonFiniteValueError, 'QV_NON_FINITE');
     await assertRejects(index.search(new Float32Array(0), 1), InvalidArgumentError, 'QV_INVALID_ARGUMENT');
-    await assertRejects(
-      index.search(query, 1, { exclude: [1, 2] as unknown as Uint8Array }),
-      InvalidArgumentError,
-      'QV_INVALID_ARGUMENT',
-    );
+    await assertRejects(index.search(query, 1, { exclude: [1, 2] as unknown as Uint8Array }), InvalidArgumentError, 'QV_INVALID_ARGUMENT');
     // The index still works after all of that.
     assert.equal((await index.search(query, 3)).counts[0], 3);
   });

@@ -1,6 +1,6 @@
 // binding.gyp builds the same addon from the same single list of sources as CMake.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { after, test } from 'node:test';
@@ -23,7 +23,9 @@ test('native/sources.json lists every C++ source, and both builds read it', () =
   const gyp = readFileSync(join(root, 'binding.gyp'), 'utf8');
   const command = /"<!@\(node -p \\"(.*)\\"\)"/.exec(gyp);
   assert.ok(command, 'binding.gyp takes its sources from a node command');
-  const expanded = runNode(['-p', command[1].replace(/\\"/g, '"')], { cwd: root }).trim().split(' ');
+  const expanded = runNode(['-p', command[1].replace(/\\"/g, '"')], { cwd: root })
+    .trim()
+    .split(' ');
   assert.deepEqual(expanded, listed);
 });
 
@@ -41,7 +43,11 @@ test('node-gyp builds a working addon from binding.gyp', { timeout: 600_000 }, (
   runNode([join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '-j', '2', ...nodedir], { cwd: work });
   const addon = join(work, 'build', 'Release', 'quiverdb.node');
   const out = runNode(
-    ['--input-type=module', '-e', `const q = await import('quiverdb'); const i = new q.FlatIndex({ dim: 2 }); await i.add([[0, 0], [3, 4]], [1, 2]); const r = await i.search([3, 4], 1); console.log(String(r.ids[0]), q.versions().napi);`],
+    [
+      '--input-type=module',
+      '-e',
+      `const q = await import('quiverdb'); const i = new q.FlatIndex({ dim: 2 }); await i.add([[0, 0], [3, 4]], [1, 2]); const r = await i.search([3, 4], 1); console.log(String(r.ids[0]), q.versions().napi);`,
+    ],
     { cwd: root, env: { ...process.env, QUIVERDB_NATIVE_PATH: addon } },
   );
   assert.equal(out.trim(), '2 8');

@@ -1,5 +1,5 @@
 // Shared by the test files: paths, seeded data, bitsets and child processes.
-import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
+import { type ExecFileSyncOptions, execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

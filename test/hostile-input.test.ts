@@ -17,8 +17,18 @@ const isQuiver = (error: unknown) => error instanceof QuiverError;
 
 test('BigInt vectors, null options, huge sparse arrays and throwing getters are QuiverErrors', async () => {
   const index = new FlatIndex({ dim: 2 });
-  await index.add([[0, 0], [1, 1]], [1, 2]);
-  const throwing = Object.defineProperty({}, 'exclude', { get: () => { throw new Error('getter'); } });
+  await index.add(
+    [
+      [0, 0],
+      [1, 1],
+    ],
+    [1, 2],
+  );
+  const throwing = Object.defineProperty({}, 'exclude', {
+    get: () => {
+      throw new Error('getter');
+    },
+  });
   const cases: [string, () => Promise<unknown>][] = [
     ['BigInt values', () => index.add([1n, 2n] as unknown as number[], [3])],
     ['BigInt rows', () => index.search([[1n, 2n]] as unknown as number[][], 1)],
@@ -28,7 +38,16 @@ test('BigInt vectors, null options, huge sparse arrays and throwing getters are 
     ['a string for options', () => index.search([0, 0], 1, 'x' as never)],
   ];
   for (const [what, call] of cases) await assert.rejects(call(), isQuiver, what);
-  assert.throws(() => new IvfIndex({ dim: 4, get nlist(): number { throw new RangeError('getter'); } }), isQuiver);
+  assert.throws(
+    () =>
+      new IvfIndex({
+        dim: 4,
+        get nlist(): number {
+          throw new RangeError('getter');
+        },
+      }),
+    isQuiver,
+  );
   assert.throws(() => new FlatIndex({ dim: 2n as unknown as number }), isQuiver);
   const results = await index.search([0, 0], 1, null as never); // null options mean none
 
@@ -38,7 +57,10 @@ test('BigInt vectors, null options, huge sparse arrays and throwing getters are 
 
 test('a search takes at most 16384 queries, and k = 16384 over 10 rows allocates for 10', async () => {
   const index = new FlatIndex({ dim: 1 });
-  await index.add(Float32Array.from({ length: 10 }, (_, i) => i), sequentialIds(10));
+  await index.add(
+    Float32Array.from({ length: 10 }, (_, i) => i),
+    sequentialIds(10),
+  );
   await assert.rejects(index.search(new Float32Array(16385), 1), InvalidArgumentError);
   const before = process.memoryUsage().rss;
   const results = await index.search(new Float32Array(16384), MAX_K);
@@ -51,9 +73,23 @@ test('a search takes at most 16384 queries, and k = 16384 over 10 rows allocates
 test('an onProgress that throws rejects the call with what it threw', async () => {
   const ivf = new IvfIndex({ dim: 8, nlist: 4 });
   const boom = new Error('progress failed');
-  await assert.rejects(ivf.train(randomVectors(500, 8, 1), { onProgress: () => { throw boom; } }), (e) => e === boom);
+  await assert.rejects(
+    ivf.train(randomVectors(500, 8, 1), {
+      onProgress: () => {
+        throw boom;
+      },
+    }),
+    (e) => e === boom,
+  );
   await ivf.train(randomVectors(500, 8, 1));
-  await assert.rejects(ivf.add(randomVectors(100, 8, 2), sequentialIds(100), { onProgress: () => { throw boom; } }), (e) => e === boom);
+  await assert.rejects(
+    ivf.add(randomVectors(100, 8, 2), sequentialIds(100), {
+      onProgress: () => {
+        throw boom;
+      },
+    }),
+    (e) => e === boom,
+  );
   // The batch is either in whole or not at all (the throw may be seen after it was applied).
   assert.ok(ivf.size === 0 || ivf.size === 100);
   await ivf.add(randomVectors(100, 8, 3), sequentialIds(100, 1000));
@@ -78,7 +114,13 @@ test('a crafted index file that claims huge counts is refused before it allocate
 test('the FMA and bandwidth probes refuse durations and sizes that would never settle', () => {
   const native = loadNative();
   for (const seconds of [Number.NaN, -1, 0, Infinity]) {
-    assert.throws(() => native.measureFmaRate(1, seconds), (e: Error & { code?: string }) => e.code === 'QV_INVALID_ARGUMENT');
+    assert.throws(
+      () => native.measureFmaRate(1, seconds),
+      (e: Error & { code?: string }) => e.code === 'QV_INVALID_ARGUMENT',
+    );
   }
-  assert.throws(() => native.measureBandwidth(1 << 20, 0, 1), (e: Error & { code?: string }) => e.code === 'QV_INVALID_ARGUMENT');
+  assert.throws(
+    () => native.measureBandwidth(1 << 20, 0, 1),
+    (e: Error & { code?: string }) => e.code === 'QV_INVALID_ARGUMENT',
+  );
 });

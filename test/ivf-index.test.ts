@@ -54,7 +54,10 @@ describe('IvfIndex on siftsmall', () => {
       assert.ok(rMany >= rFew, `${type}: ${rMany} at nprobe 16 < ${rFew} at nprobe 2`);
       const sizes = index.listSizes();
       assert.equal(sizes.length, 64);
-      assert.equal(sizes.reduce((a, b) => a + b, 0), base.count);
+      assert.equal(
+        sizes.reduce((a, b) => a + b, 0),
+        base.count,
+      );
     });
   }
 
@@ -106,7 +109,10 @@ test('progress is reported in order before the Promise settles, and the loop kee
   const ms = performance.now() - start;
   clearInterval(timer);
   assert.ok(seen.length >= 2, `progress events: ${seen}`);
-  assert.deepEqual([...seen].sort((a, b) => a - b), seen);
+  assert.deepEqual(
+    [...seen].sort((a, b) => a - b),
+    seen,
+  );
   assert.ok(seen.every((f) => f > 0 && f <= 1));
   assert.ok(ms > 20, `training was too short to tell (${ms} ms)`);
   assert.ok(ticks >= 3, `only ${ticks} ticks during a ${ms.toFixed(0)} ms training`);
@@ -119,9 +125,7 @@ test('searches run while vectors are added', async () => {
   const index = new IvfIndex({ dim: 16, nlist: 16, type: 'IVF_FLAT' });
   const vectors = randomVectors(20_000, 16, 6);
   await index.train(vectors);
-  const adds = Array.from({ length: 10 }, (_, b) =>
-    index.add(vectors.subarray(b * 2000 * 16, (b + 1) * 2000 * 16), sequentialIds(2000, b * 2000)),
-  );
+  const adds = Array.from({ length: 10 }, (_, b) => index.add(vectors.subarray(b * 2000 * 16, (b + 1) * 2000 * 16), sequentialIds(2000, b * 2000)));
   const searches = Array.from({ length: 20 }, () => index.search(vectors.subarray(0, 16), 5));
   await Promise.all([...adds, ...searches]);
   assert.equal(index.size, 20_000);

@@ -13,10 +13,7 @@ const useIndex = `const i = new q.FlatIndex({ dim: 2 }); await i.add([[0, 0], [1
 
 test('candidates: the override alone when set, else prebuilds/ then build/Release', () => {
   assert.deepEqual(nativeCandidates({ QUIVERDB_NATIVE_PATH: '/opt/x/quiverdb.node' }), ['/opt/x/quiverdb.node']);
-  assert.deepEqual(nativeCandidates({}), [
-    join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'quiverdb.node'),
-    localBuild,
-  ]);
+  assert.deepEqual(nativeCandidates({}), [join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'quiverdb.node'), localBuild]);
 });
 
 test('the ESM entry point loads and searches', () => {

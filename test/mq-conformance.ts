@@ -69,7 +69,10 @@ export function conformance(name: string, open: (dir: string) => Promise<LogBrok
       ids.push(...(await producer.sendBatch(Array.from({ length: 950 }, (_, i) => `m${50 + i}`))));
       for (let i = 1; i < ids.length; i++) assert.ok(ids[i].compare(ids[i - 1]) > 0);
       const got = await receiveAll(await broker.consumer('t', 'g'), 1000);
-      assert.deepEqual(got.map(text), Array.from({ length: 1000 }, (_, i) => `m${i}`));
+      assert.deepEqual(
+        got.map(text),
+        Array.from({ length: 1000 }, (_, i) => `m${i}`),
+      );
       assert.ok(got.every((m, i) => m.id.equals(ids[i]) && m.publishTime > 0));
       await broker.close();
     });
@@ -137,7 +140,10 @@ export function conformance(name: string, open: (dir: string) => Promise<LogBrok
       assert.equal(new Set(got).size, 1000);
       for (let p = 0; p < 4; p++) {
         const mine = got.filter((m) => m.startsWith(`${p}:`)).map((m) => Number(m.split(':')[1]));
-        assert.deepEqual(mine, Array.from({ length: 250 }, (_, i) => i));
+        assert.deepEqual(
+          mine,
+          Array.from({ length: 250 }, (_, i) => i),
+        );
       }
       await broker.close();
     });

@@ -2,7 +2,7 @@
 // detection, the INFO it announces, and errors that name the fix.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type AddressInfo } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -78,12 +78,18 @@ test('a port in use fails start-up clearly', async () => {
 });
 
 test('a missing binary, an unusable store folder and a start-up timeout name the fix', async () => {
-  await assert.rejects(NatsServer.start({ ...options(), binary: join(work, 'no-such-nats-server') }), (e: unknown) =>
-    e instanceof NatsServerError && e.reason === 'missing');
+  await assert.rejects(
+    NatsServer.start({ ...options(), binary: join(work, 'no-such-nats-server') }),
+    (e: unknown) => e instanceof NatsServerError && e.reason === 'missing',
+  );
   const file = join(work, 'a-file');
   writeFileSync(file, 'not a folder');
-  await assert.rejects(NatsServer.start({ ...options(), storeDir: join(file, 'store') }), (e: unknown) =>
-    e instanceof NatsServerError && e.reason === 'store-dir' && /storeDir/.test(e.message));
-  await assert.rejects(NatsServer.start({ ...options(), initializeTimeout: 1 }), (e: unknown) =>
-    e instanceof NatsServerError && e.reason === 'timeout' && /initializeTimeout/.test(e.message));
+  await assert.rejects(
+    NatsServer.start({ ...options(), storeDir: join(file, 'store') }),
+    (e: unknown) => e instanceof NatsServerError && e.reason === 'store-dir' && /storeDir/.test(e.message),
+  );
+  await assert.rejects(
+    NatsServer.start({ ...options(), initializeTimeout: 1 }),
+    (e: unknown) => e instanceof NatsServerError && e.reason === 'timeout' && /initializeTimeout/.test(e.message),
+  );
 });

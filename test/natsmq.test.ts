@@ -22,7 +22,9 @@ after(() => rmSync(work, { recursive: true, force: true }));
 const text = (m: Message) => new TextDecoder().decode(m.payload);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('nats-server killed (SIGKILL) and restarted twice under a producer and a consumer: nothing acknowledged is lost or stored twice', { timeout: 180_000 }, async () => {
+test('nats-server killed (SIGKILL) and restarted twice under a producer and a consumer: nothing acknowledged is lost or stored twice', {
+  timeout: 180_000,
+}, async () => {
   const dir = join(work, 'fault');
   let server = await NatsServer.start(serverIn(dir));
   const port = server.port;
@@ -76,7 +78,8 @@ test('nats-server killed (SIGKILL) and restarted twice under a producer and a co
   // The stream holds each payload once (retried publishes were deduplicated).
   const reader = await broker.reader('t');
   const stored: string[] = [];
-  for (let batch = await reader.receive({ max: 1000 }); batch.length > 0; batch = await reader.receive({ max: 1000, timeoutMs: 500 })) stored.push(...batch.map(text));
+  for (let batch = await reader.receive({ max: 1000 }); batch.length > 0; batch = await reader.receive({ max: 1000, timeoutMs: 500 }))
+    stored.push(...batch.map(text));
   assert.equal(new Set(stored).size, stored.length, 'a payload stored twice');
   assert.ok(acknowledged.size > 1000, `${acknowledged.size} messages acknowledged`);
   await broker.close();
@@ -92,14 +95,23 @@ test('a full store (maxFileStore) refuses writes with StorageError, and reads st
   let refused: unknown;
   for (let i = 0; i < 10 && !refused; i++) {
     body[0] = i;
-    await producer.send(body).then((id) => sent.push(id.sequence), (error) => (refused = error));
+    await producer.send(body).then(
+      (id) => sent.push(id.sequence),
+      (error) => (refused = error),
+    );
   }
   assert.ok(refused instanceof StorageError, `expected StorageError, got ${refused}`);
   assert.match((refused as Error).message, /maxFileStore/);
   assert.ok(sent.length >= 1);
   const read = await (await broker.reader('t')).receive({ max: 10 });
-  assert.deepEqual(read.map((m) => m.id.sequence), sent);
-  assert.deepEqual(read.map((m) => m.payload[0]), sent.map((_, i) => i));
+  assert.deepEqual(
+    read.map((m) => m.id.sequence),
+    sent,
+  );
+  assert.deepEqual(
+    read.map((m) => m.payload[0]),
+    sent.map((_, i) => i),
+  );
   await assert.rejects(producer.send(body), StorageError);
   await broker.close();
 });
@@ -133,8 +145,14 @@ test('mq.type chooses the broker and the choice is logged', async () => {
   await nats.close();
   assert.match(lines[0], /mq\.type=rocksmq/);
   assert.match(lines[1], /mq\.type=natsmq/);
-  await assert.rejects(openLogBroker({ 'mq.type': 'kafka' }, () => {}), /mq\.type must be/);
-  await assert.rejects(openLogBroker({ 'mq.type': 'natsmq', 'natsmq.server.nope': 1 }, () => {}), /unknown configuration key natsmq\.server\.nope/);
+  await assert.rejects(
+    openLogBroker({ 'mq.type': 'kafka' }, () => {}),
+    /mq\.type must be/,
+  );
+  await assert.rejects(
+    openLogBroker({ 'mq.type': 'natsmq', 'natsmq.server.nope': 1 }, () => {}),
+    /unknown configuration key natsmq\.server\.nope/,
+  );
 });
 
 test('a group member holds at most maxAckPending unacknowledged messages; an ack lets more come', async () => {

@@ -59,12 +59,20 @@ test('npm pack ships the prebuild; an --ignore-scripts install loads it', { time
   npm(['install', '--ignore-scripts', '--no-audit', '--no-fund', join(work, packed.filename)], app);
 
   // A search and a round trip through the statically linked RocksDB (rocksmq).
-  const search = `const i = new q.FlatIndex({ dim: 3, metric: 'COSINE' }); await i.add([[1, 0, 0], [0, 1, 0]], [10n, 20n]);` +
+  const search =
+    `const i = new q.FlatIndex({ dim: 3, metric: 'COSINE' }); await i.add([[1, 0, 0], [0, 1, 0]], [10n, 20n]);` +
     ` const r = await i.search([0, 2, 0], 1);` +
     ` const mq = await q.RocksMq.open({ path: require('node:path').join(require('node:os').tmpdir(), 'qv-pack-' + process.pid + Math.random()) });` +
     ` await mq.createTopic('t'); await mq.producer('t').send('hi'); const got = await (await mq.consumer('t', 'g')).receive();` +
     ` await mq.close(); console.log(String(r.ids[0]), q.simd().active, new TextDecoder().decode(got[0].payload));`;
-  const esm = runNode(['--input-type=module', '-e', `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); const q = await import('quiverdb'); ${search}`], { cwd: app });
+  const esm = runNode(
+    [
+      '--input-type=module',
+      '-e',
+      `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); const q = await import('quiverdb'); ${search}`,
+    ],
+    { cwd: app },
+  );
   const cjs = runNode(['-e', `(async () => { const q = require('quiverdb'); ${search} })()`], { cwd: app });
   assert.match(esm, /^20 \w+ hi$/m);
   assert.equal(cjs, esm);

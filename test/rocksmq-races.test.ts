@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
-import { FlatIndex, InvalidArgumentError, RocksMq, setThreads, getThreads, StorageError, TopicNotFoundError } from '../src/index.js';
+import { FlatIndex, getThreads, InvalidArgumentError, RocksMq, StorageError, setThreads, TopicNotFoundError } from '../src/index.js';
 import { loadNative } from '../src/native/load.js';
 import { randomVectors, sequentialIds } from './helpers.js';
 
@@ -104,7 +104,10 @@ test('retention and payload limits out of range are refused, not wrapped around'
 test('onCommit after close is refused (it would pin the broker forever)', async () => {
   const store = await loadNative().RocksMq.open({ path: fresh() });
   await store.close();
-  assert.throws(() => store.onCommit(() => undefined), (e: Error & { code?: string }) => e.code === 'QV_CLOSED');
+  assert.throws(
+    () => store.onCommit(() => undefined),
+    (e: Error & { code?: string }) => e.code === 'QV_CLOSED',
+  );
 });
 
 test('broker I/O runs on its own threads: a search is not queued behind 32 sends of 1 MB', async () => {
@@ -117,7 +120,12 @@ test('broker I/O runs on its own threads: a search is not queued behind 32 sends
     await index.add(randomVectors(1000, 16, 1), sequentialIds(1000));
     const order: string[] = [];
     const payload = new Uint8Array(1 << 20);
-    const sends = Array.from({ length: 32 }, () => broker.producer('t').send(payload).then(() => order.push('send')));
+    const sends = Array.from({ length: 32 }, () =>
+      broker
+        .producer('t')
+        .send(payload)
+        .then(() => order.push('send')),
+    );
     const search = index.search(randomVectors(1, 16, 2), 10).then(() => order.push('search'));
     await Promise.all([...sends, search]);
     assert.ok(order.indexOf('search') < order.length - 1, `the search settled after every send: ${order.join(' ')}`);

@@ -54,7 +54,13 @@ test('a reader closed while its read is in flight settles its receive (once with
     const pending = reader.receive();
     for (let spin = 0; spin < i % 7; spin++) await Promise.resolve();
     await reader.close();
-    const settled = await Promise.race([pending.then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 2000))]);
+    const settled = await Promise.race([
+      pending.then(
+        () => true,
+        () => true,
+      ),
+      new Promise((r) => setTimeout(() => r(false), 2000)),
+    ]);
     assert.equal(settled, true, `receive ${i} never settled after close()`);
     await assert.rejects(reader.receive(), ClosedError);
   }
@@ -69,7 +75,9 @@ test('an idle broker with a waiting consumer uses no measurable CPU over 10 seco
   assert.equal(woke, 1);
 });
 
-test('killed at random moments (SIGKILL, 20 rounds) while sending small and large payloads, no acknowledged message is lost, duplicated or changed', { timeout: 300_000 }, async () => {
+test('killed at random moments (SIGKILL, 20 rounds) while sending small and large payloads, no acknowledged message is lost, duplicated or changed', {
+  timeout: 300_000,
+}, async () => {
   const dir = join(work, 'crash');
   const acknowledged = new Map<bigint, string>(); // id -> sha256 of the payload
   let large = 0;
@@ -143,8 +151,12 @@ test('a full disk fails the send loudly and loses nothing acknowledged', { timeo
     const check = async (b: RocksMq) => {
       const reader = await b.reader('t');
       const got: Message[] = [];
-      for (let batch = await reader.receive({ max: 1000, timeoutMs: 10 }); batch.length > 0; batch = await reader.receive({ max: 1000, timeoutMs: 10 })) got.push(...batch);
-      assert.deepEqual(got.map((m) => m.id.sequence), acknowledged);
+      for (let batch = await reader.receive({ max: 1000, timeoutMs: 10 }); batch.length > 0; batch = await reader.receive({ max: 1000, timeoutMs: 10 }))
+        got.push(...batch);
+      assert.deepEqual(
+        got.map((m) => m.id.sequence),
+        acknowledged,
+      );
       for (const [i, m] of got.entries()) assert.deepEqual(m.payload, body(i));
     };
     await check(broker); // reads still work on the full disk

@@ -20,8 +20,7 @@ after(() => {
 
 const fixture = join(root, 'test', 'fixtures', 'worker-churn.mjs');
 const entry = join(root, 'dist', 'index.js');
-const churn = (addon: string) =>
-  runNode([fixture, entry, work, '6'], { env: { ...process.env, QUIVERDB_NATIVE_PATH: addon }, timeout: 240_000 }).trim();
+const churn = (addon: string) => runNode([fixture, entry, work, '6'], { env: { ...process.env, QUIVERDB_NATIVE_PATH: addon }, timeout: 240_000 }).trim();
 
 test('workers terminated mid-work do not take the process down (local build)', { timeout: 300_000 }, () => {
   assert.equal(churn(join(root, 'build', 'Release', 'quiverdb.node')), 'survived');

@@ -16,8 +16,10 @@ export async function rate(run: (i: number) => unknown | Promise<unknown>, calls
 
 export function machine(): string {
   const cpu = cpus();
-  return `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
-    `${process.platform}-${process.arch}, Node ${process.version}`;
+  return (
+    `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+    `${process.platform}-${process.arch}, Node ${process.version}`
+  );
 }
 
 /** A GitHub-flavoured Markdown table. */

@@ -34,10 +34,13 @@ export async function openSystem(name: SystemName, dir: string): Promise<PubSubS
     case 'natsmq': {
       const server = await natsServer(dir);
       const broker = await NatsMq.open({ url: server.url, retention: { maxAge: -1 } });
-      return { serverPid: server.pid, ...quiverdb(broker, async () => {
-        await broker.close();
-        await server.stop();
-      }) };
+      return {
+        serverPid: server.pid,
+        ...quiverdb(broker, async () => {
+          await broker.close();
+          await server.stop();
+        }),
+      };
     }
     case 'jetstream':
       return rawJetStream(await natsServer(dir));

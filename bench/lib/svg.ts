@@ -8,7 +8,12 @@ export interface Series {
 const COLOURS = ['#d62728', '#ff7f0e', '#e377c2', '#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#17becf', '#7f7f7f', '#bcbd22'];
 
 export function recallQpsChart(title: string, series: Series[]): string {
-  const width = 760, height = 460, left = 70, right = 220, top = 40, bottom = 50;
+  const width = 760,
+    height = 460,
+    left = 70,
+    right = 220,
+    top = 40,
+    bottom = 50;
   const all = series.flatMap((s) => s.points).filter((p) => p.qps > 0 && Number.isFinite(p.qps));
   const minRecall = Math.max(0, Math.floor(Math.min(...all.map((p) => p.recall)) * 10) / 10);
   const lo = Math.floor(Math.log10(Math.min(...all.map((p) => p.qps))));
@@ -29,11 +34,15 @@ export function recallQpsChart(title: string, series: Series[]): string {
     out.push(`<text x="${x(r)}" y="${height - bottom + 18}" text-anchor="middle">${r.toFixed(1)}</text>`);
   }
   out.push(`<text x="${(left + width - right) / 2}" y="${height - 10}" text-anchor="middle">recall@10</text>`);
-  out.push(`<text x="16" y="${(top + height - bottom) / 2}" transform="rotate(-90 16 ${(top + height - bottom) / 2})" text-anchor="middle">queries per second (one thread)</text>`);
+  out.push(
+    `<text x="16" y="${(top + height - bottom) / 2}" transform="rotate(-90 16 ${(top + height - bottom) / 2})" text-anchor="middle">queries per second (one thread)</text>`,
+  );
   series.forEach((s, i) => {
     const colour = COLOURS[i % COLOURS.length];
     const pts = s.points.filter((p) => p.qps > 0 && p.recall >= minRecall).sort((a, b) => a.recall - b.recall);
-    out.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts.map((p) => `${x(p.recall).toFixed(1)},${y(p.qps).toFixed(1)}`).join(' ')}"/>`);
+    out.push(
+      `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts.map((p) => `${x(p.recall).toFixed(1)},${y(p.qps).toFixed(1)}`).join(' ')}"/>`,
+    );
     for (const p of pts) out.push(`<circle cx="${x(p.recall).toFixed(1)}" cy="${y(p.qps).toFixed(1)}" r="3" fill="${colour}"/>`);
     out.push(`<rect x="${width - right + 14}" y="${top + i * 20}" width="12" height="12" fill="${colour}"/>`);
     out.push(`<text x="${width - right + 32}" y="${top + i * 20 + 10}">${s.name}</text>`);

@@ -75,39 +75,91 @@ export class QuiverDB {
   }
 
   // Collections
-  async createCollection(request: Request) { return this.#call('createCollection', request); }
-  async describeCollection(request: Request) { return this.#call('describeCollection', request); }
-  async listCollections(request?: Request) { return this.#call('listCollections', request); }
-  async showCollections(request?: Request) { return this.#call('listCollections', request); }
-  async hasCollection(request: Request) { return this.#call('hasCollection', request); }
-  async dropCollection(request: Request) { return this.#call('dropCollection', request); }
-  async renameCollection(request: Request) { return this.#call('renameCollection', request); }
-  async loadCollection(request: Request) { return this.#call('loadCollection', request); }
-  async loadCollectionSync(request: Request) { return this.#call('loadCollection', request); }
-  async releaseCollection(request: Request) { return this.#call('releaseCollection', request); }
-  async getLoadState(request: Request) { return this.#call('getLoadState', request); }
-  async getCollectionStatistics(request: Request) { return this.#call('getCollectionStatistics', request); }
+  async createCollection(request: Request) {
+    return this.#call('createCollection', request);
+  }
+  async describeCollection(request: Request) {
+    return this.#call('describeCollection', request);
+  }
+  async listCollections(request?: Request) {
+    return this.#call('listCollections', request);
+  }
+  async showCollections(request?: Request) {
+    return this.#call('listCollections', request);
+  }
+  async hasCollection(request: Request) {
+    return this.#call('hasCollection', request);
+  }
+  async dropCollection(request: Request) {
+    return this.#call('dropCollection', request);
+  }
+  async renameCollection(request: Request) {
+    return this.#call('renameCollection', request);
+  }
+  async loadCollection(request: Request) {
+    return this.#call('loadCollection', request);
+  }
+  async loadCollectionSync(request: Request) {
+    return this.#call('loadCollection', request);
+  }
+  async releaseCollection(request: Request) {
+    return this.#call('releaseCollection', request);
+  }
+  async getLoadState(request: Request) {
+    return this.#call('getLoadState', request);
+  }
+  async getCollectionStatistics(request: Request) {
+    return this.#call('getCollectionStatistics', request);
+  }
 
   // Partitions
-  async createPartition(request: Request) { return this.#call('createPartition', request); }
-  async dropPartition(request: Request) { return this.#call('dropPartition', request); }
-  async listPartitions(request: Request) { return this.#call('listPartitions', request); }
-  async showPartitions(request: Request) { return this.#call('listPartitions', request); }
-  async hasPartition(request: Request) { return this.#call('hasPartition', request); }
+  async createPartition(request: Request) {
+    return this.#call('createPartition', request);
+  }
+  async dropPartition(request: Request) {
+    return this.#call('dropPartition', request);
+  }
+  async listPartitions(request: Request) {
+    return this.#call('listPartitions', request);
+  }
+  async showPartitions(request: Request) {
+    return this.#call('listPartitions', request);
+  }
+  async hasPartition(request: Request) {
+    return this.#call('hasPartition', request);
+  }
 
   // Writes
-  async insert(request: Request) { return this.#call('insert', request); }
-  async upsert(request: Request) { return this.#call('upsert', request); }
-  async delete(request: Request) { return this.#call('delete', request); }
-  async deleteEntities(request: Request) { return this.#call('delete', request); }
-  async flush(request: Request) { return this.#call('flush', request); }
-  async flushSync(request: Request) { return this.#call('flush', request); }
+  async insert(request: Request) {
+    return this.#call('insert', request);
+  }
+  async upsert(request: Request) {
+    return this.#call('upsert', request);
+  }
+  async delete(request: Request) {
+    return this.#call('delete', request);
+  }
+  async deleteEntities(request: Request) {
+    return this.#call('delete', request);
+  }
+  async flush(request: Request) {
+    return this.#call('flush', request);
+  }
+  async flushSync(request: Request) {
+    return this.#call('flush', request);
+  }
 
   // Reads
   async search<T extends Request>(request: T): Promise<SearchResponse<T>> {
     return (await this.#call('search', request)) as unknown as SearchResponse<T>;
   }
-  async query(request: Request) { return this.#call('query', request); }
-  async get(request: Request) { return this.#call('get', request); }
-  async count(request: Request) { return this.#call('count', request); }
+  async query(request: Request) {
+    return this.#call('query', request);
+  }
+  async get(request: Request) {
+    return this.#call('get', request);
+  }
+  async count(request: Request) {
+    return this.#call('count', request);
+  }
 }

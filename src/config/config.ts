@@ -17,9 +17,18 @@ interface KeySpec {
   doc: string;
 }
 
-const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Check => (v) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-const number = (min: number, max: number): Check => (v) => typeof v === 'number' && v >= min && v <= max;
-const oneOf = (...values: unknown[]): Check => (v) => values.includes(v);
+const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const number =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'number' && v >= min && v <= max;
+const oneOf =
+  (...values: unknown[]): Check =>
+  (v) =>
+    values.includes(v);
 const text: Check = (v) => typeof v === 'string' && v.length > 0;
 const anything: Check = () => true; // checked by its reader
 
@@ -39,9 +48,22 @@ const KEYS: Record<string, KeySpec> = {
   'natsmq.maxAckPending': { check: anything, expects: '', doc: 'unacknowledged deliveries per group' },
   ...Object.fromEntries(
     [
-      'binary', 'host', 'port', 'storeDir', 'maxFileStore', 'maxPayload', 'maxPending', 'initializeTimeout',
-      'monitor.trace', 'monitor.debug', 'monitor.logTime', 'monitor.logFile', 'monitor.logSizeLimit',
-      'retention.maxAge', 'retention.maxBytes', 'retention.maxMsgs',
+      'binary',
+      'host',
+      'port',
+      'storeDir',
+      'maxFileStore',
+      'maxPayload',
+      'maxPending',
+      'initializeTimeout',
+      'monitor.trace',
+      'monitor.debug',
+      'monitor.logTime',
+      'monitor.logFile',
+      'monitor.logSizeLimit',
+      'retention.maxAge',
+      'retention.maxBytes',
+      'retention.maxMsgs',
     ].map((name) => [`natsmq.server.${name}`, { check: anything, expects: '', doc: 'see the natsmq section of the README' }]),
   ),
 
@@ -57,7 +79,7 @@ const KEYS: Record<string, KeySpec> = {
   'dataCoord.segment.maxLife': { default: 86400, check: number(0.001, 1e9), expects: 'seconds', doc: 'seal a segment this old, whatever its size' },
 
   'proxy.timeTickInterval': { default: 200, check: integer(1, 60_000), expects: 'ms from 1 to 60000', doc: 'time ticks on written channels' },
-  'common.gracefulTime': { default: 5000, check: integer(0), expects: 'ms', doc: "how stale a Bounded read may be" },
+  'common.gracefulTime': { default: 5000, check: integer(0), expects: 'ms', doc: 'how stale a Bounded read may be' },
   'common.consistencyLevel': {
     default: 'Strong',
     check: oneOf('Strong', 'Session', 'Bounded', 'Eventually'),

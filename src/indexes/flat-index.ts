@@ -1,8 +1,8 @@
 import { optionsObject, readArguments } from '../arguments.js';
 import { InvalidArgumentError, native } from '../errors.js';
-import { type Metric, parseMetric } from './metric.js';
 import type { NativeFlatIndex } from '../native/binding.js';
 import { loadNative } from '../native/load.js';
+import { type Metric, parseMetric } from './metric.js';
 import { SearchResults } from './results.js';
 import { checkDim, checkK, type IdsInput, toExclude, toIds, toQueries, toVectors, type VectorsInput } from './vectors.js';
 

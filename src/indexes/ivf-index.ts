@@ -1,21 +1,11 @@
 import { optionsObject, readArguments } from '../arguments.js';
 import { InvalidArgumentError, native } from '../errors.js';
-import type { SearchOptions } from './flat-index.js';
-import { type Metric, parseMetric } from './metric.js';
 import type { NativeIvfIndex, NativeIvfParams } from '../native/binding.js';
 import { loadNative } from '../native/load.js';
+import type { SearchOptions } from './flat-index.js';
+import { type Metric, parseMetric } from './metric.js';
 import { SearchResults } from './results.js';
-import {
-  checkDim,
-  checkK,
-  type IdsInput,
-  positiveInteger,
-  toExclude,
-  toIds,
-  toQueries,
-  toVectors,
-  type VectorsInput,
-} from './vectors.js';
+import { checkDim, checkK, type IdsInput, positiveInteger, toExclude, toIds, toQueries, toVectors, type VectorsInput } from './vectors.js';
 
 export type IvfType = 'IVF_FLAT' | 'IVF_SQ8' | 'IVF_PQ';
 

@@ -65,6 +65,12 @@ export async function mergeResults(parts: readonly SearchResults[], k: number): 
     if (part.metric !== metric) throw new InvalidArgumentError('cannot merge results of different metrics');
     if (part.nq !== nq) throw new InvalidArgumentError('cannot merge results of different numbers of queries');
   }
-  const raw = await native(() => loadNative().mergeResults(parts.map((p) => p.toNative()), k, metric));
+  const raw = await native(() =>
+    loadNative().mergeResults(
+      parts.map((p) => p.toNative()),
+      k,
+      metric,
+    ),
+  );
   return new SearchResults(raw, metric);
 }

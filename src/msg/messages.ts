@@ -110,7 +110,11 @@ export function decodeDml(bytes: Uint8Array): DmlMessage {
   const { header, body } = unframe(bytes);
   switch (header.kind) {
     case 'insert':
-      return { ...(header as unknown as InsertMessage), ts: BigInt(header.ts as string), columns: decodeColumns(header.columns as ColumnHeader[], bytes, body) };
+      return {
+        ...(header as unknown as InsertMessage),
+        ts: BigInt(header.ts as string),
+        columns: decodeColumns(header.columns as ColumnHeader[], bytes, body),
+      };
     case 'delete':
       return { ...(header as unknown as DeleteMessage), ts: BigInt(header.ts as string), keys: decodeColumns([header.keys as ColumnHeader], bytes, body)[0] };
     case 'tick':

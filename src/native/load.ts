@@ -33,10 +33,7 @@ export function nativeCandidates(env: NodeJS.ProcessEnv = process.env): string[]
   const override = env.QUIVERDB_NATIVE_PATH;
   if (override) return [resolve(override)];
   const root = packageRoot();
-  return [
-    join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'quiverdb.node'),
-    join(root, 'build', 'Release', 'quiverdb.node'),
-  ];
+  return [join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'quiverdb.node'), join(root, 'build', 'Release', 'quiverdb.node')];
 }
 
 // Electron cannot load a .node file from inside an asar archive; packagers unpack it next

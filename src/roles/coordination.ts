@@ -6,9 +6,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { ClosedError } from '../errors.js';
-import { type CoordMessage, decodeCoord } from '../msg/messages.js';
 import type { Reader } from '../mq/broker.js';
 import type { LogLine } from '../mq/open-broker.js';
+import { type CoordMessage, decodeCoord } from '../msg/messages.js';
 
 export async function followCoordination(
   reader: Reader,

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, RowError } from '../errors.js';
 import { type Column, type ColumnValues, typedArrayOf } from './columns.js';
-import { DataType, INTEGER_RANGES, dataTypeName } from './data-type.js';
+import { DataType, dataTypeName, INTEGER_RANGES } from './data-type.js';
 import { describe, toInt64 } from './int64.js';
 import { type CollectionSchema, DYNAMIC_FIELD, type Field } from './schema.js';
 
@@ -145,7 +145,8 @@ export function toColumns(schema: CollectionSchema, rows: unknown, mode: 'insert
         else throw new RowError(`row ${r} has no value for field "${field.name}"`, r, field.name);
       }
       const converted = convert(field, value);
-      if (converted instanceof Invalid) throw new RowError(`row ${r}, field "${field.name}" (${dataTypeName(field.dataType)}): ${converted.reason}`, r, field.name);
+      if (converted instanceof Invalid)
+        throw new RowError(`row ${r}, field "${field.name}" (${dataTypeName(field.dataType)}): ${converted.reason}`, r, field.name);
       if (field.dataType === DataType.FloatVector) (values as Float32Array).set(converted as ArrayLike<number>, r * dim);
       else (values as unknown[])[r] = converted;
       if (field.isPrimaryKey) keys[r] = converted as bigint | string;
@@ -174,7 +175,12 @@ export function toColumns(schema: CollectionSchema, rows: unknown, mode: 'insert
   }
   const seen = new Set<bigint | string>();
   for (let r = 0; r < n; r++) {
-    if (seen.has(keys[r])) throw new RowError(`row ${r} repeats primary key ${String(keys[r])} of an earlier row in the batch`, r, schema.fields.find((f) => f.isPrimaryKey)?.name ?? '');
+    if (seen.has(keys[r]))
+      throw new RowError(
+        `row ${r} repeats primary key ${String(keys[r])} of an earlier row in the batch`,
+        r,
+        schema.fields.find((f) => f.isPrimaryKey)?.name ?? '',
+      );
     seen.add(keys[r]);
   }
   return { rows: n, columns, keys };

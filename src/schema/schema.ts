@@ -63,7 +63,8 @@ function param(field: Record<string, unknown>, key: string): number | undefined 
   const raw = field[key] ?? (field.type_params as Record<string, unknown> | undefined)?.[key];
   if (raw === undefined) return undefined;
   const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new SchemaError(`field "${String(field.name)}": ${key} must be an integer`, String(field.name));
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new SchemaError(`field "${String(field.name)}": ${key} must be an integer`, String(field.name));
   return value;
 }
 

@@ -31,7 +31,10 @@ test('createCollection with fields, then describe, list, has, rename and drop', 
   assert.equal(byName.vector.dim, '8');
   assert.deepEqual(byName.tag.type_params, [{ key: 'max_length', value: '32' }]);
   assert.deepEqual((await db.listCollections()).collection_names, ['books']);
-  assert.deepEqual((await db.showCollections()).data.map((c) => c.name), ['books']);
+  assert.deepEqual(
+    (await db.showCollections()).data.map((c) => c.name),
+    ['books'],
+  );
   assert.equal((await db.hasCollection({ collection_name: 'books' })).value, true);
   assert.equal((await db.hasCollection({ collection_name: 'nope' })).value, false);
 
@@ -52,10 +55,13 @@ test('the quick form: id, vector, COSINE, the dynamic field on', async () => {
   const db = await openDb(folder('db'));
   await db.createCollection({ collection_name: 'quick', dimension: 4 });
   const described = await db.describeCollection({ collection_name: 'quick' });
-  assert.deepEqual(described.schema.fields.map((f) => [f.name, f.data_type]), [
-    ['id', 'Int64'],
-    ['vector', 'FloatVector'],
-  ]);
+  assert.deepEqual(
+    described.schema.fields.map((f) => [f.name, f.data_type]),
+    [
+      ['id', 'Int64'],
+      ['vector', 'FloatVector'],
+    ],
+  );
   assert.equal(described.schema.enable_dynamic_field, true);
   assert.equal(described.index_params[0].metric_type, 'COSINE');
   await db.insert({ collection_name: 'quick', data: [{ id: 1, vector: [1, 0, 0, 0], color: 'red' }] });
@@ -72,12 +78,21 @@ test('bad schemas are SchemaErrors that name the field; a taken name is Collecti
     [[vector], /exactly one primary key/],
     [[{ name: 'id', data_type: 'Int64', is_primary_key: true }], /FloatVector/],
     [[{ name: 'id', data_type: 'Float', is_primary_key: true }, vector], /Int64 or VarChar/],
-    [[{ name: 'id', data_type: 'Int64', is_primary_key: true }, { name: 'v', data_type: 'FloatVector' }], /dim/],
+    [
+      [
+        { name: 'id', data_type: 'Int64', is_primary_key: true },
+        { name: 'v', data_type: 'FloatVector' },
+      ],
+      /dim/,
+    ],
     [[{ name: 'id', data_type: 'Int64', is_primary_key: true }, vector, { name: 's', data_type: 'VarChar' }], /max_length/],
     [[{ name: 'id', data_type: 'Int64', is_primary_key: true }, vector, { name: 'v', data_type: 'Int8' }], /two fields/],
     [[{ name: 'id', data_type: 'Int64', is_primary_key: true }, vector, { name: 'x', data_type: 'Nope' }], /data_type/],
     [[{ name: 'id', data_type: 'VarChar', max_length: 8, is_primary_key: true, autoID: true }, vector], /autoID/],
-    [[{ name: 'id', data_type: 'Int64', is_primary_key: true }, vector, { name: 'a', data_type: 'Array', element_type: 'JSON', max_capacity: 4 }], /element_type/],
+    [
+      [{ name: 'id', data_type: 'Int64', is_primary_key: true }, vector, { name: 'a', data_type: 'Array', element_type: 'JSON', max_capacity: 4 }],
+      /element_type/,
+    ],
   ];
   for (const [fields, message] of cases) {
     await assert.rejects(db.createCollection({ collection_name: 'bad', fields }), (e: unknown) => e instanceof SchemaError && message.test(e.message));
@@ -102,7 +117,10 @@ test('partitions: create, list, has, insert into, search within, drop', async ()
   assert.equal((await db.count({ collection_name: 'p' })).data, 25);
   assert.equal((await db.count({ collection_name: 'p', partition_names: ['recent'] })).data, 5);
   const hits = (await db.search({ collection_name: 'p', data: docs(1, 0)[0].vector, limit: 10, partition_names: ['recent'] })).results;
-  assert.deepEqual(hits.map((h) => Number(h.id)).sort((a, b) => a - b), [100, 101, 102, 103, 104]);
+  assert.deepEqual(
+    hits.map((h) => Number(h.id)).sort((a, b) => a - b),
+    [100, 101, 102, 103, 104],
+  );
   await db.dropPartition({ collection_name: 'p', partition_name: 'recent' });
   assert.equal((await db.count({ collection_name: 'p' })).data, 20);
   assert.deepEqual((await db.showPartitions({ collection_name: 'p' })).partition_names, ['_default']);
@@ -117,8 +135,12 @@ test('a partition key spreads rows over num_partitions partitions', async () => 
   assert.deepEqual((await db.listPartitions({ collection_name: 'keyed' })).partition_names, ['_default_0', '_default_1', '_default_2', '_default_3']);
   await db.insert({ collection_name: 'keyed', data: docs(60) });
   const counts = [];
-  for (const name of ['_default_0', '_default_1', '_default_2', '_default_3']) counts.push((await db.count({ collection_name: 'keyed', partition_names: [name] })).data);
-  assert.equal(counts.reduce((a, b) => a + b, 0), 60);
+  for (const name of ['_default_0', '_default_1', '_default_2', '_default_3'])
+    counts.push((await db.count({ collection_name: 'keyed', partition_names: [name] })).data);
+  assert.equal(
+    counts.reduce((a, b) => a + b, 0),
+    60,
+  );
   assert.ok(counts.filter((c) => c > 0).length >= 2, `rows of three tags went to more than one partition: ${counts}`);
   await assert.rejects(db.insert({ collection_name: 'keyed', data: docs(1, 500), partition_name: '_default_0' }), InvalidArgumentError);
   await assert.rejects(db.createPartition({ collection_name: 'keyed', partition_name: 'mine' }), InvalidArgumentError);

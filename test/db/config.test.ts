@@ -2,9 +2,8 @@
 // unknown keys and bad values refused with the key named.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-
-import { InvalidArgumentError, QuiverDB } from '../../src/index.js';
 import { describeKeys, readConfig } from '../../src/config/config.js';
+import { InvalidArgumentError, QuiverDB } from '../../src/index.js';
 import { workFolder } from './db-helpers.js';
 
 const folder = workFolder('config');
@@ -25,7 +24,10 @@ test('defaults, flat and nested keys', () => {
 test('unknown keys and bad values name the key', () => {
   assert.throws(() => readConfig({ 'dataCoord.segment.maxRowz': 1 }, '/d'), /unknown configuration key dataCoord.segment.maxRowz/);
   assert.throws(() => readConfig({ mq: { type: 'kafka' } }, '/d'), /mq.type must be 'rocksmq' or 'natsmq'/);
-  assert.throws(() => readConfig({ 'dataCoord.segment.sealProportion': 2 }, '/d'), (e: unknown) => e instanceof InvalidArgumentError && /sealProportion/.test(e.message));
+  assert.throws(
+    () => readConfig({ 'dataCoord.segment.sealProportion': 2 }, '/d'),
+    (e: unknown) => e instanceof InvalidArgumentError && /sealProportion/.test(e.message),
+  );
   assert.throws(() => readConfig([] as unknown as Record<string, unknown>, '/d'), InvalidArgumentError);
 });
 

@@ -36,7 +36,10 @@ test('reopen: flushed segments, rows only in the log, deletes and upserts all co
     db = await QuiverDB.open(dir, config);
     assert.equal((await db.count({ collection_name: 'c' })).data, 695);
     assert.equal((await db.count({ collection_name: 'c', partition_names: ['p'] })).data, 49);
-    assert.deepEqual((await db.search({ collection_name: 'c', data: query, limit: 20 })).results.map((h) => h.id), before);
+    assert.deepEqual(
+      (await db.search({ collection_name: 'c', data: query, limit: 20 })).results.map((h) => h.id),
+      before,
+    );
     assert.deepEqual((await db.get({ collection_name: 'c', ids: [100, 0, 699], output_fields: ['tag'] })).data, [
       { id: '100', tag: 'replaced' },
       { id: '699', tag: 't0' },

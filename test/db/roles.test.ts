@@ -2,7 +2,7 @@
 // no file of one role imports a file of another (DESIGN.md; reference/code-layout.md).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 
 import { root } from '../helpers.js';
@@ -10,11 +10,15 @@ import { root } from '../helpers.js';
 const rolesDir = join(root, 'src', 'roles');
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 test('no role imports another role', () => {
-  const roles = readdirSync(rolesDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  const roles = readdirSync(rolesDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
   assert.deepEqual(roles.sort(), ['datanode', 'proxy', 'querynode']);
   const crossings: string[] = [];
   for (const role of roles) {

@@ -50,13 +50,16 @@ test("the SDK README's quick start, with QuiverDB.open in place of new MilvusCli
   const hits = results.results as unknown as { id: string; score: number; text: string }[];
   assert.equal(hits.length, 2);
   assert.deepEqual(hits.map((h) => h.text).sort(), ['doc1', 'doc2']);
-  assert.ok(hits.every((h) => Math.abs(h.score - 1) < 1e-5), 'both are at cosine similarity 1');
+  assert.ok(
+    hits.every((h) => Math.abs(h.score - 1) < 1e-5),
+    'both are at cosine similarity 1',
+  );
   assert.ok('int_id' in inserted.IDs);
   assert.deepEqual(hits.map((h) => h.id).sort(), [...inserted.IDs.int_id.data].sort());
   await client.close();
 });
 
-test("every method of the embedded client is a MilvusClient method of the same name", () => {
+test('every method of the embedded client is a MilvusClient method of the same name', () => {
   const ours = Object.getOwnPropertyNames(QuiverDB.prototype).filter((n) => n !== 'constructor' && n !== 'close' && n !== 'dir');
   const sdk = new Set<string>();
   for (let proto = MilvusClient.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {

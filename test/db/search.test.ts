@@ -31,12 +31,20 @@ for (const metric of ['L2', 'IP', 'COSINE'] as const) {
     const result = await db.search({ collection_name: 'c', data: queries, limit: 10 });
     const perQuery = result.results as { id: string; score: number }[][];
     assert.equal(perQuery.length, 12);
-    for (const [q, hits] of perQuery.entries()) assert.deepEqual(hits.map((h) => h.id), expectedIds(rows, queries[q], 10, metric), `query ${q}`);
+    for (const [q, hits] of perQuery.entries())
+      assert.deepEqual(
+        hits.map((h) => h.id),
+        expectedIds(rows, queries[q], 10, metric),
+        `query ${q}`,
+      );
     for (const hits of perQuery) {
       for (let i = 1; i < hits.length; i++) assert.ok(metric === 'L2' ? hits[i - 1].score <= hits[i].score : hits[i - 1].score >= hits[i].score);
     }
     const paged = (await db.search({ collection_name: 'c', data: queries[0], limit: 5, offset: 5 })).results;
-    assert.deepEqual(paged.map((h) => h.id), expectedIds(rows, queries[0], 10, metric).slice(5));
+    assert.deepEqual(
+      paged.map((h) => h.id),
+      expectedIds(rows, queries[0], 10, metric).slice(5),
+    );
   });
 }
 
@@ -48,7 +56,10 @@ test('deleted and replaced rows are never found; ties go to the smaller key', as
   await db.insert({ collection_name: 'c', data: [...docs(200, 100), ...rows] });
   await db.flush({ collection_names: ['c'] });
   const hits = (await db.search({ collection_name: 'c', data: same, limit: 4 })).results;
-  assert.deepEqual(hits.map((h) => h.id), ['10', '30', '50', '90']);
+  assert.deepEqual(
+    hits.map((h) => h.id),
+    ['10', '30', '50', '90'],
+  );
   await db.delete({ collection_name: 'c', ids: [10] });
   await db.upsert({ collection_name: 'c', data: [{ ...docs(1, 30)[0], vector: same.map((x) => -x) }] });
   const after = (await db.search({ collection_name: 'c', data: same, limit: 3 })).results;

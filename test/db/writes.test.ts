@@ -57,7 +57,10 @@ test('insert of a key the collection holds is a DuplicateKeyError and writes not
   ]);
   // The replaced row is gone from search too: one hit for key 4, with the new value.
   const hits = (await db.search({ collection_name: 'c', data: docs(1, 4)[0].vector, limit: 20, output_fields: ['tag'] })).results;
-  assert.deepEqual(hits.filter((h) => h.id === '4').map((h) => h.tag), ['new']);
+  assert.deepEqual(
+    hits.filter((h) => h.id === '4').map((h) => h.tag),
+    ['new'],
+  );
 });
 
 test('delete by ids and by a primary-key filter; other filters are refused, not ignored', async () => {
@@ -87,7 +90,10 @@ test('autoID keys are made for inserts and returned; upsert of an autoID collect
   assert.equal(new Set(ids).size, 3);
   await assert.rejects(db.insert({ collection_name: 'a', data: [{ id: 1, vector: rows[0].vector }] }), RowError);
   const fetched = (await db.get({ collection_name: 'a', ids, output_fields: ['tag'] })).data;
-  assert.deepEqual(fetched.map((r) => r.tag), ['t0', 't1', 't2']);
+  assert.deepEqual(
+    fetched.map((r) => r.tag),
+    ['t0', 't1', 't2'],
+  );
   await db.upsert({ collection_name: 'a', data: [{ id: ids[0], vector: rows[0].vector, tag: 'changed' }] });
   assert.equal((await db.get({ collection_name: 'a', ids: [ids[0]], output_fields: ['tag'] })).data[0].tag, 'changed');
 });
@@ -146,7 +152,10 @@ test('VarChar keys, nullable and default values, JSON, arrays and dynamic fields
   const rows = (await db.query({ collection_name: 'rich', filter: 'key in ["é-ü", "b"]', output_fields: ['*'] })).data;
   // COSINE (the default metric) keeps vectors unit-length with their norm: back within float rounding.
   const vectors = rows.map((r) => r.v as number[]);
-  for (const [got, want] of [[vectors[0], [3, 4]], [vectors[1], [1, 2]]]) {
+  for (const [got, want] of [
+    [vectors[0], [3, 4]],
+    [vectors[1], [1, 2]],
+  ]) {
     for (const [d, x] of got.entries()) assert.ok(Math.abs(x - want[d]) < 1e-6, `${got} vs ${want}`);
   }
   for (const row of rows) delete row.v;
@@ -156,7 +165,10 @@ test('VarChar keys, nullable and default values, JSON, arrays and dynamic fields
   ]);
   const bad = { key: 'c', v: [0, 0], ok: true, meta: {}, tags: ['a', 'b', 'c', 'd', 'e'], ids: [] };
   await assert.rejects(db.insert({ collection_name: 'rich', data: [bad] }), (e: unknown) => e instanceof RowError && e.field === 'tags');
-  await assert.rejects(db.insert({ collection_name: 'rich', data: [{ ...bad, tags: [], meta: () => 1 }] }), (e: unknown) => e instanceof RowError && e.field === 'meta');
+  await assert.rejects(
+    db.insert({ collection_name: 'rich', data: [{ ...bad, tags: [], meta: () => 1 }] }),
+    (e: unknown) => e instanceof RowError && e.field === 'meta',
+  );
 });
 
 test('rows spread over shards and split over messages all arrive, in one acknowledged insert', async () => {
@@ -169,5 +181,8 @@ test('rows spread over shards and split over messages all arrive, in one acknowl
   const described = await db.describeCollection({ collection_name: 's' });
   assert.equal(described.virtual_channel_names.length, 3);
   const ids = (await db.query({ collection_name: 's', limit: 5, offset: 2000, output_fields: ['n'] })).data;
-  assert.deepEqual(ids, [2000, 2001, 2002, 2003, 2004].map((id) => ({ id: String(id), n: id % 10 })));
+  assert.deepEqual(
+    ids,
+    [2000, 2001, 2002, 2003, 2004].map((id) => ({ id: String(id), n: id % 10 })),
+  );
 });

@@ -12,13 +12,21 @@
  * A reader is a JetStream ordered consumer (the client recreates it after gaps and
  * server restarts); seek starts a new one.
  */
-import { AckPolicy, type ConsumerInfo, type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 import { BrokerUnavailableError } from '../../errors.js';
 import type { Consumer, Reader } from '../broker.js';
-import { groupPrefix, streamName } from './names.js';
 import { NatsCursor, type PullOptions } from './cursor.js';
+import { groupPrefix, streamName } from './names.js';
 
 /** What consumers and readers share with their broker. */
 export interface NatsContext {
@@ -52,7 +60,13 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
   #repoint = false;
   #source: { name: string; consumer: JsConsumer } | null = null;
 
-  private constructor(topic: string, readonly group: string, acked: bigint, behind: boolean, context: NatsContext) {
+  private constructor(
+    topic: string,
+    readonly group: string,
+    acked: bigint,
+    behind: boolean,
+    context: NatsContext,
+  ) {
     super(topic, acked + 1n, behind);
     this.#context = context;
     this.#stream = streamName(topic);
@@ -75,7 +89,10 @@ export class NatsGroupConsumer extends NatsCursor implements Consumer {
     consumer.#generation = best ? Math.max(...generations.map(generationOf)) : -1;
     // Always a fresh generation: whatever the last member was given and did not acknowledge
     // comes again now, not after ack_wait.
-    await consumer.#point(acked + 1n, generations.map((info) => info.name));
+    await consumer.#point(
+      acked + 1n,
+      generations.map((info) => info.name),
+    );
     return consumer;
   }
 

@@ -4,15 +4,34 @@
  * stream sequence. QuiverDB starts nats-server itself (natsmq.server.*) or connects to one
  * given by URL (natsmq.url).
  */
-import { JetStreamApiError, type JetStreamManager, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { DiscardPolicy, JetStreamApiError, type JetStreamManager, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect, type NatsConnection, nuid } from '@nats-io/transport-node';
 
-import { BrokerUnavailableError, ClosedError, ForeignMessageIdError, InvalidArgumentError, StorageError, TopicExistsError, TopicNotFoundError } from '../../errors.js';
-import { type Consumer, type LogBroker, MessageId, type Producer, producerOf, type Reader, type StartPosition, startSequence, type TopicOptions, type TopicStats } from '../broker.js';
-import { checkTopic, streamName, subjectOf, topicOfStream } from './names.js';
-import { HEADER_ROOM, NatsServer, type NatsServerOptions } from './server.js';
+import {
+  BrokerUnavailableError,
+  ClosedError,
+  ForeignMessageIdError,
+  InvalidArgumentError,
+  StorageError,
+  TopicExistsError,
+  TopicNotFoundError,
+} from '../../errors.js';
+import {
+  type Consumer,
+  type LogBroker,
+  MessageId,
+  type Producer,
+  producerOf,
+  type Reader,
+  type StartPosition,
+  startSequence,
+  type TopicOptions,
+  type TopicStats,
+} from '../broker.js';
 import { type NatsContext, NatsGroupConsumer, NatsReader } from './consumers.js';
+import { checkTopic, streamName, subjectOf, topicOfStream } from './names.js';
 import { NatsPublisher } from './publish.js';
+import { HEADER_ROOM, NatsServer, type NatsServerOptions } from './server.js';
 
 export interface NatsMqOptions {
   /** natsmq.url: an external nats-server (with JetStream). Without it, QuiverDB starts one from `server`. */
@@ -98,12 +117,16 @@ export class NatsMq implements LogBroker {
     const url = options.url ?? server!.url;
     try {
       // noAsyncTraces: no Error (with its stack) made per request; a third of the CPU time of small sends.
-      const nc = await connect({ servers: url, name: 'quiverdb', maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true }).catch((error: Error) => {
-        throw new BrokerUnavailableError(`natsmq: cannot connect to ${url}: ${error.message}`);
-      });
+      const nc = await connect({ servers: url, name: 'quiverdb', maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true }).catch(
+        (error: Error) => {
+          throw new BrokerUnavailableError(`natsmq: cannot connect to ${url}: ${error.message}`);
+        },
+      );
       if (!nc.info?.jetstream) {
         await nc.close();
-        throw new BrokerUnavailableError(`natsmq: the nats-server at ${url} does not have JetStream enabled: start it with -js (or jetstream {} in its config)`);
+        throw new BrokerUnavailableError(
+          `natsmq: the nats-server at ${url} does not have JetStream enabled: start it with -js (or jetstream {} in its config)`,
+        );
       }
       const maxPayload = server ? server.options.maxPayload : nc.info.max_payload - HEADER_ROOM;
       return new NatsMq(nc, await jetstreamManager(nc), server, url, maxPayload, options);
@@ -170,7 +193,10 @@ export class NatsMq implements LogBroker {
   async createTopic(name: string, options: TopicOptions = {}): Promise<void> {
     this.#check();
     checkTopic(name);
-    const exists = await this.#api(name, (s) => this.#jsm.streams.info(s)).then(() => true, (e) => (e instanceof TopicNotFoundError ? false : Promise.reject(e)));
+    const exists = await this.#api(name, (s) => this.#jsm.streams.info(s)).then(
+      () => true,
+      (e) => (e instanceof TopicNotFoundError ? false : Promise.reject(e)),
+    );
     if (exists) throw new TopicExistsError(`topic "${name}" exists`);
     const minutes = options.retentionTimeInMinutes ?? this.#retention.maxAge;
     const maxAge = minutes > 0 ? minutes * MINUTE_NS : 0;

@@ -5,7 +5,7 @@
  * close. Errors name the fix.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 
@@ -140,7 +140,10 @@ export class NatsServer {
     for (;;) {
       // The deadline first: a server not ready in time is a timeout, whatever happens next.
       if (Date.now() > deadline) {
-        throw failed(`nats-server was not ready within natsmq.server.initializeTimeout (${o.initializeTimeout} ms); raise it, or see ${o.monitor.logFile}`, 'timeout');
+        throw failed(
+          `nats-server was not ready within natsmq.server.initializeTimeout (${o.initializeTimeout} ms); raise it, or see ${o.monitor.logFile}`,
+          'timeout',
+        );
       }
       const ports = readdirSync(scratch).find((f) => f.endsWith('.ports'));
       // The file can be seen before the server has finished writing it: read it again then.
@@ -149,7 +152,10 @@ export class NatsServer {
       if (child.exitCode !== null || child.signalCode !== null) {
         const text = log();
         if (/address already in use/i.test(text)) {
-          throw failed(`natsmq.server.port ${o.port} is in use: stop what holds it, or set natsmq.server.port to another port (-1 picks a free one)`, 'port-in-use');
+          throw failed(
+            `natsmq.server.port ${o.port} is in use: stop what holds it, or set natsmq.server.port to another port (-1 picks a free one)`,
+            'port-in-use',
+          );
         }
         if (/store|permission|read-only/i.test(text)) throw failed(`nats-server cannot use natsmq.server.storeDir ${o.storeDir}: ${text.trim()}`, 'store-dir');
         throw failed(`nats-server exited at start-up: ${text.trim() || `exit code ${child.exitCode}`}`, 'exited');

@@ -10,6 +10,7 @@ import type { NativeRocksMq, RocksMqOptions } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 
 export type { RocksMqOptions };
+
 import { optionsObject, readArguments } from '../../arguments.js';
 import {
   type Consumer,
@@ -154,7 +155,13 @@ class Cursor {
 }
 
 class RocksMqConsumer extends Cursor implements Consumer {
-  constructor(topic: string, readonly group: string, next: bigint, store: NativeRocksMq, arrivals: Arrivals) {
+  constructor(
+    topic: string,
+    readonly group: string,
+    next: bigint,
+    store: NativeRocksMq,
+    arrivals: Arrivals,
+  ) {
     super(topic, next, store, arrivals);
   }
 
@@ -259,7 +266,15 @@ export class RocksMq implements LogBroker {
    * `rocksmq.*` keys are refused, so a typo does not go unnoticed.
    */
   static async openConfig(config: Record<string, unknown>): Promise<RocksMq> {
-    const keys: (keyof RocksMqOptions)[] = ['path', 'retentionTimeInMinutes', 'retentionSizeInMB', 'compactionInterval', 'lrucacheratio', 'compressionTypes', 'maxPayload'];
+    const keys: (keyof RocksMqOptions)[] = [
+      'path',
+      'retentionTimeInMinutes',
+      'retentionSizeInMB',
+      'compactionInterval',
+      'lrucacheratio',
+      'compressionTypes',
+      'maxPayload',
+    ];
     const options: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(config)) {
       if (!key.startsWith('rocksmq.')) continue;

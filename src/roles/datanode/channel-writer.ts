@@ -11,18 +11,18 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
 import type { Config } from '../../config/config.js';
-import type { LogLine } from '../../mq/open-broker.js';
 import { ClosedError, TopicNotFoundError } from '../../errors.js';
 import { type CollectionInfo, type DeltaInfo, keys as metaKeys, type SegmentInfo, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
+import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
+import type { LogLine } from '../../mq/open-broker.js';
 import { COORD_TOPIC } from '../../msg/channels.js';
 import { type DmlMessage, decodeDml, encodeCoord, encodeDml, type InsertMessage } from '../../msg/messages.js';
-import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
+import { releaseMemory } from '../../native/memory.js';
 import type { Column } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD, primaryField } from '../../schema/schema.js';
 import { deltaFolder, segmentFolder, TS_COLUMN, writeColumns } from '../../segment/segment-file.js';
-import { releaseMemory } from '../../native/memory.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import type { IdAllocator } from '../../tso/tso.js';
 import type { GrowingBuffer, PendingDelete } from './write-buffer.js';

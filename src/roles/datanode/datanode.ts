@@ -5,11 +5,11 @@
  * reads: that is the query node's job.
  */
 import type { Config } from '../../config/config.js';
-import type { LogLine } from '../../mq/open-broker.js';
 import { type CollectionInfo, keys as metaKeys } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
-import { COORD_TOPIC } from '../../msg/channels.js';
 import type { LogBroker, Reader } from '../../mq/broker.js';
+import type { LogLine } from '../../mq/open-broker.js';
+import { COORD_TOPIC } from '../../msg/channels.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { IdAllocator } from '../../tso/tso.js';
 import { followCoordination } from '../coordination.js';
@@ -75,7 +75,9 @@ export class DataNode implements Role {
         this.#writers.delete(collectionId);
         await this.#removeCollection(collectionId, writers?.map((w) => w.channel) ?? []);
       } else if (!writers) {
-        const started = info.channels.map((channel) => new ChannelWriter(info, channel, this.broker, this.meta, this.store, this.#ids as IdAllocator, this.config, this.log));
+        const started = info.channels.map(
+          (channel) => new ChannelWriter(info, channel, this.broker, this.meta, this.store, this.#ids as IdAllocator, this.config, this.log),
+        );
         for (const writer of started) await writer.start();
         this.#writers.set(collectionId, started);
       }
@@ -87,7 +89,10 @@ export class DataNode implements Role {
     const prefix = metaKeys.storage(collectionId);
     const entries = await this.meta.entries(prefix);
     const channelsInLog = new Set([...channels, ...(entries.map(([, v]) => (v as { channel?: string }).channel).filter(Boolean) as string[])]);
-    await this.meta.write({}, entries.map(([key]) => key));
+    await this.meta.write(
+      {},
+      entries.map(([key]) => key),
+    );
     await this.store.remove(`segments/${collectionId}`);
     await this.store.remove(`deltas/${collectionId}`);
     for (const topic of await this.broker.listTopics()) {

@@ -8,7 +8,7 @@ import type { CollectionInfo, ConsistencyLevel, IndexInfo, PartitionInfo } from 
 import { keys as metaKeys, type SegmentInfo } from '../../meta/catalog.js';
 import { dmlChannel } from '../../msg/channels.js';
 import { dataTypeName } from '../../schema/data-type.js';
-import { checkName, type CollectionSchema, makeSchema, type MetricType, partitionKeyField, quickSchema, vectorFields } from '../../schema/schema.js';
+import { type CollectionSchema, checkName, type MetricType, makeSchema, partitionKeyField, quickSchema, vectorFields } from '../../schema/schema.js';
 import { type ProxyContext, partitionByName } from './context.js';
 import { ok } from './responses.js';
 
@@ -24,7 +24,8 @@ export function consistencyLevel(value: unknown, fallback: ConsistencyLevel): Co
 
 function metricOf(value: unknown, where: string): MetricType {
   const metric = String(value ?? 'COSINE').toUpperCase();
-  if (metric !== 'L2' && metric !== 'IP' && metric !== 'COSINE') throw new InvalidArgumentError(`${where}: metric_type must be L2, IP or COSINE, got ${JSON.stringify(value)}`);
+  if (metric !== 'L2' && metric !== 'IP' && metric !== 'COSINE')
+    throw new InvalidArgumentError(`${where}: metric_type must be L2, IP or COSINE, got ${JSON.stringify(value)}`);
   return metric;
 }
 
@@ -46,7 +47,8 @@ function indexesOf(schema: CollectionSchema, request: Record<string, unknown>): 
 function integerOption(value: unknown, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -201,7 +203,12 @@ export async function getCollectionStatistics(ctx: ProxyContext, request: Record
   const info = ctx.catalog.get(request.collection_name);
   let rows: number;
   if (info.loaded) {
-    rows = await ctx.reads.count({ collectionId: info.id, consistency: 'Strong', readTs: await ctx.tso.next(), partitionIds: info.partitions.map((p) => p.id) });
+    rows = await ctx.reads.count({
+      collectionId: info.id,
+      consistency: 'Strong',
+      readTs: await ctx.tso.next(),
+      partitionIds: info.partitions.map((p) => p.id),
+    });
   } else {
     // Not loaded: the rows of flushed segments (deletes not subtracted, rows not yet flushed not counted).
     rows = (await ctx.meta.scan<SegmentInfo>(metaKeys.segments(info.id))).reduce((sum, s) => sum + s.rows, 0);
@@ -247,4 +254,3 @@ export function hasPartition(ctx: ProxyContext, request: Record<string, unknown>
   const info = ctx.catalog.get(request.collection_name);
   return ok({ value: info.partitions.some((p) => p.name === request.partition_name) });
 }
-

@@ -10,8 +10,8 @@ import type { LogBroker } from '../../mq/broker.js';
 import { composeTs, IdAllocator, type Tso } from '../../tso/tso.js';
 import type { QueryService } from '../query-service.js';
 import type { Role } from '../role.js';
-import * as collections from './collections.js';
 import { SerialQueues } from '../serial.js';
+import * as collections from './collections.js';
 import { Catalog, type ProxyContext } from './context.js';
 import * as reads from './reads.js';
 import * as writes from './writes.js';
@@ -53,7 +53,10 @@ export class ProxyNode implements Role {
     };
     this.#ticker = setInterval(() => {
       if (this.#ticking || this.#c.written.size === 0) return;
-      this.#ticking = writes.sendTimeTicks(this.#c).catch(() => {}).finally(() => (this.#ticking = undefined)); // a dropped topic: nothing to tick
+      this.#ticking = writes
+        .sendTimeTicks(this.#c)
+        .catch(() => {})
+        .finally(() => (this.#ticking = undefined)); // a dropped topic: nothing to tick
     }, this.config['proxy.timeTickInterval'] as number);
     this.#ticker.unref();
   }

@@ -51,8 +51,10 @@ async function readOptions(ctx: ProxyContext, info: CollectionInfo, request: Rec
 function window(request: Record<string, unknown>, fallback: number | undefined): { limit: number | undefined; offset: number } {
   const limit = request.limit ?? request.topk ?? fallback;
   const offset = request.offset ?? 0;
-  if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1)) throw new InvalidKError(`limit must be a positive integer, got ${JSON.stringify(limit)}`);
-  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) throw new InvalidArgumentError(`offset must be a non-negative integer, got ${JSON.stringify(offset)}`);
+  if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1))
+    throw new InvalidKError(`limit must be a positive integer, got ${JSON.stringify(limit)}`);
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0)
+    throw new InvalidArgumentError(`offset must be a non-negative integer, got ${JSON.stringify(offset)}`);
   if ((limit ?? 0) + offset > MAX_WINDOW) throw new InvalidKError(`offset + limit must be at most ${MAX_WINDOW}, got ${offset} + ${limit}`);
   return { limit: limit as number | undefined, offset };
 }
@@ -74,7 +76,8 @@ function queryVectors(data: unknown, dim: number): { packed: Float32Array; nq: n
   if (data === undefined) throw new InvalidArgumentError('search needs data: a vector or an array of vectors');
   const single = isVector(data);
   const list = (single ? [data] : data) as unknown[];
-  if (!Array.isArray(list) || list.length === 0 || !list.every(isVector)) throw new InvalidArgumentError('search data must be a vector (numbers) or an array of vectors');
+  if (!Array.isArray(list) || list.length === 0 || !list.every(isVector))
+    throw new InvalidArgumentError('search data must be a vector (numbers) or an array of vectors');
   if (list.length > MAX_NQ) throw new InvalidArgumentError(`at most ${MAX_NQ} query vectors at once, got ${list.length}`);
   const packed = new Float32Array(list.length * dim);
   list.forEach((v, i) => {
@@ -157,4 +160,3 @@ export async function count(ctx: ProxyContext, request: Record<string, unknown>)
   const options = await readOptions(ctx, info, request, []);
   return ok({ data: await ctx.reads.count({ ...options, keys }) });
 }
-

@@ -8,9 +8,9 @@
 import { DuplicateKeyError, InvalidArgumentError, NotLoadedError, PayloadTooLargeError, TimeoutError } from '../../errors.js';
 import { keysOfFilter, toKey } from '../../expr/key-filter.js';
 import type { CollectionInfo } from '../../meta/catalog.js';
+import type { MessageId } from '../../mq/broker.js';
 import { COORD_TOPIC, hashKey } from '../../msg/channels.js';
 import { decodeCoord, encodeDml, HEADER_ALLOWANCE, type InsertMessage } from '../../msg/messages.js';
-import type { MessageId } from '../../mq/broker.js';
 import { type Column, typedArrayOf } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { toColumns } from '../../schema/rows.js';
@@ -125,7 +125,10 @@ async function write(ctx: ProxyContext, request: Record<string, unknown>, mode: 
       const existing = await ctx.reads.existingKeys(info.id, batch.keys);
       if (existing.size > 0) {
         const keys = [...existing].slice(0, 16);
-        throw new DuplicateKeyError(`insert: ${existing.size} primary key(s) already exist, such as ${keys.map(String).join(', ')}; use upsert to replace rows`, keys);
+        throw new DuplicateKeyError(
+          `insert: ${existing.size} primary key(s) already exist, such as ${keys.map(String).join(', ')}; use upsert to replace rows`,
+          keys,
+        );
       }
     }
     const ts = await ctx.tso.next();
@@ -199,10 +202,14 @@ export async function deleteEntities(ctx: ProxyContext, request: Record<string, 
     const payloads = new Map<string, Uint8Array[]>();
     const perKey = pk.dataType === DataType.Int64 ? 9 : 0;
     for (const [channel, list] of perChannel) {
-      const sizes = Float64Array.from(list, (k) => (perKey || Buffer.byteLength(String(k)) + 3));
+      const sizes = Float64Array.from(list, (k) => perKey || Buffer.byteLength(String(k)) + 3);
       payloads.set(
         channel,
-        chunks(list.map((_, i) => i), sizes, ctx.maxMessageBytes).map((run) => {
+        chunks(
+          list.map((_, i) => i),
+          sizes,
+          ctx.maxMessageBytes,
+        ).map((run) => {
           const values = pk.dataType === DataType.Int64 ? BigInt64Array.from(run, (i) => list[i] as bigint) : run.map((i) => list[i]);
           return encodeDml({ kind: 'delete', collectionId: info.id, ts, keys: { name: pk.name, type: pk.dataType, values } });
         }),

@@ -52,7 +52,16 @@ export class LoadedCollection {
   }
 
   #newSegment(partitionId: number, channel: string, state: Segment['state']): Segment {
-    const segment = new Segment(this.segments.length, partitionId, channel, this.#pk, this.info.schema.fields, this.#metrics, state, this.info.schema.enableDynamicField);
+    const segment = new Segment(
+      this.segments.length,
+      partitionId,
+      channel,
+      this.#pk,
+      this.info.schema.fields,
+      this.#metrics,
+      state,
+      this.info.schema.enableDynamicField,
+    );
     this.segments.push(segment);
     return segment;
   }
@@ -90,7 +99,11 @@ export class LoadedCollection {
       const key = segment.keys.raw(row) as Key;
       const inserted = segment.insertTs.raw(row) as bigint;
       const later = deletes.get(key)?.filter((t) => t > inserted);
-      if (later && later.length > 0) segment.delete(row, later.reduce((a, b) => (b < a ? b : a)));
+      if (later && later.length > 0)
+        segment.delete(
+          row,
+          later.reduce((a, b) => (b < a ? b : a)),
+        );
       if (segment.isDeleted(row)) continue;
       const current = this.locate(key);
       if (!current || (current.segment.insertTs.raw(current.row) as bigint) < inserted) this.#point(key, segment, row);

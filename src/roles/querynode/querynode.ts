@@ -9,21 +9,22 @@
  * (every acknowledged write is there); Bounded until each channel is serviceable to within
  * common.gracefulTime, or caught up; Eventually not at all.
  */
+
+import type { Config } from '../../config/config.js';
 import { ClosedError, InternalError, NotLoadedError, TimeoutError, TopicNotFoundError } from '../../errors.js';
 import { type CollectionInfo, keys as metaKeys, type SegmentInfo, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
+import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
+import type { LogLine } from '../../mq/open-broker.js';
 import { COORD_TOPIC } from '../../msg/channels.js';
 import { type CoordMessage, decodeDml } from '../../msg/messages.js';
-import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
-import type { Config } from '../../config/config.js';
-import type { LogLine } from '../../mq/open-broker.js';
 import { readColumns } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { composeTs } from '../../tso/tso.js';
 import { followCoordination } from '../coordination.js';
+import type { Hit, Key, QueryRequest, QueryService, ReadOptions, SearchRequest } from '../query-service.js';
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
-import type { Hit, Key, QueryRequest, QueryService, ReadOptions, SearchRequest } from '../query-service.js';
 import { LoadedCollection } from './collection.js';
 import { count, query, search } from './read.js';
 
@@ -74,7 +75,10 @@ export class QueryNode implements Role, QueryService {
     const collection = this.#collections.get(event.collectionId);
     if (!collection) return;
     const infos = await Promise.all(event.segmentIds.map((id) => this.meta.get<SegmentInfo>(metaKeys.segment(event.collectionId, id))));
-    collection.markFlushed(event.channel, infos.filter((i): i is SegmentInfo => i !== undefined));
+    collection.markFlushed(
+      event.channel,
+      infos.filter((i): i is SegmentInfo => i !== undefined),
+    );
   }
 
   /** Brings the collection to what the catalog says: loaded, released, dropped, or renamed. */

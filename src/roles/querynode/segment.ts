@@ -78,9 +78,7 @@ export class Segment {
     for (const column of columns) this.columns.get(column.name)?.append(column, rows);
     const ids = new BigInt64Array(rows);
     for (let i = 0; i < rows; i++) ids[i] = BigInt(first + i);
-    await Promise.all(
-      columns.filter((c) => this.vectors.has(c.name)).map((c) => (this.vectors.get(c.name) as FlatIndex).add(c.values as Float32Array, ids)),
-    );
+    await Promise.all(columns.filter((c) => this.vectors.has(c.name)).map((c) => (this.vectors.get(c.name) as FlatIndex).add(c.values as Float32Array, ids)));
     this.#rows = first + rows;
   }
 
