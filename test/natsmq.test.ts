@@ -103,7 +103,13 @@ test('a full store (maxFileStore) refuses writes with StorageError, and reads st
   assert.ok(refused instanceof StorageError, `expected StorageError, got ${refused}`);
   assert.match((refused as Error).message, /maxFileStore/);
   assert.ok(sent.length >= 1);
-  const read = await (await broker.reader('t')).receive({ max: 10 });
+  // A receive returns what has arrived (it need not be everything): read until all are here.
+  const reader = await broker.reader('t');
+  const read: Message[] = [];
+  for (let batch = await reader.receive({ max: 10, timeoutMs: 5000 }); batch.length > 0; batch = await reader.receive({ max: 10, timeoutMs: 2000 })) {
+    read.push(...batch);
+    if (read.length >= sent.length) break;
+  }
   assert.deepEqual(
     read.map((m) => m.id.sequence),
     sent,
