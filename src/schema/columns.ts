@@ -114,9 +114,11 @@ export function encodeColumns(columns: Column[]): { headers: ColumnHeader[]; chu
 
 /**
  * Reads columns back from `bytes` starting at `offset` (8-aligned), in header order. Typed
- * columns are views into `bytes` (no copy) when its buffer is aligned, copies otherwise.
+ * columns are views into `bytes` (no copy) when it owns its whole buffer, copies otherwise.
  */
 export function decodeColumns(headers: ColumnHeader[], bytes: Uint8Array, offset: number): Column[] {
+  // Views only into a buffer that is the message's alone: a client may reuse one it shares.
+  const owned = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
   const columns: Column[] = [];
   for (const header of headers) {
     const slice = bytes.subarray(offset, offset + header.bytes);
@@ -124,11 +126,12 @@ export function decodeColumns(headers: ColumnHeader[], bytes: Uint8Array, offset
     const Typed = TYPED[header.type];
     let values: ColumnValues;
     if (!Typed) values = JSON.parse(decoder.decode(slice)) as unknown[];
-    else if (slice.byteOffset % ALIGN === 0) values = view(Typed, slice);
-    else values = new Typed(slice.slice().buffer);
+    else if (owned && slice.byteOffset % ALIGN === 0) values = view(Typed, slice);
+    else values = new Typed(new Uint8Array(slice).buffer); // a copy (Buffer's slice() would be a view)
     const column: Column = { name: header.name, type: header.type, values };
     if (header.dim !== undefined) column.dim = header.dim;
-    if (header.validBytes > 0) column.valid = bytes.subarray(offset, offset + header.validBytes);
+    if (header.validBytes > 0)
+      column.valid = owned ? bytes.subarray(offset, offset + header.validBytes) : new Uint8Array(bytes.subarray(offset, offset + header.validBytes));
     offset += padded(header.validBytes);
     columns.push(column);
   }

@@ -197,7 +197,11 @@ export class QueryNode implements Role, QueryService {
       () => this.#collections.get(loaded.info.id) !== loaded || targets.every(([channel, last]) => (loaded.channels.get(channel)?.next ?? 0n) > last),
       `catching up with the log of collection "${loaded.info.name}"`,
     );
-    if (this.#collections.get(loaded.info.id) !== loaded) throw new NotLoadedError(`collection "${loaded.info.name}" was released or dropped during the read`);
+    if (this.#collections.get(loaded.info.id) !== loaded) {
+      const failure = this.#failures.get(loaded.info.id);
+      if (failure) throw new InternalError(`collection "${loaded.info.name}" stopped following its log: ${failure.message}`);
+      throw new NotLoadedError(`collection "${loaded.info.name}" was released or dropped during the read`);
+    }
     return loaded;
   }
 
