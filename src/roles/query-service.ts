@@ -48,8 +48,16 @@ export interface QueryService {
   /** Rows in primary-key order. */
   query(request: QueryRequest): Promise<Record<string, unknown>[]>;
   count(request: Omit<QueryRequest, 'outputFields' | 'offset' | 'limit'>): Promise<number>;
-  /** Which of these keys have a live row (read Strong, at the newest timestamp). */
-  existingKeys(collectionId: number, keys: Key[]): Promise<Set<Key>>;
+  /**
+   * Which of these keys have a live row. Strong waits until the log is applied to its end;
+   * Eventually answers from what is applied now (right for keys no unapplied write touches).
+   */
+  existingKeys(collectionId: number, keys: Key[], consistency: 'Strong' | 'Eventually'): Promise<Set<Key>>;
+  /**
+   * How far each channel of a loaded collection is applied (the next sequence to apply), and
+   * which load this is: the count changes when the collection is loaded again.
+   */
+  applied(collectionId: number): Promise<{ load: number; channels: Record<string, bigint> } | undefined>;
   /** Resolves once the query node has loaded (or released) the collection as the catalog says. */
   waitForLoadState(collectionId: number): Promise<void>;
   /** Rows held in memory for a collection (loaded segments, growing included). */

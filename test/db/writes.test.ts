@@ -186,3 +186,19 @@ test('rows spread over shards and split over messages all arrive, in one acknowl
     [2000, 2001, 2002, 2003, 2004].map((id) => ({ id: String(id), n: id % 10 })),
   );
 });
+
+test('a key written a moment ago is checked against that write, even before the query node has it', async () => {
+  const db = await openDb(folder('db'));
+  await db.createCollection(docsSchema('c'));
+  for (let round = 0; round < 20; round++) {
+    const base = round * 100;
+    // Each write follows the last at once: the key checks cannot rely on the query node having applied it.
+    await db.insert({ collection_name: 'c', data: docs(3, base) });
+    await assert.rejects(db.insert({ collection_name: 'c', data: docs(1, base + 1) }), DuplicateKeyError);
+    await db.upsert({ collection_name: 'c', data: docs(1, base + 50) });
+    await assert.rejects(db.insert({ collection_name: 'c', data: docs(1, base + 50) }), DuplicateKeyError);
+    await db.delete({ collection_name: 'c', ids: [base + 2] });
+    await db.insert({ collection_name: 'c', data: docs(1, base + 2) });
+  }
+  assert.equal((await db.count({ collection_name: 'c' })).data, 80);
+});

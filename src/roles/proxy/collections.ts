@@ -172,6 +172,7 @@ export function hasCollection(ctx: ProxyContext, request: Record<string, unknown
 export async function dropCollection(ctx: ProxyContext, request: Record<string, unknown>) {
   const info = ctx.catalog.get(request.collection_name);
   await ctx.locks.run(info.id, async () => {
+    ctx.pending.delete(info.id);
     await ctx.catalog.remove(info);
     await ctx.reads.waitForLoadState(info.id);
   });

@@ -12,6 +12,7 @@ import { encodeCoord } from '../../msg/messages.js';
 import type { IdAllocator, Tso } from '../../tso/tso.js';
 import type { QueryService } from '../query-service.js';
 import type { SerialQueues } from '../serial.js';
+import type { PendingWrites } from './pending.js';
 
 export interface ProxyContext {
   meta: MetaStore;
@@ -30,6 +31,8 @@ export interface ProxyContext {
   maxMessageBytes: number;
   /** Channels written since the last time tick, with their collection. */
   written: Map<string, number>;
+  /** Per collection: its writes the query node may not have applied yet. */
+  pending: Map<number, PendingWrites>;
 }
 
 /** The proxy's view of the catalog: every collection by name, written through to the meta store. */

@@ -50,6 +50,7 @@ export class ProxyNode implements Role {
       locks: new SerialQueues<number>(),
       maxMessageBytes: Math.min(limit ?? DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGE),
       written: new Map(),
+      pending: new Map(),
     };
     this.#ticker = setInterval(() => {
       if (this.#ticking || this.#c.written.size === 0) return;

@@ -17,6 +17,7 @@ import { toColumns } from '../../schema/rows.js';
 import { partitionKeyField, primaryField } from '../../schema/schema.js';
 import type { Key } from '../query-service.js';
 import { type ProxyContext, partitionByName } from './context.js';
+import { PendingWrites } from './pending.js';
 import { mutationResult, SUCCESS } from './responses.js';
 
 /** The rows of a column at these indices. */
@@ -88,9 +89,24 @@ function partitionsOf(info: CollectionInfo, columns: Column[], rows: number, par
 }
 
 /** Sends messages per channel (each channel's batch atomically), all channels at once. */
-async function send(ctx: ProxyContext, collectionId: number, perChannel: Map<string, Uint8Array[]>): Promise<void> {
-  await Promise.all([...perChannel].map(([channel, payloads]) => ctx.broker.producer(channel).sendBatch(payloads)));
+async function send(ctx: ProxyContext, collectionId: number, perChannel: Map<string, { payloads: Uint8Array[]; keys: Key[] }>): Promise<void> {
+  const pending = pendingOf(ctx, collectionId);
+  await Promise.all(
+    [...perChannel].map(async ([channel, { payloads, keys }]) => {
+      const ids = await ctx.broker.producer(channel).sendBatch(payloads);
+      pending.record(channel, ids[ids.length - 1].sequence, keys);
+    }),
+  );
   for (const channel of perChannel.keys()) ctx.written.set(channel, collectionId);
+}
+
+function pendingOf(ctx: ProxyContext, collectionId: number): PendingWrites {
+  let pending = ctx.pending.get(collectionId);
+  if (!pending) {
+    pending = new PendingWrites(ctx.reads, collectionId);
+    ctx.pending.set(collectionId, pending);
+  }
+  return pending;
 }
 
 /**
@@ -122,7 +138,7 @@ async function write(ctx: ProxyContext, request: Record<string, unknown>, mode: 
     const current = ctx.catalog.get(info.name);
     if (current.id !== info.id) throw new NotLoadedError(`collection "${info.name}" was dropped during the write`);
     if (mode === 'insert' && !pk.autoID) {
-      const existing = await ctx.reads.existingKeys(info.id, batch.keys);
+      const existing = await pendingOf(ctx, info.id).existing(batch.keys);
       if (existing.size > 0) {
         const keys = [...existing].slice(0, 16);
         throw new DuplicateKeyError(
@@ -141,9 +157,10 @@ async function write(ctx: ProxyContext, request: Record<string, unknown>, mode: 
       byPartition.set(partitions[r], rows);
       rows.push(r);
     }
-    const perChannel = new Map<string, Uint8Array[]>();
+    const perChannel = new Map<string, { payloads: Uint8Array[]; keys: Key[] }>();
     for (const [channel, byPartition] of groups) {
       const payloads: Uint8Array[] = [];
+      const keys: Key[] = [];
       for (const [partitionId, rows] of byPartition) {
         for (const run of chunks(rows, sizes, ctx.maxMessageBytes)) {
           const whole = run.length === batch.rows;
@@ -159,8 +176,9 @@ async function write(ctx: ProxyContext, request: Record<string, unknown>, mode: 
           };
           payloads.push(encodeDml(message));
         }
+        for (const r of rows) keys.push(batch.keys[r]);
       }
-      perChannel.set(channel, payloads);
+      perChannel.set(channel, { payloads, keys });
     }
     await send(ctx, info.id, perChannel);
     return mutationResult(mode, batch.keys, batch.rows, ts);
@@ -190,7 +208,7 @@ export async function deleteEntities(ctx: ProxyContext, request: Record<string, 
   keys = [...new Set(keys)];
   return ctx.locks.run(info.id, async () => {
     // The count of keys that had a row; a collection that is not loaded counts every key given.
-    const existing = info.loaded ? (await ctx.reads.existingKeys(info.id, keys)).size : keys.length;
+    const existing = info.loaded ? (await pendingOf(ctx, info.id).existing(keys)).size : keys.length;
     const ts = await ctx.tso.next();
     const perChannel = new Map<string, Key[]>();
     for (const key of keys) {
@@ -199,13 +217,13 @@ export async function deleteEntities(ctx: ProxyContext, request: Record<string, 
       perChannel.set(channel, list);
       list.push(key);
     }
-    const payloads = new Map<string, Uint8Array[]>();
+    const payloads = new Map<string, { payloads: Uint8Array[]; keys: Key[] }>();
     const perKey = pk.dataType === DataType.Int64 ? 9 : 0;
     for (const [channel, list] of perChannel) {
       const sizes = Float64Array.from(list, (k) => perKey || Buffer.byteLength(String(k)) + 3);
-      payloads.set(
-        channel,
-        chunks(
+      payloads.set(channel, {
+        keys: list,
+        payloads: chunks(
           list.map((_, i) => i),
           sizes,
           ctx.maxMessageBytes,
@@ -213,7 +231,7 @@ export async function deleteEntities(ctx: ProxyContext, request: Record<string, 
           const values = pk.dataType === DataType.Int64 ? BigInt64Array.from(run, (i) => list[i] as bigint) : run.map((i) => list[i]);
           return encodeDml({ kind: 'delete', collectionId: info.id, ts, keys: { name: pk.name, type: pk.dataType, values } });
         }),
-      );
+      });
     }
     await send(ctx, info.id, payloads);
     return mutationResult('delete', keys, existing, ts);

@@ -42,7 +42,11 @@ export class LoadedCollection {
   readonly #pk: Field;
   readonly #metrics: Map<string, Metric>;
 
-  constructor(readonly info: CollectionInfo) {
+  constructor(
+    readonly info: CollectionInfo,
+    /** Which load of the collection this is (each load replays the log again). */
+    readonly load: number,
+  ) {
     this.#pk = primaryField(info.schema);
     this.#metrics = new Map(info.indexes.map((i) => [i.field_name, i.metric_type]));
   }

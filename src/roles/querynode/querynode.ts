@@ -41,6 +41,7 @@ export class QueryNode implements Role, QueryService {
   readonly #failures = new Map<number, Error>();
   #coord: Reader | undefined;
   #following: Promise<void> = Promise.resolve();
+  #loads = 0;
   #stopped = false;
 
   constructor(
@@ -99,7 +100,7 @@ export class QueryNode implements Role, QueryService {
 
   async #load(info: CollectionInfo): Promise<void> {
     this.#failures.delete(info.id);
-    const collection = new LoadedCollection(info);
+    const collection = new LoadedCollection(info, ++this.#loads);
     const stored = storageState(info.id, await this.meta.entries(metaKeys.storage(info.id)));
     for (const channel of info.channels) {
       collection.channels.set(channel, { next: stored.checkpoints.get(channel) ?? 1n, serviceableTs: 0n, flushedUpTo: new Map() });
@@ -217,9 +218,15 @@ export class QueryNode implements Role, QueryService {
     return count(await this.#ready(request), request);
   }
 
-  async existingKeys(collectionId: number, keys: Key[]): Promise<Set<Key>> {
-    const collection = await this.#ready({ collectionId, consistency: 'Strong' });
+  async existingKeys(collectionId: number, keys: Key[], consistency: 'Strong' | 'Eventually'): Promise<Set<Key>> {
+    const collection = await this.#ready({ collectionId, consistency });
     return new Set(keys.filter((key) => collection.isLive(key)));
+  }
+
+  async applied(collectionId: number): Promise<{ load: number; channels: Record<string, bigint> } | undefined> {
+    const collection = this.#collections.get(collectionId);
+    if (!collection) return undefined;
+    return { load: collection.load, channels: Object.fromEntries([...collection.channels].map(([name, state]) => [name, state.next])) };
   }
 
   async waitForLoadState(collectionId: number): Promise<void> {
