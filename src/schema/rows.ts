@@ -74,7 +74,12 @@ function convert(field: Field, value: unknown): unknown {
   switch (field.dataType) {
     case DataType.FloatVector: {
       const dim = field.dim as number;
-      const list = value instanceof Float32Array || Array.isArray(value) ? (value as ArrayLike<unknown>) : undefined;
+      if (value instanceof Float32Array) {
+        if (value.length !== dim) return new Invalid(`expected ${dim} numbers, got ${value.length}`);
+        for (let d = 0; d < dim; d++) if (!Number.isFinite(value[d])) return new Invalid(`dimension ${d} is ${value[d]}, not a finite number`);
+        return value;
+      }
+      const list = Array.isArray(value) ? (value as ArrayLike<unknown>) : undefined;
       if (!list) return new Invalid(`expected an array of ${dim} numbers, got ${describe(value)}`);
       if (list.length !== dim) return new Invalid(`expected ${dim} numbers, got ${list.length}`);
       for (let d = 0; d < dim; d++) {

@@ -18,6 +18,8 @@ test('a row that does not fit is a RowError naming row and field, and nothing of
     [{ ...good[3], n: 2 ** 31 }, 'n', /integer from/],
     [{ ...good[3], vector: [1, 2] }, 'vector', /expected 8 numbers/],
     [{ ...good[3], vector: [...good[3].vector.slice(1), Number.NaN] }, 'vector', /finite/],
+    [{ ...good[3], vector: Float32Array.from([...good[3].vector.slice(1), Number.POSITIVE_INFINITY]) }, 'vector', /finite/],
+    [{ ...good[3], vector: new Float32Array(7) }, 'vector', /expected 8 numbers/],
     [{ ...good[3], tag: 'x'.repeat(33) }, 'tag', /max_length 32/],
     [{ ...good[3], price: undefined }, 'price', /no value/],
     [{ ...good[3], id: 2 ** 60 }, 'id', /bigint or a decimal string/],

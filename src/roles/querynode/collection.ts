@@ -37,6 +37,7 @@ export class LoadedCollection {
    * as numbers, which V8 hashes faster than bigints and stores without a heap object.
    */
   readonly #live = new Map<number | Key, number>();
+  #highest: Key | undefined;
   readonly channels = new Map<string, ChannelState>();
   readonly #growing = new Map<string, Segment>(); // channel/partition → its growing segment
   readonly #pk: Field;
@@ -83,6 +84,17 @@ export class LoadedCollection {
     return this.#live.has(mapKey(key));
   }
 
+  /** The largest key any row ever had (undefined before the first row): keys above it are new. */
+  get highestKey(): Key | undefined {
+    return this.#highest;
+  }
+
+  #saw(keys: ArrayLike<Key>, rows: number): void {
+    let highest = this.#highest;
+    for (let i = 0; i < rows; i++) if (highest === undefined || keys[i] > highest) highest = keys[i];
+    this.#highest = highest;
+  }
+
   #point(key: Key, segment: Segment, row: number): void {
     // Small (V8 stores them unboxed) while the collection has fewer than 4096 segments.
     const at = segment.index < FEW_SEGMENTS ? row * FEW_SEGMENTS + segment.index : -(segment.index * 2 ** 32 + row) - 1;
@@ -99,6 +111,7 @@ export class LoadedCollection {
     segment.id = info.id;
     const [keys, ts, ...fields] = columns;
     await segment.append(keys, ts.values as BigInt64Array, fields, info.rows);
+    this.#saw(keys.values as ArrayLike<Key>, info.rows);
     for (let row = 0; row < info.rows; row++) {
       const key = segment.keys.raw(row) as Key;
       const inserted = segment.insertTs.raw(row) as bigint;
@@ -152,6 +165,7 @@ export class LoadedCollection {
         await segment.append(keys, message.ts, message.columns, message.rows);
         const added = keys.values as ArrayLike<Key>;
         for (let i = 0; i < message.rows; i++) this.#point(added[i], segment, first + i);
+        this.#saw(added, message.rows);
         break;
       }
       case 'delete':

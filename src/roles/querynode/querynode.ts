@@ -220,6 +220,9 @@ export class QueryNode implements Role, QueryService {
 
   async existingKeys(collectionId: number, keys: Key[], consistency: 'Strong' | 'Eventually'): Promise<Set<Key>> {
     const collection = await this.#ready({ collectionId, consistency });
+    // A bulk load's keys are usually all above every key seen so far: then none can exist.
+    const highest = collection.highestKey;
+    if (highest === undefined || keys.every((key) => key > highest)) return new Set();
     return new Set(keys.filter((key) => collection.isLive(key)));
   }
 
