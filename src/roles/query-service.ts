@@ -60,6 +60,4 @@ export interface QueryService {
   applied(collectionId: number): Promise<{ load: number; channels: Record<string, bigint> } | undefined>;
   /** Resolves once the query node has loaded (or released) the collection as the catalog says. */
   waitForLoadState(collectionId: number): Promise<void>;
-  /** Rows held in memory for a collection (loaded segments, growing included). */
-  loadedRows(collectionId: number): Promise<number>;
 }

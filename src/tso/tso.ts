@@ -18,11 +18,6 @@ export function composeTs(ms: number, logical = 0): bigint {
   return (BigInt(ms) << LOGICAL_BITS) + BigInt(logical);
 }
 
-/** The milliseconds part of a hybrid timestamp. */
-export function physicalMs(ts: bigint): number {
-  return Number(ts >> LOGICAL_BITS);
-}
-
 export class Tso {
   #physical = 0;
   #logical = 0n;
@@ -56,11 +51,6 @@ export class Tso {
     }
     if (this.#physical >= this.#savedUntil) await this.#save();
     else if (this.#physical + WINDOW_MS / 2 >= this.#savedUntil) void this.#save().catch(() => {}); // the next next() retries
-    return composeTs(this.#physical, Number(this.#logical));
-  }
-
-  /** The latest timestamp given (or the start), without taking a new one. */
-  last(): bigint {
     return composeTs(this.#physical, Number(this.#logical));
   }
 

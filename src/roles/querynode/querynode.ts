@@ -235,8 +235,4 @@ export class QueryNode implements Role, QueryService {
   async waitForLoadState(collectionId: number): Promise<void> {
     await this.#reconcile(collectionId);
   }
-
-  async loadedRows(collectionId: number): Promise<number> {
-    return this.#collections.get(collectionId)?.rows() ?? 0;
-  }
 }
