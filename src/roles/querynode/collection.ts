@@ -11,15 +11,12 @@ import type { Metric } from '../../indexes/metric.js';
 import type { CollectionInfo, SegmentInfo } from '../../meta/catalog.js';
 import type { DmlMessage } from '../../msg/messages.js';
 import type { Column } from '../../schema/columns.js';
+import { mapKey } from '../../schema/int64.js';
 import { type Field, primaryField } from '../../schema/schema.js';
 import type { Key } from '../query-service.js';
 import { Segment } from './segment.js';
 
 const FEW_SEGMENTS = 4096;
-
-function mapKey(key: Key): number | Key {
-  return typeof key === 'bigint' && key <= 9007199254740991n && key >= -9007199254740991n ? Number(key) : key;
-}
 
 export interface ChannelState {
   /** The next sequence to apply. */
