@@ -15,6 +15,7 @@ class FlatIndexWrap : public Napi::ObjectWrap<FlatIndexWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit FlatIndexWrap(const Napi::CallbackInfo& info);
+  static Napi::Value SearchEach(const Napi::CallbackInfo& info);
 
  private:
   Napi::Value Add(const Napi::CallbackInfo& info);

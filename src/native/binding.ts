@@ -101,7 +101,11 @@ export interface NativeBinding {
   MetaStore: { open(path: string): Promise<NativeMetaStore> };
   /** The CRC-32C of bytes, continuing from crc (synchronous: hardware CRC, several GB/s). */
   crc32c(bytes: Uint8Array, crc?: number): number;
-  FlatIndex: new (dim: number, metric: NativeMetric) => NativeFlatIndex;
+  FlatIndex: {
+    new (dim: number, metric: NativeMetric): NativeFlatIndex;
+    /** The same queries over several indexes, one after another in one job: a result per index. */
+    searchEach(indexes: NativeFlatIndex[], queries: Float32Array, k: number, excludes: (Uint8Array | undefined)[]): Promise<NativeResult[]>;
+  };
   IvfIndex: {
     new (params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'>): NativeIvfIndex;
     load(path: string): Promise<NativeIvfIndex>;
@@ -163,5 +167,5 @@ export const BINDING_SHAPE = {
     }),
     MetaStore: names<NativeMetaStore>({ get: true, scan: true, write: true, close: true }),
   },
-  statics: { RocksMq: ['open'], MetaStore: ['open'], IvfIndex: ['load'] } as Record<string, string[]>,
+  statics: { RocksMq: ['open'], MetaStore: ['open'], IvfIndex: ['load'], FlatIndex: ['searchEach'] } as Record<string, string[]>,
 };

@@ -4,6 +4,7 @@
  * than the read timestamp), then the per-segment top-k lists are merged by score, ties by
  * the smaller key, each key once; output fields are fetched for the survivors only.
  */
+import { FlatIndex } from '../../indexes/flat-index.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD } from '../../schema/schema.js';
 import type { Hit, Key, QueryRequest, SearchRequest } from '../query-service.js';
@@ -66,14 +67,14 @@ export async function search(collection: LoadedCollection, request: SearchReques
   const higherIsBetter = collection.metricOf(request.field) !== 'L2';
   const topk = request.limit + request.offset;
   const segments = collection.segmentsOf(request.partitionIds).filter((s) => s.rows > 0 && s.vectors.has(request.field));
-  const parts = await Promise.all(
-    segments.map(async (segment) => {
-      const hidden = segment.hidden(request.readTs);
-      const index = segment.vectors.get(request.field);
-      const results = await index!.search(request.queries, topk, hidden ? { exclude: hidden } : undefined);
-      return { segment, results };
-    }),
+  // Every segment in one native job (map); the per-segment top k are merged below (reduce).
+  const results = await FlatIndex.searchEach(
+    segments.map((segment) => segment.vectors.get(request.field) as FlatIndex),
+    request.queries,
+    topk,
+    segments.map((segment) => segment.hidden(request.readTs)),
   );
+  const parts = segments.map((segment, i) => ({ segment, results: results[i] }));
   const perQuery: (RowRef & { score: number })[][] = [];
   for (let q = 0; q < request.nq; q++) {
     const candidates: (RowRef & { score: number })[] = [];
