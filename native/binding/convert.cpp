@@ -50,6 +50,11 @@ std::vector<uint8_t> CopyUint8Array(Napi::Env env, Napi::Value value, const char
   return CopyTyped<uint8_t>(env, value, napi_uint8_array, "Uint8Array", what);
 }
 
+std::string ToString(Napi::Env env, Napi::Value value, const char* what) {
+  if (!value.IsString()) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " must be a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
 uint32_t ToUint32(Napi::Env env, Napi::Value value, const char* what) {
   if (!value.IsNumber()) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " must be a number");
   const double d = value.As<Napi::Number>().DoubleValue();

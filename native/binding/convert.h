@@ -22,6 +22,7 @@ std::vector<int64_t> CopyBigInt64Array(Napi::Env env, Napi::Value value, const c
 std::vector<uint8_t> CopyUint8Array(Napi::Env env, Napi::Value value, const char* what);
 
 uint32_t ToUint32(Napi::Env env, Napi::Value value, const char* what);
+std::string ToString(Napi::Env env, Napi::Value value, const char* what);
 qv::Metric ToMetric(Napi::Env env, Napi::Value value);
 const char* MetricName(qv::Metric metric);
 

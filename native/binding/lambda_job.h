@@ -29,4 +29,10 @@ class LambdaJob : public AsyncJob {
   std::function<Napi::Value(Napi::Env)> result_;
 };
 
+// Work that waits on a disk (the log broker, the meta store) runs on the I/O pool, never
+// ahead of a search.
+inline Napi::Promise QueueIo(Napi::Env env, std::function<void()> run, std::function<Napi::Value(Napi::Env)> result = nullptr) {
+  return LambdaJob::Queue(env, std::move(run), std::move(result), qv::ThreadPool::io());
+}
+
 }  // namespace qvnode

@@ -9,19 +9,6 @@
 
 namespace qvnode {
 
-namespace {
-
-std::string StringArg(Napi::Env env, Napi::Value value, const char* what) {
-  if (!value.IsString()) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " must be a string");
-  return value.As<Napi::String>().Utf8Value();
-}
-
-Napi::Promise QueueIo(Napi::Env env, std::function<void()> run, std::function<Napi::Value(Napi::Env)> result = nullptr) {
-  return LambdaJob::Queue(env, std::move(run), std::move(result), qv::ThreadPool::io());
-}
-
-}  // namespace
-
 Napi::Function MetaStoreWrap::Define(Napi::Env env) {
   return DefineClass(env, "MetaStore",
                      {
@@ -41,7 +28,7 @@ MetaStoreWrap::MetaStoreWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
 // open(path): Promise<MetaStore>
 Napi::Value MetaStoreWrap::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::string path = StringArg(env, info[0], "path");
+  const std::string path = ToString(env, info[0], "path");
   auto opened = std::make_shared<std::shared_ptr<qv::MetaStore>>();
   return QueueIo(
       env, [path, opened] { *opened = std::make_shared<qv::MetaStore>(path); },
@@ -55,7 +42,7 @@ Napi::Value MetaStoreWrap::Open(const Napi::CallbackInfo& info) {
 
 // get(key): Promise<string | null>
 Napi::Value MetaStoreWrap::Get(const Napi::CallbackInfo& info) {
-  const std::string key = StringArg(info.Env(), info[0], "key");
+  const std::string key = ToString(info.Env(), info[0], "key");
   auto store = store_;
   auto value = std::make_shared<std::optional<std::string>>();
   return QueueIo(
@@ -68,7 +55,7 @@ Napi::Value MetaStoreWrap::Get(const Napi::CallbackInfo& info) {
 
 // scan(prefix): Promise<[key, value][]> in key order
 Napi::Value MetaStoreWrap::Scan(const Napi::CallbackInfo& info) {
-  const std::string prefix = StringArg(info.Env(), info[0], "prefix");
+  const std::string prefix = ToString(info.Env(), info[0], "prefix");
   auto store = store_;
   auto entries = std::make_shared<std::vector<qv::MetaStore::Entry>>();
   return QueueIo(
@@ -95,11 +82,11 @@ Napi::Value MetaStoreWrap::Write(const Napi::CallbackInfo& info) {
     Napi::Value pair = put_array.Get(i);
     if (!pair.IsArray()) ThrowError(env, qv::code::kInvalidArgument, "each put is a [key, value] pair");
     Napi::Array kv = pair.As<Napi::Array>();
-    puts.emplace_back(StringArg(env, kv.Get(uint32_t(0)), "key"), StringArg(env, kv.Get(uint32_t(1)), "value"));
+    puts.emplace_back(ToString(env, kv.Get(uint32_t(0)), "key"), ToString(env, kv.Get(uint32_t(1)), "value"));
   }
   std::vector<std::string> deletes;
   Napi::Array delete_array = info[1].As<Napi::Array>();
-  for (uint32_t i = 0; i < delete_array.Length(); ++i) deletes.push_back(StringArg(env, delete_array.Get(i), "key"));
+  for (uint32_t i = 0; i < delete_array.Length(); ++i) deletes.push_back(ToString(env, delete_array.Get(i), "key"));
   auto store = store_;
   return QueueIo(env, [store, puts = std::move(puts), deletes = std::move(deletes)] { store->write(puts, deletes); });
 }

@@ -12,11 +12,6 @@ namespace qvnode {
 
 namespace {
 
-std::string ToString(Napi::Env env, Napi::Value value, const char* what) {
-  if (!value.IsString()) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " must be a string");
-  return value.As<Napi::String>().Utf8Value();
-}
-
 uint64_t ToId(Napi::Env env, Napi::Value value, const char* what) {
   if (!value.IsBigInt()) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " must be a bigint");
   bool lossless = false;
@@ -38,11 +33,6 @@ int64_t OptionalInt(Napi::Env env, Napi::Object options, const char* key, int64_
                                                     " to " + std::to_string(int64_t(max)));
   }
   return int64_t(d);
-}
-
-// Broker work waits on the disk: it runs on the I/O pool, never ahead of a search.
-Napi::Promise QueueIo(Napi::Env env, std::function<void()> run, std::function<Napi::Value(Napi::Env)> result = nullptr) {
-  return LambdaJob::Queue(env, std::move(run), std::move(result), qv::ThreadPool::io());
 }
 
 // A commit heard on the writer thread, delivered to the JavaScript callback.
