@@ -42,6 +42,7 @@ export { FlatIndex, type FlatIndexOptions, type SearchOptions } from './indexes/
 export { IvfIndex, type IvfIndexOptions, type IvfSearchOptions, type IvfType, type ProgressOptions } from './indexes/ivf-index.js';
 export type { Metric } from './indexes/metric.js';
 export { type Hits, mergeResults, SearchResults } from './indexes/results.js';
+export type { VectorIndex } from './indexes/vector-index.js';
 export { type IdsInput, MAX_K, type VectorsInput } from './indexes/vectors.js';
 export {
   type Consumer,

@@ -4,6 +4,7 @@ import type { NativeFlatIndex } from '../native/binding.js';
 import { loadNative } from '../native/load.js';
 import { type Metric, parseMetric } from './metric.js';
 import { SearchResults } from './results.js';
+import type { VectorIndex } from './vector-index.js';
 import { checkDim, checkK, type IdsInput, toExclude, toIds, toQueries, toVectors, type VectorsInput } from './vectors.js';
 
 export interface FlatIndexOptions {
@@ -31,7 +32,7 @@ export interface SearchOptions {
  * are copied when the call is made, so the caller may reuse its arrays at once. A call
  * that fails changes nothing.
  */
-export class FlatIndex {
+export class FlatIndex implements VectorIndex {
   readonly #native: NativeFlatIndex;
   readonly dim: number;
   readonly metric: Metric;

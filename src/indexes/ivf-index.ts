@@ -5,6 +5,7 @@ import { loadNative } from '../native/load.js';
 import type { SearchOptions } from './flat-index.js';
 import { type Metric, parseMetric } from './metric.js';
 import { SearchResults } from './results.js';
+import type { VectorIndex } from './vector-index.js';
 import { checkDim, checkK, type IdsInput, positiveInteger, toExclude, toIds, toQueries, toVectors, type VectorsInput } from './vectors.js';
 
 export type IvfType = 'IVF_FLAT' | 'IVF_SQ8' | 'IVF_PQ';
@@ -63,7 +64,7 @@ function toProgress(options: ProgressOptions | undefined): ((fraction: number) =
  * bitset while scanning and keeps probing further cells until it has k hits (when k rows
  * pass). Searches may run concurrently with each other and with add.
  */
-export class IvfIndex {
+export class IvfIndex implements VectorIndex {
   readonly #native: NativeIvfIndex;
 
   constructor(options: IvfIndexOptions);
