@@ -7,16 +7,9 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "storage/rocksdb_status.h"
 
 namespace qv {
-
-namespace {
-
-void check(const rocksdb::Status& s, const char* what) {
-  if (!s.ok()) throw Error(code::kStorage, std::string(what) + ": " + s.ToString());
-}
-
-}  // namespace
 
 MetaStore::MetaStore(const std::string& path) {
   rocksdb::Options options;

@@ -16,6 +16,7 @@
 #include "../common/bytes.h"
 #include "../common/crc32c.h"
 #include "../common/error.h"
+#include "../storage/rocksdb_status.h"
 
 namespace qv {
 
@@ -38,10 +39,6 @@ std::string meta_key(char kind, uint32_t topic, const std::string& suffix = "") 
   std::string k(1, kind);
   put_be32(k, topic);
   return k + suffix;
-}
-
-void check(const rocksdb::Status& s, const char* what) {
-  if (!s.ok()) throw Error(code::kStorage, std::string(what) + ": " + s.ToString());
 }
 
 // The index entry of a message: publish time and size (u64 LE), then for a large payload
