@@ -102,6 +102,17 @@ export interface StorageState {
   checkpoints: Map<string, bigint>;
 }
 
+/** Per partition, the highest seal a flushed segment of this channel ends at: inserts at or before it are in segment files. */
+export function flushedUpTo(state: StorageState, channel: string): Map<number, bigint> {
+  const out = new Map<number, bigint>();
+  for (const segment of state.segments) {
+    if (segment.channel !== channel) continue;
+    const seal = BigInt(segment.sealSeq);
+    if (seal > (out.get(segment.partitionId) ?? 0n)) out.set(segment.partitionId, seal);
+  }
+  return out;
+}
+
 export function storageState(collection: number, entries: [string, unknown][]): StorageState {
   const prefix = keys.storage(collection);
   const state: StorageState = { segments: [], deltas: [], checkpoints: new Map() };

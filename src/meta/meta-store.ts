@@ -36,8 +36,7 @@ export class RocksDbMetaStore implements MetaStore {
   }
 
   async scan<T>(prefix: string): Promise<T[]> {
-    const entries = await native(() => this.#store.scan(prefix));
-    return entries.map(([, value]) => JSON.parse(value) as T);
+    return (await this.entries(prefix)).map(([, value]) => value as T);
   }
 
   async entries(prefix: string): Promise<[string, unknown][]> {

@@ -11,6 +11,12 @@ export function dmlChannel(collectionId: number, shard: number): string {
   return `qv-dml-${collectionId}-${shard}`;
 }
 
+/** The collection a DML channel belongs to, or undefined for another topic. */
+export function collectionOfChannel(topic: string): number | undefined {
+  const match = /^qv-dml-(\d+)-\d+$/.exec(topic);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** MurmurHash3 (x86, 32-bit) of 8 bytes, as Milvus hashes Int64 keys (little-endian). */
 function murmur3Int64(key: bigint): number {
   const c1 = 0xcc9e2d51;
@@ -57,4 +63,9 @@ function crc32String(key: string): number {
 /** The hash of a primary-key or partition-key value. */
 export function hashKey(key: bigint | string): number {
   return typeof key === 'bigint' ? murmur3Int64(key) & 0x7fffffff : crc32String(key) & 0x7fffffff;
+}
+
+/** Which of the collection's channels a primary key goes to. */
+export function channelOf(channels: readonly string[], key: bigint | string): string {
+  return channels.length === 1 ? channels[0] : channels[hashKey(key) % channels.length];
 }

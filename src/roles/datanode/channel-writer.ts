@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import type { Config } from '../../config/config.js';
 import { ClosedError, TopicNotFoundError } from '../../errors.js';
-import { type CollectionInfo, type DeltaInfo, keys as metaKeys, type SegmentInfo, storageState } from '../../meta/catalog.js';
+import { type CollectionInfo, type DeltaInfo, flushedUpTo, keys as metaKeys, type SegmentInfo, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
@@ -32,10 +32,12 @@ const BATCH = 256;
 export class ChannelWriter {
   readonly #buffers = new Map<number, GrowingBuffer>();
   #deletes: PendingDelete[] = [];
-  readonly #flushedUpTo = new Map<number, bigint>();
+  #flushedUpTo = new Map<number, bigint>();
   #reader: Reader | undefined;
   #stopped = false;
   #done: Promise<void> = Promise.resolve();
+  /** The columns a segment file holds after the key and timestamps, in order. */
+  readonly #fieldNames: string[];
 
   constructor(
     readonly info: CollectionInfo,
@@ -46,18 +48,17 @@ export class ChannelWriter {
     private readonly ids: IdAllocator,
     private readonly config: Config,
     private readonly log: LogLine,
-  ) {}
+  ) {
+    const pk = primaryField(info.schema).name;
+    this.#fieldNames = info.schema.fields.map((f) => f.name).filter((n) => n !== pk);
+    if (info.schema.enableDynamicField) this.#fieldNames.push(DYNAMIC_FIELD);
+  }
 
   async start(): Promise<void> {
     this.#buffers.clear();
     this.#deletes = [];
-    this.#flushedUpTo.clear();
     const stored = storageState(this.info.id, await this.meta.entries(metaKeys.storage(this.info.id)));
-    for (const segment of stored.segments) {
-      if (segment.channel !== this.channel) continue;
-      const seal = BigInt(segment.sealSeq);
-      if (seal > (this.#flushedUpTo.get(segment.partitionId) ?? 0n)) this.#flushedUpTo.set(segment.partitionId, seal);
-    }
+    this.#flushedUpTo = flushedUpTo(stored, this.channel);
     const checkpoint = stored.checkpoints.get(this.channel) ?? 1n;
     this.#reader = await this.broker.reader(this.channel, { start: new MessageId(this.channel, checkpoint) });
     this.#done = this.#consume(this.#reader);
@@ -124,10 +125,7 @@ export class ChannelWriter {
   /** The message's field columns in schema order (the dynamic field last), without the key. */
   #fieldsOf(message: InsertMessage): Column[] {
     const byName = new Map(message.columns.map((c) => [c.name, c]));
-    const pk = primaryField(this.info.schema).name;
-    const names = this.info.schema.fields.map((f) => f.name).filter((n) => n !== pk);
-    if (this.info.schema.enableDynamicField) names.push(DYNAMIC_FIELD);
-    return names.map((name) => byName.get(name) as Column);
+    return this.#fieldNames.map((name) => byName.get(name) as Column);
   }
 
   /** Asks for a seal by sending one on the channel (once per buffer). */

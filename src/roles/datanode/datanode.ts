@@ -9,7 +9,7 @@ import { type CollectionInfo, keys as metaKeys } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import type { LogBroker, Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
-import { COORD_TOPIC } from '../../msg/channels.js';
+import { COORD_TOPIC, collectionOfChannel } from '../../msg/channels.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { IdAllocator } from '../../tso/tso.js';
 import { followCoordination } from '../coordination.js';
@@ -73,7 +73,7 @@ export class DataNode implements Role {
       if (!info) {
         if (writers) for (const writer of writers) await writer.stop();
         this.#writers.delete(collectionId);
-        await this.#removeCollection(collectionId, writers?.map((w) => w.channel) ?? []);
+        await this.#removeCollection(collectionId);
       } else if (!writers) {
         const started = info.channels.map(
           (channel) => new ChannelWriter(info, channel, this.broker, this.meta, this.store, this.#ids as IdAllocator, this.config, this.log),
@@ -85,10 +85,8 @@ export class DataNode implements Role {
   }
 
   /** Deletes a dropped collection's segment files, catalog entries and topics. */
-  async #removeCollection(collectionId: number, channels: string[]): Promise<void> {
-    const prefix = metaKeys.storage(collectionId);
-    const entries = await this.meta.entries(prefix);
-    const channelsInLog = new Set([...channels, ...(entries.map(([, v]) => (v as { channel?: string }).channel).filter(Boolean) as string[])]);
+  async #removeCollection(collectionId: number): Promise<void> {
+    const entries = await this.meta.entries(metaKeys.storage(collectionId));
     await this.meta.write(
       {},
       entries.map(([key]) => key),
@@ -96,7 +94,7 @@ export class DataNode implements Role {
     await this.store.remove(`segments/${collectionId}`);
     await this.store.remove(`deltas/${collectionId}`);
     for (const topic of await this.broker.listTopics()) {
-      if (topic.startsWith(`qv-dml-${collectionId}-`) || channelsInLog.has(topic)) await this.broker.dropTopic(topic).catch(() => {});
+      if (collectionOfChannel(topic) === collectionId) await this.broker.dropTopic(topic).catch(() => {});
     }
   }
 
@@ -105,12 +103,12 @@ export class DataNode implements Role {
     for (const folder of ['segments', 'deltas']) {
       for (const name of await this.store.list(folder)) {
         const id = Number(name);
-        if (!collections.has(id)) await this.#removeCollection(id, []);
+        if (!collections.has(id)) await this.#removeCollection(id);
       }
     }
     for (const topic of await this.broker.listTopics()) {
-      const match = /^qv-dml-(\d+)-\d+$/.exec(topic);
-      if (match && !collections.has(Number(match[1]))) await this.broker.dropTopic(topic).catch(() => {});
+      const owner = collectionOfChannel(topic);
+      if (owner !== undefined && !collections.has(owner)) await this.broker.dropTopic(topic).catch(() => {});
     }
   }
 }

@@ -9,10 +9,9 @@ import { keys as metaKeys, type SegmentInfo } from '../../meta/catalog.js';
 import { dmlChannel } from '../../msg/channels.js';
 import { dataTypeName } from '../../schema/data-type.js';
 import { type CollectionSchema, checkName, type MetricType, makeSchema, partitionKeyField, quickSchema, vectorFields } from '../../schema/schema.js';
-import { type ProxyContext, partitionByName } from './context.js';
+import { DEFAULT_PARTITION, type ProxyContext, partitionByName } from './context.js';
 import { ok } from './responses.js';
 
-const DEFAULT_PARTITION = '_default';
 const CONSISTENCY_BY_NUMBER: ConsistencyLevel[] = ['Strong', 'Session', 'Bounded', 'Eventually'];
 
 export function consistencyLevel(value: unknown, fallback: ConsistencyLevel): ConsistencyLevel {

@@ -82,6 +82,9 @@ export class Catalog {
   }
 }
 
+/** The partition of a collection without a partition key, until others are made. */
+export const DEFAULT_PARTITION = '_default';
+
 export function partitionByName(info: CollectionInfo, name: unknown): PartitionInfo {
   if (typeof name !== 'string') throw new InvalidArgumentError('partition_name must be a string');
   const partition = info.partitions.find((p) => p.name === name);

@@ -9,14 +9,14 @@ import { DuplicateKeyError, InvalidArgumentError, NotLoadedError, PayloadTooLarg
 import { keysOfFilter, toKey } from '../../expr/key-filter.js';
 import type { CollectionInfo } from '../../meta/catalog.js';
 import type { MessageId } from '../../mq/broker.js';
-import { COORD_TOPIC, hashKey } from '../../msg/channels.js';
+import { COORD_TOPIC, channelOf, hashKey } from '../../msg/channels.js';
 import { decodeCoord, encodeDml, HEADER_ALLOWANCE, type InsertMessage } from '../../msg/messages.js';
 import { type Column, typedArrayOf } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { toColumns } from '../../schema/rows.js';
 import { partitionKeyField, primaryField } from '../../schema/schema.js';
 import type { Key } from '../query-service.js';
-import { type ProxyContext, partitionByName } from './context.js';
+import { DEFAULT_PARTITION, type ProxyContext, partitionByName } from './context.js';
 import { PendingWrites } from './pending.js';
 import { mutationResult, SUCCESS } from './responses.js';
 
@@ -85,7 +85,7 @@ function partitionsOf(info: CollectionInfo, columns: Column[], rows: number, par
     for (let r = 0; r < rows; r++) out[r] = info.partitions[hashKey((column.values as ArrayLike<Key>)[r]) % info.partitions.length].id;
     return out;
   }
-  return out.fill(partitionByName(info, partitionName ?? '_default').id);
+  return out.fill(partitionByName(info, partitionName ?? DEFAULT_PARTITION).id);
 }
 
 /** Sends messages per channel (each channel's batch atomically), all channels at once. */
@@ -150,7 +150,7 @@ async function write(ctx: ProxyContext, request: Record<string, unknown>, mode: 
     const ts = await ctx.tso.next();
     const groups = new Map<string, Map<number, number[]>>();
     for (let r = 0; r < batch.rows; r++) {
-      const channel = info.channels[hashKey(batch.keys[r]) % info.channels.length];
+      const channel = channelOf(info.channels, batch.keys[r]);
       const byPartition = groups.get(channel) ?? new Map<number, number[]>();
       groups.set(channel, byPartition);
       const rows = byPartition.get(partitions[r]) ?? [];
@@ -212,7 +212,7 @@ export async function deleteEntities(ctx: ProxyContext, request: Record<string, 
     const ts = await ctx.tso.next();
     const perChannel = new Map<string, Key[]>();
     for (const key of keys) {
-      const channel = info.channels[hashKey(key) % info.channels.length];
+      const channel = channelOf(info.channels, key);
       const list = perChannel.get(channel) ?? [];
       perChannel.set(channel, list);
       list.push(key);

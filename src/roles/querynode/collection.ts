@@ -122,25 +122,14 @@ export class LoadedCollection {
       const current = this.locate(key);
       if (!current || (current.segment.insertTs.raw(current.row) as bigint) < inserted) this.#point(key, segment, row);
     }
-    const state = this.channels.get(info.channel);
-    if (state) {
-      const seal = BigInt(info.sealSeq);
-      if (seal > (state.flushedUpTo.get(info.partitionId) ?? 0n)) state.flushedUpTo.set(info.partitionId, seal);
-    }
   }
 
-  #deleteKeys(keys: Column, ts: bigint | BigInt64Array): number {
-    let deleted = 0;
+  #deleteKeys(keys: Column, ts: bigint): void {
     for (let i = 0; i < keys.values.length; i++) {
       const key = keys.values[i] as Key;
-      const at = typeof ts === 'bigint' ? ts : ts[i];
       const where = this.locate(key);
-      if (where?.segment.delete(where.row, at)) {
-        this.#live.delete(mapKey(key));
-        deleted++;
-      }
+      if (where?.segment.delete(where.row, ts)) this.#live.delete(mapKey(key));
     }
-    return deleted;
   }
 
   /** Applies one message of a channel at sequence seq. */
@@ -194,9 +183,5 @@ export class LoadedCollection {
     if (!partitionIds) return this.segments;
     const wanted = new Set(partitionIds);
     return this.segments.filter((s) => wanted.has(s.partitionId));
-  }
-
-  rows(): number {
-    return this.segments.reduce((sum, s) => sum + s.rows, 0);
   }
 }

@@ -28,15 +28,6 @@ export class GrowableColumn {
     this.#values = this.#Typed ? new this.#Typed(0) : [];
   }
 
-  /** A column made from a whole loaded column (no spare capacity). */
-  static from(column: Column): GrowableColumn {
-    const grown = new GrowableColumn(column.name, column.type, column.dim);
-    grown.#values = column.values;
-    grown.#valid = column.valid;
-    grown.#length = column.values.length / grown.#width;
-    return grown;
-  }
-
   get length(): number {
     return this.#length;
   }

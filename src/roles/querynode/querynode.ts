@@ -12,7 +12,7 @@
 
 import type { Config } from '../../config/config.js';
 import { ClosedError, InternalError, NotLoadedError, TimeoutError, TopicNotFoundError } from '../../errors.js';
-import { type CollectionInfo, keys as metaKeys, type SegmentInfo, storageState } from '../../meta/catalog.js';
+import { type CollectionInfo, flushedUpTo, keys as metaKeys, type SegmentInfo, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
@@ -103,14 +103,16 @@ export class QueryNode implements Role, QueryService {
     const collection = new LoadedCollection(info, ++this.#loads);
     const stored = storageState(info.id, await this.meta.entries(metaKeys.storage(info.id)));
     for (const channel of info.channels) {
-      collection.channels.set(channel, { next: stored.checkpoints.get(channel) ?? 1n, serviceableTs: 0n, flushedUpTo: new Map() });
+      collection.channels.set(channel, { next: stored.checkpoints.get(channel) ?? 1n, serviceableTs: 0n, flushedUpTo: flushedUpTo(stored, channel) });
     }
     const deletes = new Map<Key, bigint[]>();
     for (const delta of stored.deltas) {
       const [keys, ts] = await readColumns(this.store, delta.columns);
       for (let i = 0; i < keys.values.length; i++) {
         const key = keys.values[i] as Key;
-        deletes.set(key, [...(deletes.get(key) ?? []), (ts.values as BigInt64Array)[i]]);
+        const times = deletes.get(key) ?? [];
+        deletes.set(key, times);
+        times.push((ts.values as BigInt64Array)[i]);
       }
     }
     for (const segment of stored.segments) {

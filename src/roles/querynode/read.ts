@@ -26,9 +26,15 @@ async function fetchFields(collection: LoadedCollection, refs: RowRef[], outputF
   const schemaFields = new Map(collection.info.schema.fields.map((f) => [f.name, f]));
   const vectorNames = outputFields.filter((name) => schemaFields.get(name)?.dataType === DataType.FloatVector);
   const vectors = new Map<Segment, Map<string, Map<number, number[]>>>();
+  const bySegment = new Map<Segment, number[]>();
+  if (vectorNames.length > 0) {
+    for (const ref of refs) {
+      const rows = bySegment.get(ref.segment) ?? [];
+      bySegment.set(ref.segment, rows);
+      rows.push(ref.row);
+    }
+  }
   for (const name of vectorNames) {
-    const bySegment = new Map<Segment, number[]>();
-    for (const ref of refs) bySegment.set(ref.segment, [...(bySegment.get(ref.segment) ?? []), ref.row]);
     for (const [segment, rows] of bySegment) {
       const index = segment.vectors.get(name);
       if (!index) continue;
