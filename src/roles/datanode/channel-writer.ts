@@ -73,8 +73,7 @@ export class ChannelWriter {
   async #consume(reader: Reader): Promise<void> {
     while (!this.#stopped) {
       try {
-        const messages = await reader.receive({ max: BATCH });
-        for (const message of messages) await this.#apply(message.id.sequence, decodeDml(message.payload), message.payload.byteLength);
+        await this.#applyNext(reader);
       } catch (error) {
         if (this.#stopped || error instanceof ClosedError || error instanceof TopicNotFoundError) return;
         // A failed flush (disk full, say): start again from the checkpoint, which the log still holds.
@@ -86,6 +85,16 @@ export class ChannelWriter {
         return;
       }
     }
+  }
+
+  /**
+   * Receives and applies one batch. A function of its own so that the batch dies with its
+   * frame: a variable of the loop above would keep the last batch (megabytes) alive while
+   * the loop waits for the next one.
+   */
+  async #applyNext(reader: Reader): Promise<void> {
+    const messages = await reader.receive({ max: BATCH });
+    for (const message of messages) await this.#apply(message.id.sequence, decodeDml(message.payload), message.payload.byteLength);
   }
 
   async #apply(seq: bigint, message: DmlMessage, bytes: number): Promise<void> {

@@ -138,9 +138,7 @@ export class QueryNode implements Role, QueryService {
   async #follow(collection: LoadedCollection, channel: string, reader: Reader): Promise<void> {
     for (;;) {
       try {
-        const messages = await reader.receive({ max: BATCH });
-        if (this.#collections.get(collection.info.id) !== collection) return;
-        for (const message of messages) await collection.apply(channel, message.id.sequence, decodeDml(message.payload));
+        if (!(await this.#applyNext(collection, channel, reader))) return;
       } catch (error) {
         // Released or dropped meanwhile: the reader was closed, or its topic went.
         if (error instanceof ClosedError || error instanceof TopicNotFoundError) return;
@@ -152,6 +150,17 @@ export class QueryNode implements Role, QueryService {
       }
       this.#notify();
     }
+  }
+
+  /**
+   * Receives and applies one batch; false if the collection was unloaded meanwhile. A function
+   * of its own so that the batch dies with its frame instead of living on in the loop's.
+   */
+  async #applyNext(collection: LoadedCollection, channel: string, reader: Reader): Promise<boolean> {
+    const messages = await reader.receive({ max: BATCH });
+    if (this.#collections.get(collection.info.id) !== collection) return false;
+    for (const message of messages) await collection.apply(channel, message.id.sequence, decodeDml(message.payload));
+    return true;
   }
 
   #notify(): void {
