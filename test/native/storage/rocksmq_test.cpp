@@ -93,6 +93,17 @@ std::string payload_of(size_t size, int n) {
   return p;
 }
 
+// Every message of a topic: a read stops after a few MiB, so large payloads take several.
+std::vector<qv::StoredMessage> read_all(const qv::RocksMq& mq, const std::string& topic) {
+  std::vector<qv::StoredMessage> got;
+  for (uint64_t from = 1;;) {
+    const auto part = mq.read(topic, from, 1000);
+    if (part.empty()) return got;
+    got.insert(got.end(), part.begin(), part.end());
+    from = got.back().id + 1;
+  }
+}
+
 std::vector<fs::path> payload_files(const TempDir& dir) {
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir.path / "payloads")) files.push_back(e.path());
@@ -120,13 +131,8 @@ TEST(large_payloads_are_written_once_to_payload_files_and_survive_a_reopen) {
   CHECK_EQ(file_bytes, uint64_t(12) * ((3 << 20) + (64 << 10) + (100 << 10)));  // each large payload once
   CHECK(payload_files(dir).size() > 1);  // 38 MiB does not fit one file
   qv::RocksMq mq(options_at(dir));
-  std::vector<qv::StoredMessage> got;
-  for (uint64_t from = 1; got.size() < sent.size();) {
-    const auto part = mq.read("big", from, 1000);
-    CHECK(!part.empty());
-    got.insert(got.end(), part.begin(), part.end());
-    from = got.back().id + 1;
-  }
+  const std::vector<qv::StoredMessage> got = read_all(mq, "big");
+  CHECK_EQ(got.size(), sent.size());
   for (size_t i = 0; i < sent.size(); ++i) {
     CHECK_EQ(got[i].id, uint64_t(i + 1));
     CHECK(got[i].payload == sent[i]);
@@ -239,7 +245,7 @@ TEST(a_payload_file_stays_while_any_topic_keeps_a_message_in_it) {
   const size_t files = payload_files(dir).size();
   CHECK(mq.enforce_retention() >= 38);
   CHECK_EQ(payload_files(dir).size(), files);  // "long" still has a message in every file
-  const auto kept = mq.read("long", 1, 100);
+  const auto kept = read_all(mq, "long");
   CHECK_EQ(kept.size(), size_t(40));
   CHECK(kept[39].payload == payload_of(256 << 10, 39));
   mq.drop_topic("long");
