@@ -167,22 +167,3 @@ describe('FlatIndex bad input', () => {
     assert.throws(() => results.at(1), InvalidArgumentError);
   });
 });
-
-test('searchEach runs the same queries over several indexes, a result per index, equal to their own searches', async () => {
-  const dim = 16;
-  const parts = [0, 1, 2].map((p) => ({ vectors: randomVectors(300 + p * 50, dim, 40 + p), ids: sequentialIds(300 + p * 50, p * 1000) }));
-  const indexes = parts.map(() => new FlatIndex({ dim, metric: 'IP' }));
-  await Promise.all(indexes.map((index, p) => index.add(parts[p].vectors, parts[p].ids)));
-  const queries = randomVectors(5, dim, 99);
-  const excludes = [undefined, bitset(350, (r) => r % 3 === 0), undefined];
-  const each = await FlatIndex.searchEach(indexes, queries, 7, excludes);
-  assert.equal(each.length, 3);
-  for (const [p, index] of indexes.entries()) {
-    const alone = await index.search(queries, 7, { exclude: excludes[p] });
-    assert.deepEqual(each[p].ids, alone.ids);
-    assert.deepEqual(each[p].distances, alone.distances);
-  }
-  assert.deepEqual(await FlatIndex.searchEach([], queries, 7), []);
-  await assert.rejects(FlatIndex.searchEach([indexes[0], new FlatIndex({ dim: 8 })], queries, 7), InvalidArgumentError);
-  await assert.rejects(FlatIndex.searchEach(indexes, queries, 0), InvalidKError);
-});

@@ -19,6 +19,7 @@
 #include "lambda_job.h"
 #include "meta_store_wrap.h"
 #include "rocksmq_wrap.h"
+#include "segment_rows_wrap.h"
 #include "index/topk.h"
 #include "kernels/kernels.h"
 #include "probe/probes.h"
@@ -186,6 +187,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function meta = MetaStoreWrap::Define(env);
   data->meta_store_constructor = Napi::Persistent(meta);
   exports.Set("MetaStore", meta);
+  Napi::Function segment_rows = SegmentRowsWrap::Define(env);
+  data->segment_rows_constructor = Napi::Persistent(segment_rows);
+  exports.Set("SegmentRows", segment_rows);
   RegisterCrc32c(env, exports);
   exports.Set("mergeResults", Napi::Function::New<MergeResults>(env, "mergeResults"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));

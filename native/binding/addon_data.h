@@ -14,6 +14,7 @@ struct AddonData {
   Napi::FunctionReference ivf_index_constructor;
   Napi::FunctionReference rocksmq_constructor;
   Napi::FunctionReference meta_store_constructor;
+  Napi::FunctionReference segment_rows_constructor;
   // Referenced only while jobs are pending, so an idle addon never keeps Node alive.
   Settler settler;
   // Shared with every job and native listener: it outlives the environment.

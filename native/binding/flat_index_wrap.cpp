@@ -55,37 +55,6 @@ class SearchJob : public AsyncJob {
   qv::SearchResult result_;
 };
 
-// The searches of one batch of queries over several indexes (a collection's segments), one
-// after another in one job: each scan gets the whole pool, as a single index's would.
-class SearchEachJob : public AsyncJob {
- public:
-  SearchEachJob(Napi::Env env, std::vector<std::shared_ptr<qv::FlatIndex>> indexes, std::vector<float> queries, size_t k,
-                std::vector<std::vector<uint8_t>> excludes)
-      : AsyncJob(env), indexes_(std::move(indexes)), queries_(std::move(queries)), k_(k), excludes_(std::move(excludes)) {}
-
- protected:
-  void Run() override {
-    results_.resize(indexes_.size());
-    for (size_t i = 0; i < indexes_.size(); ++i) {
-      const size_t nq = queries_.size() / indexes_[i]->dim();
-      results_[i] = indexes_[i]->search(queries_.data(), nq, k_, qv::BitsetView(excludes_[i].data(), excludes_[i].size() * 8),
-                                        qv::ThreadPool::shared());
-    }
-  }
-  Napi::Value Result(Napi::Env env) override {
-    Napi::Array out = Napi::Array::New(env, results_.size());
-    for (size_t i = 0; i < results_.size(); ++i) out.Set(uint32_t(i), ToJs(env, results_[i]));
-    return out;
-  }
-
- private:
-  std::vector<std::shared_ptr<qv::FlatIndex>> indexes_;
-  std::vector<float> queries_;
-  size_t k_;
-  std::vector<std::vector<uint8_t>> excludes_;
-  std::vector<qv::SearchResult> results_;
-};
-
 }  // namespace
 
 Napi::Function FlatIndexWrap::Define(Napi::Env env) {
@@ -94,7 +63,6 @@ Napi::Function FlatIndexWrap::Define(Napi::Env env) {
                          InstanceMethod<&FlatIndexWrap::Add>("add"),
                          InstanceMethod<&FlatIndexWrap::Search>("search"),
                          InstanceMethod<&FlatIndexWrap::Remove>("remove"),
-                         StaticMethod<&FlatIndexWrap::SearchEach>("searchEach"),
                          InstanceMethod<&FlatIndexWrap::Vectors>("vectors"),
                          InstanceMethod<&FlatIndexWrap::MemoryBytes>("memoryBytes"),
                          InstanceAccessor<&FlatIndexWrap::Size>("size"),
@@ -144,33 +112,12 @@ Napi::Value FlatIndexWrap::Search(const Napi::CallbackInfo& info) {
   return AsyncJob::Queue(env, std::make_unique<SearchJob>(env, index_, std::move(queries), k, std::move(exclude), bits));
 }
 
-// FlatIndex.searchEach(indexes: FlatIndex[], queries: Float32Array, k, excludes: (Uint8Array | undefined)[]):
-// Promise<Result[]>, one result per index, in order.
-Napi::Value FlatIndexWrap::SearchEach(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsArray() || !info[3].IsArray()) ThrowError(env, qv::code::kInvalidArgument, "searchEach takes (indexes[], queries, k, excludes[])");
-  Napi::Array list = info[0].As<Napi::Array>();
-  Napi::Array exclude_list = info[3].As<Napi::Array>();
-  if (exclude_list.Length() != list.Length()) ThrowError(env, qv::code::kInvalidArgument, "one exclude (or undefined) per index");
-  std::vector<float> queries = CopyFloat32Array(env, info[1], "queries");
-  const uint32_t k = ToUint32(env, info[2], "k");
+std::shared_ptr<qv::FlatIndex> FlatIndexWrap::IndexOf(Napi::Env env, Napi::Value value, uint32_t i) {
   Napi::Function constructor = Data(env).flat_index_constructor.Value();
-  std::vector<std::shared_ptr<qv::FlatIndex>> indexes;
-  std::vector<std::vector<uint8_t>> excludes;
-  for (uint32_t i = 0; i < list.Length(); ++i) {
-    Napi::Value item = list.Get(i);
-    if (!item.IsObject() || !item.As<Napi::Object>().InstanceOf(constructor)) {
-      ThrowError(env, qv::code::kInvalidArgument, "index " + std::to_string(i) + " is not a FlatIndex");
-    }
-    std::shared_ptr<qv::FlatIndex> index = FlatIndexWrap::Unwrap(item.As<Napi::Object>())->index_;
-    if (queries.empty() || queries.size() % index->dim() != 0) {
-      ThrowError(env, qv::code::kDimensionMismatch, "the queries are not a whole number of vectors of index " + std::to_string(i) + "'s dimension");
-    }
-    indexes.push_back(std::move(index));
-    Napi::Value exclude = exclude_list.Get(i);
-    excludes.push_back(exclude.IsUndefined() ? std::vector<uint8_t>() : CopyUint8Array(env, exclude, "exclude"));
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(constructor)) {
+    ThrowError(env, qv::code::kInvalidArgument, "index " + std::to_string(i) + " is not a FlatIndex");
   }
-  return AsyncJob::Queue(env, std::make_unique<SearchEachJob>(env, std::move(indexes), std::move(queries), k, std::move(excludes)));
+  return Unwrap(value.As<Napi::Object>())->index_;
 }
 
 // remove(ids: BigInt64Array): Promise<number>

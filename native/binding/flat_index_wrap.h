@@ -15,7 +15,8 @@ class FlatIndexWrap : public Napi::ObjectWrap<FlatIndexWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit FlatIndexWrap(const Napi::CallbackInfo& info);
-  static Napi::Value SearchEach(const Napi::CallbackInfo& info);
+  // The index of a FlatIndex object (item i of a list, for the message); throws otherwise.
+  static std::shared_ptr<qv::FlatIndex> IndexOf(Napi::Env env, Napi::Value value, uint32_t i);
 
  private:
   Napi::Value Add(const Napi::CallbackInfo& info);

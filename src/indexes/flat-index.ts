@@ -101,38 +101,6 @@ export class FlatIndex implements VectorIndex {
     return native(() => this.#native.vectors(list));
   }
 
-  /**
-   * The same queries over several indexes of one dimension and metric (a collection's
-   * segments), one index after another in one native job, each scan on the whole pool:
-   * a result per index, in order. `excludes[i]` is index i's filter bitset.
-   */
-  static async searchEach(
-    indexes: readonly FlatIndex[],
-    queries: VectorsInput,
-    k: number,
-    excludes: readonly (Uint8Array | undefined)[] = [],
-  ): Promise<SearchResults[]> {
-    if (indexes.length === 0) return [];
-    const first = indexes[0];
-    const [packed, bitsets] = readArguments(() => {
-      checkK(k);
-      for (const index of indexes) {
-        if (!(index instanceof FlatIndex)) throw new InvalidArgumentError('searchEach takes FlatIndex instances');
-        if (index.dim !== first.dim || index.metric !== first.metric) throw new InvalidArgumentError('searchEach needs indexes of one dimension and metric');
-      }
-      return [toQueries(queries, first.dim), indexes.map((_, i) => toExclude(excludes[i]))] as const;
-    });
-    const raw = await native(() =>
-      loadNative().FlatIndex.searchEach(
-        indexes.map((index) => index.#native),
-        packed,
-        k,
-        bitsets,
-      ),
-    );
-    return raw.map((r) => new SearchResults(r, first.metric));
-  }
-
   /** Removes vectors by id; unknown ids are ignored. Resolves to how many were removed. */
   async remove(ids: IdsInput): Promise<number> {
     const keys = readArguments(() => toIds(ids));

@@ -96,6 +96,39 @@ export interface NativeMetaStore {
   close(): Promise<void>;
 }
 
+/** Keys of one segment: Int64 keys as a BigInt64Array, VarChar keys as strings. */
+export type NativeKeys = BigInt64Array | string[];
+
+/**
+ * The keys and MVCC timestamps of one segment (native/segment/segment_rows.h), and the reads
+ * over a collection's segments. Rows keep their numbers for life.
+ */
+export interface NativeSegmentRows {
+  /** Appends rows (synchronous: one batch of keys and timestamps). */
+  append(keys: NativeKeys, ts: BigInt64Array): void;
+  /** append() for a whole sealed segment, on the pool. */
+  load(keys: NativeKeys, ts: BigInt64Array): Promise<void>;
+  /** Deletes from delta files: each row of a key goes at the first of its timestamps after the row's insert. */
+  applyDeletes(keys: NativeKeys, ts: BigInt64Array): Promise<void>;
+  /** Deletes a row at ts; false if it was not inserted before ts or is deleted already. */
+  remove(row: number, ts: bigint): boolean;
+  visible(row: number, readTs: bigint): boolean;
+  visibleCount(readTs: bigint): number;
+  keysAt(rows: Uint32Array): NativeKeys;
+  insertTs(row: number): bigint;
+  /** No more rows: drops spare capacity. */
+  shrink(): void;
+  memoryBytes(): number;
+  readonly rows: number;
+  readonly deleted: number;
+}
+
+/** Where each key lives: segments[i] is an index into the list searched (-1: nowhere), rows[i] its row. */
+export interface NativeRowRefs {
+  segments: Int32Array | Uint32Array;
+  rows: Uint32Array;
+}
+
 export interface NativeBinding {
   RocksMq: { open(options: RocksMqOptions): Promise<NativeRocksMq> };
   MetaStore: { open(path: string): Promise<NativeMetaStore> };
@@ -103,8 +136,21 @@ export interface NativeBinding {
   crc32c(bytes: Uint8Array, crc?: number): number;
   FlatIndex: {
     new (dim: number, metric: NativeMetric): NativeFlatIndex;
-    /** The same queries over several indexes, one after another in one job: a result per index. */
-    searchEach(indexes: NativeFlatIndex[], queries: Float32Array, k: number, excludes: (Uint8Array | undefined)[]): Promise<NativeResult[]>;
+  };
+  SegmentRows: {
+    new (keyType: 'int64' | 'varchar'): NativeSegmentRows;
+    /** Each key's live row over these segments. */
+    findEach(segments: NativeSegmentRows[], keys: NativeKeys): NativeRowRefs & { segments: Int32Array };
+    /** Top k per query over the segments at readTs, merged (ties by the smaller key, each key once): counts[q] hits per query, in order. */
+    searchEach(
+      segments: NativeSegmentRows[],
+      indexes: NativeFlatIndex[],
+      queries: Float32Array,
+      k: number,
+      readTs: bigint,
+    ): Promise<NativeRowRefs & { counts: Uint32Array; scores: Float32Array }>;
+    /** The rows seen at readTs in key order, from offset, at most limit. */
+    selectRows(segments: NativeSegmentRows[], readTs: bigint, offset: number, limit?: number): Promise<NativeRowRefs>;
   };
   IvfIndex: {
     new (params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'>): NativeIvfIndex;
@@ -137,6 +183,7 @@ export const BINDING_SHAPE = {
     MetaStore: true,
     crc32c: true,
     FlatIndex: true,
+    SegmentRows: true,
     IvfIndex: true,
     mergeResults: true,
     trimMemory: true,
@@ -166,6 +213,18 @@ export const BINDING_SHAPE = {
       close: true,
     }),
     MetaStore: names<NativeMetaStore>({ get: true, scan: true, write: true, close: true }),
+    SegmentRows: names<NativeSegmentRows>({
+      append: true,
+      load: true,
+      applyDeletes: true,
+      remove: true,
+      visible: true,
+      visibleCount: true,
+      keysAt: true,
+      insertTs: true,
+      shrink: true,
+      memoryBytes: true,
+    }),
   },
-  statics: { RocksMq: ['open'], MetaStore: ['open'], IvfIndex: ['load'], FlatIndex: ['searchEach'] } as Record<string, string[]>,
+  statics: { RocksMq: ['open'], MetaStore: ['open'], IvfIndex: ['load'], SegmentRows: ['findEach', 'searchEach', 'selectRows'] } as Record<string, string[]>,
 };

@@ -21,11 +21,6 @@ export function toInt64(value: unknown): bigint | string {
   return `expected an integer (number, bigint or decimal string), got ${describe(value)}`;
 }
 
-/** A key as a Map key: Int64 keys within 2^53 as numbers, which V8 hashes faster than bigints. */
-export function mapKey<K extends bigint | string>(key: K): number | K {
-  return typeof key === 'bigint' && key <= 9007199254740991n && key >= -9007199254740991n ? Number(key) : key;
-}
-
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';

@@ -10,13 +10,13 @@
 import type { Metric } from '../../indexes/metric.js';
 import type { CollectionInfo, SegmentInfo } from '../../meta/catalog.js';
 import type { DmlMessage } from '../../msg/messages.js';
+import type { NativeKeys } from '../../native/binding.js';
+import { loadNative } from '../../native/load.js';
 import type { Column } from '../../schema/columns.js';
-import { mapKey } from '../../schema/int64.js';
+import { DataType } from '../../schema/data-type.js';
 import { type Field, primaryField } from '../../schema/schema.js';
 import type { Key } from '../query-service.js';
 import { Segment } from './segment.js';
-
-const FEW_SEGMENTS = 4096;
 
 export interface ChannelState {
   /** The next sequence to apply. */
@@ -29,11 +29,6 @@ export interface ChannelState {
 
 export class LoadedCollection {
   readonly segments: Segment[] = [];
-  /**
-   * Each live key's row, as one number (no object per key). Int64 keys within 2^53 are kept
-   * as numbers, which V8 hashes faster than bigints and stores without a heap object.
-   */
-  readonly #live = new Map<number | Key, number>();
   #highest: Key | undefined;
   readonly channels = new Map<string, ChannelState>();
   readonly #growing = new Map<string, Segment>(); // channel/partition → its growing segment
@@ -68,17 +63,19 @@ export class LoadedCollection {
     return segment;
   }
 
-  /** Where a key's live row is. */
-  locate(key: Key): { segment: Segment; row: number } | undefined {
-    const at = this.#live.get(mapKey(key));
-    if (at === undefined) return undefined;
-    if (at >= 0) return { segment: this.segments[at % FEW_SEGMENTS], row: Math.floor(at / FEW_SEGMENTS) };
-    const wide = -at - 1;
-    return { segment: this.segments[Math.floor(wide / 2 ** 32)], row: wide % 2 ** 32 };
-  }
-
-  isLive(key: Key): boolean {
-    return this.#live.has(mapKey(key));
+  /** Where each key's live row is (undefined: nowhere). */
+  locate(keys: ArrayLike<Key>): ({ segment: Segment; row: number } | undefined)[] {
+    const list =
+      this.#pk.dataType === DataType.VarChar
+        ? Array.from(keys as ArrayLike<string>)
+        : keys instanceof BigInt64Array
+          ? keys
+          : BigInt64Array.from(keys as ArrayLike<bigint>);
+    const found = loadNative().SegmentRows.findEach(
+      this.segments.map((s) => s.keys),
+      list,
+    );
+    return Array.from(keys, (_, i) => (found.segments[i] < 0 ? undefined : { segment: this.segments[found.segments[i]], row: found.rows[i] }));
   }
 
   /** The largest key any row ever had (undefined before the first row): keys above it are new. */
@@ -92,44 +89,21 @@ export class LoadedCollection {
     this.#highest = highest;
   }
 
-  #point(key: Key, segment: Segment, row: number): void {
-    // Small (V8 stores them unboxed) while the collection has fewer than 4096 segments.
-    const at = segment.index < FEW_SEGMENTS ? row * FEW_SEGMENTS + segment.index : -(segment.index * 2 ** 32 + row) - 1;
-    this.#live.set(mapKey(key), at);
-  }
-
   /**
-   * Adds a flushed segment read from its files (keys, timestamps, then the fields), masking
-   * each row that a flushed delete at a later timestamp removed (`deletes`: key → delete
-   * timestamps, from the delta files).
+   * Adds a flushed segment read from its files (keys, timestamps, then the fields), with the
+   * deletes of its collection's delta files (keys and their delete timestamps).
    */
-  async addSealed(info: SegmentInfo, columns: Column[], deletes: Map<Key, bigint[]>): Promise<void> {
+  async addSealed(info: SegmentInfo, columns: Column[], deletes: { keys: NativeKeys; ts: BigInt64Array }): Promise<void> {
     const segment = this.#newSegment(info.partitionId, info.channel, 'sealed');
     segment.id = info.id;
     const [keys, ts, ...fields] = columns;
-    await segment.append(keys, ts.values as BigInt64Array, fields, info.rows);
+    await segment.load(keys, ts.values as BigInt64Array, fields, info.rows);
+    if (deletes.ts.length > 0) await segment.keys.applyDeletes(deletes.keys, deletes.ts);
     this.#saw(keys.values as ArrayLike<Key>, info.rows);
-    for (let row = 0; row < info.rows; row++) {
-      const key = segment.keys.raw(row) as Key;
-      const inserted = segment.insertTs.raw(row) as bigint;
-      const later = deletes.get(key)?.filter((t) => t > inserted);
-      if (later && later.length > 0)
-        segment.delete(
-          row,
-          later.reduce((a, b) => (b < a ? b : a)),
-        );
-      if (segment.isDeleted(row)) continue;
-      const current = this.locate(key);
-      if (!current || (current.segment.insertTs.raw(current.row) as bigint) < inserted) this.#point(key, segment, row);
-    }
   }
 
   #deleteKeys(keys: Column, ts: bigint): void {
-    for (let i = 0; i < keys.values.length; i++) {
-      const key = keys.values[i] as Key;
-      const where = this.locate(key);
-      if (where?.segment.delete(where.row, ts)) this.#live.delete(mapKey(key));
-    }
+    for (const at of this.locate(keys.values as ArrayLike<Key>)) at?.segment.delete(at.row, ts);
   }
 
   /** Applies one message of a channel at sequence seq. */
@@ -147,11 +121,8 @@ export class LoadedCollection {
           segment = this.#newSegment(message.partitionId, channel, 'growing');
           this.#growing.set(slot, segment);
         }
-        const first = segment.rows;
         await segment.append(keys, message.ts, message.columns, message.rows);
-        const added = keys.values as ArrayLike<Key>;
-        for (let i = 0; i < message.rows; i++) this.#point(added[i], segment, first + i);
-        this.#saw(added, message.rows);
+        this.#saw(keys.values as ArrayLike<Key>, message.rows);
         break;
       }
       case 'delete':

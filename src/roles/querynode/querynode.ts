@@ -18,6 +18,7 @@ import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
 import { COORD_TOPIC } from '../../msg/channels.js';
 import { type CoordMessage, decodeDml } from '../../msg/messages.js';
+import type { NativeKeys } from '../../native/binding.js';
 import { readColumns } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { composeTs } from '../../tso/tso.js';
@@ -105,16 +106,11 @@ export class QueryNode implements Role, QueryService {
     for (const channel of info.channels) {
       collection.channels.set(channel, { next: stored.checkpoints.get(channel) ?? 1n, serviceableTs: 0n, flushedUpTo: flushedUpTo(stored, channel) });
     }
-    const deletes = new Map<Key, bigint[]>();
-    for (const delta of stored.deltas) {
-      const [keys, ts] = await readColumns(this.store, delta.columns);
-      for (let i = 0; i < keys.values.length; i++) {
-        const key = keys.values[i] as Key;
-        const times = deletes.get(key) ?? [];
-        deletes.set(key, times);
-        times.push((ts.values as BigInt64Array)[i]);
-      }
-    }
+    const deltas = await Promise.all(stored.deltas.map((delta) => readColumns(this.store, delta.columns)));
+    const deletes = {
+      keys: concatKeys(deltas.map(([keys]) => keys.values as NativeKeys)),
+      ts: concatBigInt64(deltas.map(([, ts]) => ts.values as BigInt64Array)),
+    };
     for (const segment of stored.segments) {
       await collection.addSealed(segment, await readColumns(this.store, segment.columns), deletes);
     }
@@ -234,7 +230,8 @@ export class QueryNode implements Role, QueryService {
     // A bulk load's keys are usually all above every key seen so far: then none can exist.
     const highest = collection.highestKey;
     if (highest === undefined || keys.every((key) => key > highest)) return new Set();
-    return new Set(keys.filter((key) => collection.isLive(key)));
+    const where = collection.locate(keys);
+    return new Set(keys.filter((_, i) => where[i] !== undefined));
   }
 
   async applied(collectionId: number): Promise<{ load: number; channels: Record<string, bigint> } | undefined> {
@@ -246,4 +243,20 @@ export class QueryNode implements Role, QueryService {
   async waitForLoadState(collectionId: number): Promise<void> {
     await this.#reconcile(collectionId);
   }
+}
+
+function concatBigInt64(parts: BigInt64Array[]): BigInt64Array {
+  const out = new BigInt64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** The keys of several delta files as one list (Int64 keys in a BigInt64Array, VarChar keys as strings). */
+function concatKeys(parts: NativeKeys[]): NativeKeys {
+  if (parts.some((p) => Array.isArray(p))) return (parts as string[][]).flat();
+  return concatBigInt64(parts as BigInt64Array[]);
 }

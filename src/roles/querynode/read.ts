@@ -1,19 +1,18 @@
 /**
- * Searches and queries over a loaded collection's segments (map-reduce): each segment is
- * searched natively with a bitset of the rows the read must not see (deletes and rows newer
- * than the read timestamp), then the per-segment top-k lists are merged by score, ties by
- * the smaller key, each key once; output fields are fetched for the survivors only.
+ * Searches and queries over a loaded collection's segments. The map-reduce is native
+ * (native/segment/segment_reads.h): each segment is searched with a bitset of the rows the
+ * read must not see (deletes and rows newer than the read timestamp), then the per-segment
+ * top k are merged by score, ties by the smaller key, each key once. Output fields are
+ * fetched here, for the survivors only.
  */
-import { FlatIndex } from '../../indexes/flat-index.js';
+import { native } from '../../errors.js';
+import type { NativeFlatIndex, NativeRowRefs } from '../../native/binding.js';
+import { loadNative } from '../../native/load.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD } from '../../schema/schema.js';
 import type { Hit, Key, QueryRequest, SearchRequest } from '../query-service.js';
 import type { LoadedCollection } from './collection.js';
 import type { Segment } from './segment.js';
-
-export function compareKeys(a: Key, b: Key): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 interface RowRef {
   segment: Segment;
@@ -38,7 +37,7 @@ async function fetchFields(collection: LoadedCollection, refs: RowRef[], outputF
     for (const [segment, rows] of bySegment) {
       const index = segment.vectors.get(name);
       if (!index) continue;
-      const packed = await index.vectors(rows);
+      const packed = await native(() => index.vectors(Uint32Array.from(rows)));
       const dim = index.dim;
       const perRow = new Map(rows.map((row, i) => [row, Array.from(packed.subarray(i * dim, i * dim + dim))]));
       if (!vectors.has(segment)) vectors.set(segment, new Map());
@@ -69,32 +68,45 @@ async function fetchFields(collection: LoadedCollection, refs: RowRef[], outputF
   });
 }
 
+/** The rows of a native read's answer, with their keys (fetched per segment, in one call each). */
+function refsOf(segments: Segment[], found: NativeRowRefs, from = 0, to = found.rows.length): RowRef[] {
+  const bySegment = new Map<number, number[]>();
+  for (let i = from; i < to; i++) {
+    const list = bySegment.get(found.segments[i]) ?? [];
+    bySegment.set(found.segments[i], list);
+    list.push(i);
+  }
+  const refs: RowRef[] = new Array(to - from);
+  for (const [at, positions] of bySegment) {
+    const segment = segments[at];
+    const keys = segment.keys.keysAt(Uint32Array.from(positions, (i) => found.rows[i]));
+    positions.forEach((i, j) => {
+      refs[i - from] = { segment, row: found.rows[i], key: keys[j] };
+    });
+  }
+  return refs;
+}
+
 export async function search(collection: LoadedCollection, request: SearchRequest): Promise<Hit[][]> {
-  const higherIsBetter = collection.metricOf(request.field) !== 'L2';
   const topk = request.limit + request.offset;
   const segments = collection.segmentsOf(request.partitionIds).filter((s) => s.rows > 0 && s.vectors.has(request.field));
-  // Every segment in one native job (map); the per-segment top k are merged below (reduce).
-  const results = await FlatIndex.searchEach(
-    segments.map((segment) => segment.vectors.get(request.field) as FlatIndex),
-    request.queries,
-    topk,
-    segments.map((segment) => segment.hidden(request.readTs)),
+  if (segments.length === 0) return Array.from({ length: request.nq }, () => []);
+  const found = await native(() =>
+    loadNative().SegmentRows.searchEach(
+      segments.map((s) => s.keys),
+      segments.map((s) => s.vectors.get(request.field) as NativeFlatIndex),
+      request.queries,
+      topk,
+      request.readTs,
+    ),
   );
-  const parts = segments.map((segment, i) => ({ segment, results: results[i] }));
   const perQuery: (RowRef & { score: number })[][] = [];
+  let first = 0;
   for (let q = 0; q < request.nq; q++) {
-    const candidates: (RowRef & { score: number })[] = [];
-    for (const { segment, results } of parts) {
-      const hits = results.at(q);
-      for (let i = 0; i < hits.ids.length; i++) {
-        const row = Number(hits.ids[i]);
-        candidates.push({ segment, row, key: segment.keys.raw(row) as Key, score: hits.distances[i] });
-      }
-    }
-    candidates.sort((a, b) => (a.score === b.score ? compareKeys(a.key, b.key) : higherIsBetter ? b.score - a.score : a.score - b.score));
-    const seen = new Set<Key>();
-    const best = candidates.filter((c) => !seen.has(c.key) && seen.add(c.key));
-    perQuery.push(best.slice(request.offset, topk));
+    const end = first + found.counts[q];
+    const from = Math.min(first + request.offset, end);
+    perQuery.push(refsOf(segments, found, from, end).map((ref, i) => ({ ...ref, score: found.scores[from + i] })));
+    first = end;
   }
   const flat = perQuery.flat();
   const fields = await fetchFields(collection, flat, request.outputFields);
@@ -102,34 +114,36 @@ export async function search(collection: LoadedCollection, request: SearchReques
   return perQuery.map((hits) => hits.map((hit) => ({ key: hit.key, score: hit.score, fields: fields[i++] })));
 }
 
-/** The rows a query selects, in key order (before offset and limit). */
-function selectRows(collection: LoadedCollection, request: Omit<QueryRequest, 'outputFields' | 'offset' | 'limit'>): RowRef[] {
+/** The rows a query selects, in key order. */
+async function selectRows(collection: LoadedCollection, request: Omit<QueryRequest, 'outputFields'>): Promise<RowRef[]> {
   const wanted = request.partitionIds ? new Set(request.partitionIds) : undefined;
-  const refs: RowRef[] = [];
   if (request.keys) {
-    for (const key of request.keys) {
-      const where = collection.locate(key);
-      if (!where || (wanted && !wanted.has(where.segment.partitionId)) || !where.segment.visible(where.row, request.readTs)) continue;
-      refs.push({ ...where, key });
-    }
-  } else {
-    for (const segment of collection.segmentsOf(request.partitionIds)) {
-      for (let row = 0; row < segment.rows; row++) {
-        if (segment.visible(row, request.readTs)) refs.push({ segment, row, key: segment.keys.raw(row) as Key });
-      }
-    }
+    const unique = [...new Set(request.keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const where = collection.locate(unique);
+    const refs: RowRef[] = [];
+    unique.forEach((key, i) => {
+      const at = where[i];
+      if (at && (!wanted || wanted.has(at.segment.partitionId)) && at.segment.visible(at.row, request.readTs)) refs.push({ ...at, key });
+    });
+    return refs.slice(request.offset, request.limit === undefined ? undefined : request.offset + request.limit);
   }
-  const seen = new Set<Key>();
-  return refs.sort((a, b) => compareKeys(a.key, b.key)).filter((r) => !seen.has(r.key) && seen.add(r.key));
+  const segments = collection.segmentsOf(request.partitionIds);
+  const found = await native(() =>
+    loadNative().SegmentRows.selectRows(
+      segments.map((s) => s.keys),
+      request.readTs,
+      request.offset,
+      request.limit,
+    ),
+  );
+  return refsOf(segments, found);
 }
 
 export async function query(collection: LoadedCollection, request: QueryRequest): Promise<Record<string, unknown>[]> {
-  const rows = selectRows(collection, request);
-  const page = rows.slice(request.offset, request.limit === undefined ? undefined : request.offset + request.limit);
-  return fetchFields(collection, page, request.outputFields);
+  return fetchFields(collection, await selectRows(collection, request), request.outputFields);
 }
 
-export function count(collection: LoadedCollection, request: Omit<QueryRequest, 'outputFields' | 'offset' | 'limit'>): number {
-  if (request.keys) return selectRows(collection, request).length;
+export async function count(collection: LoadedCollection, request: Omit<QueryRequest, 'outputFields' | 'offset' | 'limit'>): Promise<number> {
+  if (request.keys) return (await selectRows(collection, { ...request, offset: 0 })).length;
   return collection.segmentsOf(request.partitionIds).reduce((sum, s) => sum + s.visibleCount(request.readTs), 0);
 }

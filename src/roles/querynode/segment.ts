@@ -1,14 +1,18 @@
 /**
- * A segment as the query node holds it: keys, insert timestamps, delete timestamps, scalar
- * columns, and a FlatIndex per vector field (native memory). A growing segment takes rows as
- * the log delivers them and is searchable at once; a sealed one was loaded from its files.
- * Rows keep their numbers for life, so bitsets over them stay valid.
+ * A segment as the query node holds it: its keys with their insert and delete timestamps
+ * (native SegmentRows, which also finds a key's row), its scalar columns, and a native
+ * FlatIndex per vector field. A growing segment takes rows as the log delivers them and is
+ * searchable at once; a sealed one was loaded from its files. Rows keep their numbers for
+ * life, so bitsets over them stay valid.
  *
- * Visibility at a read timestamp T (MVCC, as Milvus's segcore): row r is seen iff
- * insertTs[r] <= T and not (deleteTs[r] != 0 and deleteTs[r] <= T).
+ * A batch's columns and vectors go in first and its keys last: reads cover only rows with a
+ * key (a search's bitset hides index rows that have none yet), so no read at any consistency
+ * level sees a half-added row.
  */
-import { FlatIndex } from '../../indexes/flat-index.js';
+import { native } from '../../errors.js';
 import type { Metric } from '../../indexes/metric.js';
+import type { NativeFlatIndex, NativeKeys, NativeSegmentRows } from '../../native/binding.js';
+import { loadNative } from '../../native/load.js';
 import type { Column } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD, type Field } from '../../schema/schema.js';
@@ -20,17 +24,10 @@ export class Segment {
   state: SegmentState;
   /** The catalog id, once the data node has flushed it. */
   id: number | undefined;
-  readonly keys: GrowableColumn;
-  readonly insertTs: GrowableColumn;
+  /** Keys, insert and delete timestamps, and each key's row (native). */
+  readonly keys: NativeSegmentRows;
   readonly columns = new Map<string, GrowableColumn>();
-  readonly vectors = new Map<string, FlatIndex>();
-  #deleteTs = new BigInt64Array(0);
-  /** Rows with a delete timestamp, as a bitset (the search fast path). */
-  #deletedBits = new Uint8Array(0);
-  #deleted = 0;
-  #rows = 0;
-  #maxInsertTs = 0n;
-  #maxDeleteTs = 0n;
+  readonly vectors = new Map<string, NativeFlatIndex>();
 
   constructor(
     /** Its place in the collection's list of segments. */
@@ -44,11 +41,11 @@ export class Segment {
     dynamic: boolean,
   ) {
     this.state = state;
-    this.keys = new GrowableColumn(pk.name, pk.dataType);
-    this.insertTs = new GrowableColumn('$ts', DataType.Int64);
+    const addon = loadNative();
+    this.keys = new addon.SegmentRows(pk.dataType === DataType.VarChar ? 'varchar' : 'int64');
     for (const field of fields) {
       if (field.dataType === DataType.FloatVector) {
-        this.vectors.set(field.name, new FlatIndex({ dim: field.dim as number, metric: metrics.get(field.name) ?? 'COSINE' }));
+        this.vectors.set(field.name, new addon.FlatIndex(field.dim as number, metrics.get(field.name) ?? 'COSINE'));
       } else if (!field.isPrimaryKey) {
         this.columns.set(field.name, new GrowableColumn(field.name, field.dataType, field.dim));
       }
@@ -56,97 +53,54 @@ export class Segment {
     if (dynamic) this.columns.set(DYNAMIC_FIELD, new GrowableColumn(DYNAMIC_FIELD, DataType.JSON));
   }
 
-  /** Rows appended (searchable ones; deleted rows included). */
+  /** Rows appended (deleted ones included). */
   get rows(): number {
-    return this.#rows;
+    return this.keys.rows;
   }
 
   get deleted(): number {
-    return this.#deleted;
+    return this.keys.deleted;
   }
 
-  /**
-   * Appends a batch: keys, their insert timestamp, and every column (the dynamic field as
-   * '$meta'). Scalars first, so that rows the vector index returns always have their keys.
-   */
-  async append(keys: Column, ts: bigint | BigInt64Array, columns: Column[], rows: number): Promise<void> {
-    const first = this.#rows;
-    this.keys.append(keys, rows);
-    const stamps = typeof ts === 'bigint' ? new BigInt64Array(rows).fill(ts) : ts;
-    this.insertTs.append({ name: '$ts', type: DataType.Int64, values: stamps }, rows);
-    for (const stamp of stamps) if (stamp > this.#maxInsertTs) this.#maxInsertTs = stamp;
+  /** Appends a batch from the log: keys, their insert timestamp, and every column (the dynamic field as '$meta'). */
+  async append(keys: Column, ts: bigint, columns: Column[], rows: number): Promise<void> {
+    await this.#appendFields(columns, rows);
+    this.keys.append(keys.values as NativeKeys, new BigInt64Array(rows).fill(ts));
+  }
+
+  /** Fills a sealed segment from its files: the fields, then the keys and their timestamps. */
+  async load(keys: Column, ts: BigInt64Array, columns: Column[], rows: number): Promise<void> {
+    await this.#appendFields(columns, rows);
+    await native(() => this.keys.load(keys.values as NativeKeys, ts));
+  }
+
+  async #appendFields(columns: Column[], rows: number): Promise<void> {
+    const first = this.rows;
     for (const column of columns) this.columns.get(column.name)?.append(column, rows);
     const ids = new BigInt64Array(rows);
     for (let i = 0; i < rows; i++) ids[i] = BigInt(first + i);
-    await Promise.all(columns.filter((c) => this.vectors.has(c.name)).map((c) => (this.vectors.get(c.name) as FlatIndex).add(c.values as Float32Array, ids)));
-    this.#rows = first + rows;
+    await native(() => Promise.all(columns.filter((c) => this.vectors.has(c.name)).map((c) => this.vectors.get(c.name)?.add(c.values as Float32Array, ids))));
   }
 
-  /** Sealed: no more rows, so the columns give up their spare capacity. */
+  /** Sealed: no more rows, so keys and columns give up their spare capacity. */
   seal(id: number): void {
     this.state = 'sealed';
     this.id = id;
-    this.keys.trim();
-    this.insertTs.trim();
+    this.keys.shrink();
     for (const column of this.columns.values()) column.trim();
-    if (this.#deleted === 0) {
-      this.#deleteTs = new BigInt64Array(0);
-      this.#deletedBits = new Uint8Array(0);
-    }
-  }
-
-  /** Delete timestamps and bits, grown to cover the rows only once a row is deleted. */
-  #growDeletes(rows: number): void {
-    if (rows <= this.#deleteTs.length) return;
-    const capacity = Math.max(rows, this.#deleteTs.length * 2, 1024);
-    const ts = new BigInt64Array(capacity);
-    ts.set(this.#deleteTs);
-    this.#deleteTs = ts;
-    const bits = new Uint8Array(Math.ceil(capacity / 8));
-    bits.set(this.#deletedBits);
-    this.#deletedBits = bits;
   }
 
   /** Marks row r deleted at ts, if it was inserted before ts and is not deleted yet. Returns whether it was. */
   delete(row: number, ts: bigint): boolean {
-    if (this.isDeleted(row) || (this.insertTs.raw(row) as bigint) >= ts) return false;
-    this.#growDeletes(this.insertTs.length);
-    this.#deleteTs[row] = ts;
-    this.#deletedBits[row >> 3] |= 1 << (row & 7);
-    this.#deleted++;
-    if (ts > this.#maxDeleteTs) this.#maxDeleteTs = ts;
-    return true;
-  }
-
-  isDeleted(row: number): boolean {
-    return row < this.#deleteTs.length && this.#deleteTs[row] !== 0n;
+    return this.keys.remove(row, ts);
   }
 
   visible(row: number, readTs: bigint): boolean {
-    const deleted = row < this.#deleteTs.length ? this.#deleteTs[row] : 0n;
-    return (this.insertTs.raw(row) as bigint) <= readTs && (deleted === 0n || deleted > readTs);
-  }
-
-  /**
-   * The rows a read at readTs must not see, as a bitset (undefined when none). Usually the
-   * kept bitset of deleted rows; computed row by row only when the read is older than some
-   * insert or delete of this segment.
-   */
-  hidden(readTs: bigint): Uint8Array | undefined {
-    const rows = this.#rows;
-    if (this.#maxInsertTs <= readTs && this.#maxDeleteTs <= readTs) {
-      return this.#deleted === 0 ? undefined : this.#deletedBits.subarray(0, Math.min(this.#deletedBits.length, Math.ceil(rows / 8)));
-    }
-    const bits = new Uint8Array(Math.ceil(rows / 8));
-    for (let r = 0; r < rows; r++) if (!this.visible(r, readTs)) bits[r >> 3] |= 1 << (r & 7);
-    return bits;
+    return this.keys.visible(row, readTs);
   }
 
   /** Rows seen at readTs. */
   visibleCount(readTs: bigint): number {
-    if (this.#maxInsertTs <= readTs && this.#maxDeleteTs <= readTs) return this.#rows - this.#deleted;
-    let count = 0;
-    for (let r = 0; r < this.#rows; r++) if (this.visible(r, readTs)) count++;
-    return count;
+    return this.keys.visibleCount(readTs);
   }
 }

@@ -1,0 +1,325 @@
+#include "segment_rows_wrap.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "addon_data.h"
+#include "common/error.h"
+#include "convert.h"
+#include "flat_index_wrap.h"
+#include "lambda_job.h"
+#include "segment/segment_reads.h"
+
+namespace qvnode {
+
+namespace {
+
+int64_t ToTimestamp(Napi::Env env, Napi::Value value, const char* what) {
+  if (!value.IsBigInt()) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " must be a bigint");
+  bool lossless = true;
+  const int64_t ts = value.As<Napi::BigInt>().Int64Value(&lossless);
+  if (!lossless) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " does not fit in 64 bits");
+  return ts;
+}
+
+std::vector<std::string> CopyStrings(Napi::Env env, Napi::Value value, const char* what) {
+  if (!value.IsArray()) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " must be an array of strings");
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<std::string> out;
+  out.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(ToString(env, array.Get(i), what));
+  return out;
+}
+
+// Keys of the segment's type: a BigInt64Array for Int64, an array of strings for VarChar.
+struct Keys {
+  std::vector<int64_t> ints;
+  std::vector<std::string> strings;
+  size_t size() const { return ints.empty() ? strings.size() : ints.size(); }
+};
+
+Keys CopyKeys(Napi::Env env, qv::KeyType type, Napi::Value value) {
+  Keys keys;
+  if (type == qv::KeyType::kInt64) keys.ints = CopyBigInt64Array(env, value, "keys");
+  else keys.strings = CopyStrings(env, value, "keys");
+  return keys;
+}
+
+// Keys and a timestamp for each (appends, deletes).
+struct Stamped {
+  Keys keys;
+  std::vector<int64_t> ts;
+};
+
+std::shared_ptr<Stamped> CopyStamped(Napi::Env env, qv::KeyType type, Napi::Value keys, Napi::Value ts) {
+  auto out = std::make_shared<Stamped>(Stamped{CopyKeys(env, type, keys), CopyBigInt64Array(env, ts, "ts")});
+  if (out->ts.size() != out->keys.size()) ThrowError(env, qv::code::kInvalidArgument, "one timestamp per key");
+  return out;
+}
+
+void AppendTo(qv::SegmentRows& rows, const Stamped& batch) {
+  if (rows.key_type() == qv::KeyType::kInt64) rows.append(batch.keys.ints.data(), batch.ts.data(), batch.ts.size());
+  else rows.append(batch.keys.strings, batch.ts.data());
+}
+
+std::shared_ptr<qv::SegmentRows> RowsOf(Napi::Env env, Napi::Value value, uint32_t i);
+
+// The segments of a read: SegmentRows objects (and, for a search, their FlatIndexes).
+std::vector<qv::SegmentPart> PartsOf(Napi::Env env, Napi::Value rows, Napi::Value indexes) {
+  if (!rows.IsArray()) ThrowError(env, qv::code::kInvalidArgument, "segments must be an array of SegmentRows");
+  Napi::Array list = rows.As<Napi::Array>();
+  if (!indexes.IsUndefined() && (!indexes.IsArray() || indexes.As<Napi::Array>().Length() != list.Length())) {
+    ThrowError(env, qv::code::kInvalidArgument, "one FlatIndex per segment");
+  }
+  std::vector<qv::SegmentPart> parts;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    qv::SegmentPart part{RowsOf(env, list.Get(i), i), nullptr};
+    if (!indexes.IsUndefined()) part.index = FlatIndexWrap::IndexOf(env, indexes.As<Napi::Array>().Get(i), i);
+    if (i > 0 && part.rows->key_type() != parts[0].rows->key_type()) {
+      ThrowError(env, qv::code::kInvalidArgument, "the segments of one read have one key type");
+    }
+    parts.push_back(std::move(part));
+  }
+  return parts;
+}
+
+}  // namespace
+
+Napi::Function SegmentRowsWrap::Define(Napi::Env env) {
+  return DefineClass(env, "SegmentRows",
+                     {
+                         InstanceMethod<&SegmentRowsWrap::Append>("append"),
+                         InstanceMethod<&SegmentRowsWrap::Load>("load"),
+                         InstanceMethod<&SegmentRowsWrap::ApplyDeletes>("applyDeletes"),
+                         InstanceMethod<&SegmentRowsWrap::Remove>("remove"),
+                         InstanceMethod<&SegmentRowsWrap::Visible>("visible"),
+                         InstanceMethod<&SegmentRowsWrap::VisibleCount>("visibleCount"),
+                         InstanceMethod<&SegmentRowsWrap::KeysAt>("keysAt"),
+                         InstanceMethod<&SegmentRowsWrap::InsertTs>("insertTs"),
+                         InstanceMethod<&SegmentRowsWrap::Shrink>("shrink"),
+                         InstanceMethod<&SegmentRowsWrap::MemoryBytes>("memoryBytes"),
+                         InstanceAccessor<&SegmentRowsWrap::Rows>("rows"),
+                         InstanceAccessor<&SegmentRowsWrap::Deleted>("deleted"),
+                         StaticMethod<&SegmentRowsWrap::SearchEach>("searchEach"),
+                         StaticMethod<&SegmentRowsWrap::SelectRows>("selectRows"),
+                         StaticMethod<&SegmentRowsWrap::FindEach>("findEach"),
+                     });
+}
+
+namespace {
+
+std::shared_ptr<qv::SegmentRows> RowsOf(Napi::Env env, Napi::Value value, uint32_t i) {
+  Napi::Function constructor = Data(env).segment_rows_constructor.Value();
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(constructor)) {
+    ThrowError(env, qv::code::kInvalidArgument, "segment " + std::to_string(i) + " is not a SegmentRows");
+  }
+  return SegmentRowsWrap::Unwrap(value.As<Napi::Object>())->rows();
+}
+
+}  // namespace
+
+// new SegmentRows(keyType: 'int64' | 'varchar')
+SegmentRowsWrap::SegmentRowsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SegmentRowsWrap>(info) {
+  Napi::Env env = info.Env();
+  const std::string type = ToString(env, info[0], "keyType");
+  if (type != "int64" && type != "varchar") ThrowError(env, qv::code::kInvalidArgument, "keyType must be 'int64' or 'varchar'");
+  rows_ = std::make_shared<qv::SegmentRows>(type == "int64" ? qv::KeyType::kInt64 : qv::KeyType::kVarChar);
+}
+
+// append(keys: BigInt64Array | string[], ts: BigInt64Array): void
+Napi::Value SegmentRowsWrap::Append(const Napi::CallbackInfo& info) {
+  AppendTo(*rows_, *CopyStamped(info.Env(), rows_->key_type(), info[0], info[1]));
+  return info.Env().Undefined();
+}
+
+// load(keys, ts): Promise<void>. append() for a whole sealed segment, on the pool.
+Napi::Value SegmentRowsWrap::Load(const Napi::CallbackInfo& info) {
+  auto batch = CopyStamped(info.Env(), rows_->key_type(), info[0], info[1]);
+  auto rows = rows_;
+  return LambdaJob::Queue(info.Env(), [rows, batch] { AppendTo(*rows, *batch); });
+}
+
+// applyDeletes(keys, ts: BigInt64Array): Promise<void>. Deletes from a sealed segment's delta
+// files: each row of a key is deleted at the first of its timestamps after the row's insert.
+Napi::Value SegmentRowsWrap::ApplyDeletes(const Napi::CallbackInfo& info) {
+  auto batch = CopyStamped(info.Env(), rows_->key_type(), info[0], info[1]);
+  auto rows = rows_;
+  return LambdaJob::Queue(info.Env(), [rows, batch] {
+    if (rows->key_type() == qv::KeyType::kInt64) rows->apply_deletes(batch->keys.ints.data(), batch->ts.data(), batch->ts.size());
+    else rows->apply_deletes(batch->keys.strings, batch->ts.data());
+  });
+}
+
+// remove(row: number, ts: bigint): boolean (false: not inserted before ts, or deleted already)
+Napi::Value SegmentRowsWrap::Remove(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t row = ToUint32(env, info[0], "row");
+  return Napi::Boolean::New(env, rows_->remove(row, ToTimestamp(env, info[1], "ts")));
+}
+
+// visible(row: number, readTs: bigint): boolean
+Napi::Value SegmentRowsWrap::Visible(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t row = ToUint32(env, info[0], "row");
+  return Napi::Boolean::New(env, row < rows_->rows() && rows_->visible(row, ToTimestamp(env, info[1], "readTs")));
+}
+
+// visibleCount(readTs: bigint): number
+Napi::Value SegmentRowsWrap::VisibleCount(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Napi::Number::New(env, double(rows_->visible_count(ToTimestamp(env, info[0], "readTs"))));
+}
+
+// keysAt(rows: Uint32Array): BigInt64Array | string[]
+Napi::Value SegmentRowsWrap::KeysAt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+    ThrowError(env, qv::code::kInvalidArgument, "rows must be a Uint32Array");
+  }
+  auto wanted = info[0].As<Napi::Uint32Array>();
+  const size_t n = wanted.ElementLength();
+  for (size_t i = 0; i < n; ++i) {
+    if (wanted[i] >= rows_->rows()) ThrowError(env, qv::code::kInvalidArgument, "row " + std::to_string(wanted[i]) + " is past the end");
+  }
+  if (rows_->key_type() == qv::KeyType::kInt64) {
+    auto out = Napi::BigInt64Array::New(env, n);
+    for (size_t i = 0; i < n; ++i) out[i] = rows_->int_key(wanted[i]);
+    return out;
+  }
+  Napi::Array out = Napi::Array::New(env, n);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string_view key = rows_->str_key(wanted[i]);
+    out.Set(uint32_t(i), Napi::String::New(env, key.data(), key.size()));
+  }
+  return out;
+}
+
+// insertTs(row: number): bigint
+Napi::Value SegmentRowsWrap::InsertTs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t row = ToUint32(env, info[0], "row");
+  if (row >= rows_->rows()) ThrowError(env, qv::code::kInvalidArgument, "row " + std::to_string(row) + " is past the end");
+  return Napi::BigInt::New(env, rows_->insert_ts(row));
+}
+
+Napi::Value SegmentRowsWrap::Shrink(const Napi::CallbackInfo& info) {
+  rows_->shrink();
+  return info.Env().Undefined();
+}
+
+Napi::Value SegmentRowsWrap::Rows(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(rows_->rows())); }
+
+Napi::Value SegmentRowsWrap::Deleted(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(rows_->deleted()));
+}
+
+Napi::Value SegmentRowsWrap::MemoryBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(rows_->memory_bytes()));
+}
+
+// SegmentRows.findEach(segments: SegmentRows[], keys): { segments: Int32Array, rows: Uint32Array }:
+// where each key's live row is (segment -1: nowhere).
+Napi::Value SegmentRowsWrap::FindEach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<qv::SegmentPart> parts = PartsOf(env, info[0], env.Undefined());
+  const qv::KeyType type = parts.empty() ? (info[1].IsArray() ? qv::KeyType::kVarChar : qv::KeyType::kInt64) : parts[0].rows->key_type();
+  const Keys keys = CopyKeys(env, type, info[1]);
+  const size_t n = keys.size();
+  auto segments = Napi::Int32Array::New(env, n);
+  auto rows = Napi::Uint32Array::New(env, n);
+  for (size_t i = 0; i < n; ++i) {
+    segments[i] = -1;
+    rows[i] = 0;
+    for (size_t p = 0; p < parts.size(); ++p) {
+      const int64_t row = type == qv::KeyType::kInt64 ? parts[p].rows->find_live(keys.ints[i]) : parts[p].rows->find_live(std::string_view(keys.strings[i]));
+      if (row < 0) continue;
+      segments[i] = int32_t(p);
+      rows[i] = uint32_t(row);
+      break;
+    }
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("segments", segments);
+  out.Set("rows", rows);
+  return out;
+}
+
+// SegmentRows.searchEach(segments: SegmentRows[], indexes: FlatIndex[], queries: Float32Array, k, readTs):
+// Promise<{ counts: Uint32Array, segments: Uint32Array, rows: Uint32Array, scores: Float32Array }>:
+// per query (in order) counts[q] hits, best first, merged over the segments.
+Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto parts = std::make_shared<std::vector<qv::SegmentPart>>(PartsOf(env, info[0], info[1]));
+  auto queries = std::make_shared<std::vector<float>>(CopyFloat32Array(env, info[2], "queries"));
+  const uint32_t k = ToUint32(env, info[3], "k");
+  const int64_t read_ts = ToTimestamp(env, info[4], "readTs");
+  size_t nq = 0;
+  for (const qv::SegmentPart& part : *parts) {
+    if (queries->empty() || queries->size() % part.index->dim() != 0) {
+      ThrowError(env, qv::code::kDimensionMismatch, "the queries are not a whole number of vectors of the field's dimension");
+    }
+    nq = queries->size() / part.index->dim();
+  }
+  if (nq > 0) {
+    try {
+      qv::check_search_shape(nq, k);
+    } catch (const qv::Error& e) {
+      ThrowError(env, e.code(), e.what());
+    }
+  }
+  auto hits = std::make_shared<std::vector<std::vector<qv::SegmentHit>>>();
+  return LambdaJob::Queue(
+      env, [parts, queries, k, read_ts, nq, hits] { *hits = qv::search_segments(*parts, queries->data(), nq, k, read_ts, qv::ThreadPool::shared()); },
+      [hits](Napi::Env env) {
+        size_t total = 0;
+        for (const auto& row : *hits) total += row.size();
+        auto counts = Napi::Uint32Array::New(env, hits->size());
+        auto segments = Napi::Uint32Array::New(env, total);
+        auto rows = Napi::Uint32Array::New(env, total);
+        auto scores = Napi::Float32Array::New(env, total);
+        size_t at = 0;
+        for (size_t q = 0; q < hits->size(); ++q) {
+          counts[q] = uint32_t((*hits)[q].size());
+          for (const qv::SegmentHit& hit : (*hits)[q]) {
+            segments[at] = hit.part;
+            rows[at] = hit.row;
+            scores[at] = hit.score;
+            ++at;
+          }
+        }
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("counts", counts);
+        out.Set("segments", segments);
+        out.Set("rows", rows);
+        out.Set("scores", scores);
+        return out;
+      });
+}
+
+// SegmentRows.selectRows(segments: SegmentRows[], readTs, offset, limit?): Promise<{ segments: Uint32Array,
+// rows: Uint32Array }>: the rows seen at readTs in key order, from offset, at most limit.
+Napi::Value SegmentRowsWrap::SelectRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto parts = std::make_shared<std::vector<qv::SegmentPart>>(PartsOf(env, info[0], env.Undefined()));
+  const int64_t read_ts = ToTimestamp(env, info[1], "readTs");
+  const size_t offset = ToUint32(env, info[2], "offset");
+  const size_t limit = info[3].IsUndefined() ? SIZE_MAX : ToUint32(env, info[3], "limit");
+  auto refs = std::make_shared<std::vector<qv::RowRef>>();
+  return LambdaJob::Queue(
+      env, [parts, read_ts, offset, limit, refs] { *refs = qv::select_rows(*parts, read_ts, offset, limit); },
+      [refs](Napi::Env env) {
+        auto segments = Napi::Uint32Array::New(env, refs->size());
+        auto rows = Napi::Uint32Array::New(env, refs->size());
+        for (size_t i = 0; i < refs->size(); ++i) {
+          segments[i] = (*refs)[i].part;
+          rows[i] = (*refs)[i].row;
+        }
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("segments", segments);
+        out.Set("rows", rows);
+        return out;
+      });
+}
+
+}  // namespace qvnode

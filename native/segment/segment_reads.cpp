@@ -1,0 +1,116 @@
+#include "segment_reads.h"
+
+#include <algorithm>
+#include <shared_mutex>
+#include <string_view>
+#include <unordered_set>
+
+#include "../index/bitset.h"
+#include "../index/topk.h"
+
+namespace qv {
+
+namespace {
+
+// Shared locks on every part's rows, for as long as keys are read.
+class ReadLocks {
+ public:
+  explicit ReadLocks(const std::vector<SegmentPart>& parts) {
+    locks_.reserve(parts.size());
+    for (const SegmentPart& part : parts) locks_.emplace_back(part.rows->lock());
+  }
+
+ private:
+  std::vector<std::shared_lock<std::shared_mutex>> locks_;
+};
+
+struct Candidate {
+  float distance;  // smaller is better
+  uint32_t part;
+  uint32_t row;
+};
+
+// Keys already taken, whatever their type.
+class SeenKeys {
+ public:
+  bool insert(const SegmentRows& rows, uint32_t row) {
+    if (rows.key_type() == KeyType::kInt64) return ints_.insert(rows.int_key(row)).second;
+    return strings_.insert(rows.str_key(row)).second;
+  }
+
+ private:
+  std::unordered_set<int64_t> ints_;
+  std::unordered_set<std::string_view> strings_;
+};
+
+}  // namespace
+
+std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq,
+                                                     size_t k, int64_t read_ts, ThreadPool& pool) {
+  std::vector<SearchResult> results(parts.size());
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const SegmentPart& part = parts[p];
+    // The index may hold rows whose keys are not appended yet: the bitset hides them too.
+    std::vector<uint8_t> hidden;
+    {
+      std::shared_lock<std::shared_mutex> read(part.rows->lock());
+      hidden = part.rows->hidden(read_ts, part.index->rows());
+    }
+    results[p] = part.index->search(queries, nq, k, BitsetView(hidden.data(), hidden.size() * 8), pool);
+  }
+  ReadLocks locks(parts);
+  std::vector<std::vector<SegmentHit>> out(nq);
+  std::vector<Candidate> candidates;
+  for (size_t q = 0; q < nq; ++q) {
+    candidates.clear();
+    for (size_t p = 0; p < parts.size(); ++p) {
+      const SearchResult& r = results[p];
+      const Metric metric = parts[p].index->metric();
+      for (size_t i = 0; i < r.counts[q]; ++i) {
+        const size_t slot = q * r.k + i;
+        candidates.push_back(Candidate{to_internal(r.distances[slot], metric), uint32_t(p), uint32_t(r.ids[slot])});
+      }
+    }
+    std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
+      if (a.distance != b.distance) return a.distance < b.distance;
+      return parts[a.part].rows->compare_keys(a.row, *parts[b.part].rows, b.row) < 0;
+    });
+    SeenKeys seen;
+    for (const Candidate& c : candidates) {
+      if (out[q].size() == k) break;
+      if (!seen.insert(*parts[c.part].rows, c.row)) continue;
+      out[q].push_back(SegmentHit{c.part, c.row, to_score(c.distance, parts[c.part].index->metric())});
+    }
+  }
+  return out;
+}
+
+std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, int64_t read_ts, size_t offset, size_t limit) {
+  ReadLocks locks(parts);
+  std::vector<RowRef> refs;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const SegmentRows& rows = *parts[p].rows;
+    for (uint32_t row = 0; row < rows.rows(); ++row) {
+      if (rows.visible(row, read_ts)) refs.push_back(RowRef{uint32_t(p), row});
+    }
+  }
+  auto less = [&](const RowRef& a, const RowRef& b) {
+    return parts[a.part].rows->compare_keys(a.row, *parts[b.part].rows, b.row) < 0;
+  };
+  // Only the first offset + limit need order.
+  const size_t wanted = limit >= refs.size() || offset >= refs.size() - limit ? refs.size() : offset + limit;
+  std::partial_sort(refs.begin(), refs.begin() + std::ptrdiff_t(wanted), refs.end(), less);
+  refs.resize(wanted);
+  // At one timestamp a key has at most one visible row; should two ever show, the first stays.
+  SeenKeys seen;
+  std::vector<RowRef> out;
+  size_t skipped = 0;
+  for (const RowRef& ref : refs) {
+    if (!seen.insert(*parts[ref.part].rows, ref.row)) continue;
+    if (skipped++ < offset) continue;
+    out.push_back(ref);
+  }
+  return out;
+}
+
+}  // namespace qv

@@ -1,0 +1,43 @@
+// Reads over the segments of one collection, as a map-reduce: each segment is searched with
+// a bitset of the rows the read must not see (deleted, or newer than the read timestamp),
+// then the per-segment top k are merged by score, ties to the smaller primary key, each key
+// once (Milvus's reduce does the same).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "../index/flat_index.h"
+#include "../runtime/thread_pool.h"
+#include "segment_rows.h"
+
+namespace qv {
+
+// One segment as a read sees it: its rows, and the index of the vector field searched.
+struct SegmentPart {
+  std::shared_ptr<const SegmentRows> rows;
+  std::shared_ptr<const FlatIndex> index;  // null for reads that need no vectors
+};
+
+struct SegmentHit {
+  uint32_t part;  // which of the parts
+  uint32_t row;
+  float score;  // in the metric's own terms
+};
+
+// The k best hits of each of nq queries over all parts at read_ts, best first.
+std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq,
+                                                     size_t k, int64_t read_ts, ThreadPool& pool);
+
+struct RowRef {
+  uint32_t part;
+  uint32_t row;
+};
+
+// The rows visible at read_ts in key order, each key once, skipping `offset` and returning
+// at most `limit`.
+std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, int64_t read_ts, size_t offset, size_t limit);
+
+}  // namespace qv

@@ -1,0 +1,59 @@
+// The native SegmentRows as the query node uses it: keys and MVCC timestamps, lookups across
+// segments, merged search and key-ordered selection, and the errors of bad input.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { loadNative } from '../src/native/load.js';
+
+const { SegmentRows, FlatIndex } = loadNative();
+
+test('keys are found where they live, across segments and after deletes', () => {
+  const a = new SegmentRows('int64');
+  const b = new SegmentRows('int64');
+  a.append(BigInt64Array.from([1n, 2n, 3n]), BigInt64Array.from([10n, 10n, 10n]));
+  b.append(BigInt64Array.from([2n, 4n]), BigInt64Array.from([20n, 20n]));
+  assert.equal(a.remove(1, 20n), true); // key 2 upserted into b at 20
+  assert.equal(a.remove(1, 30n), false); // deleted already
+  const found = SegmentRows.findEach([a, b], BigInt64Array.from([1n, 2n, 4n, 9n]));
+  assert.deepEqual(Array.from(found.segments), [0, 1, 1, -1]);
+  assert.deepEqual(Array.from(found.rows).slice(0, 3), [0, 0, 1]);
+  assert.equal(a.visible(1, 15n), true); // before the upsert, the old row is seen
+  assert.equal(a.visible(1, 20n), false);
+  assert.equal(a.visibleCount(25n), 2);
+  assert.deepEqual(a.keysAt(Uint32Array.from([2, 0])), BigInt64Array.from([3n, 1n]));
+});
+
+test('VarChar keys, and key order across segments in selectRows', async () => {
+  const a = new SegmentRows('varchar');
+  const b = new SegmentRows('varchar');
+  a.append(['pear', 'apple', 'fig'], BigInt64Array.from([5n, 5n, 5n]));
+  b.append(['banana', 'cherry'], BigInt64Array.from([6n, 7n]));
+  const page = await SegmentRows.selectRows([a, b], 6n, 1, 2); // cherry is not seen at 6
+  const keys = Array.from(page.segments).map((s, i) => [a, b][s].keysAt(Uint32Array.of(page.rows[i]))[0]);
+  assert.deepEqual(keys, ['banana', 'fig']);
+  assert.deepEqual(SegmentRows.findEach([a, b], ['fig', 'kiwi']).segments, Int32Array.from([0, -1]));
+});
+
+test('a merged search hides what the read timestamp must not see', async () => {
+  const rows = new SegmentRows('int64');
+  const index = new FlatIndex(2, 'L2');
+  rows.append(BigInt64Array.from([7n, 8n, 9n]), BigInt64Array.from([1n, 1n, 5n]));
+  await index.add(Float32Array.from([0, 0, 1, 1, 0, 0.1]), BigInt64Array.from([0n, 1n, 2n]));
+  rows.remove(0, 3n);
+  const at4 = await SegmentRows.searchEach([rows], [index], Float32Array.from([0, 0]), 3, 4n);
+  assert.deepEqual(Array.from(at4.counts), [1]); // row 0 deleted at 3, row 2 inserted at 5
+  assert.deepEqual(rows.keysAt(at4.rows), BigInt64Array.from([8n]));
+  const at2 = await SegmentRows.searchEach([rows], [index], Float32Array.from([0, 0]), 3, 2n);
+  assert.deepEqual(rows.keysAt(at2.rows), BigInt64Array.from([7n, 8n]));
+});
+
+test('bad input is a typed error', async () => {
+  const rows = new SegmentRows('int64');
+  assert.throws(() => new SegmentRows('uuid' as 'int64'), { code: 'QV_INVALID_ARGUMENT' });
+  assert.throws(() => rows.append(['a'] as unknown as BigInt64Array, BigInt64Array.of(1n)), { code: 'QV_INVALID_ARGUMENT' });
+  assert.throws(() => rows.append(BigInt64Array.of(1n), BigInt64Array.of()), { code: 'QV_INVALID_ARGUMENT' });
+  assert.throws(() => rows.keysAt(Uint32Array.of(5)), { code: 'QV_INVALID_ARGUMENT' });
+  assert.throws(() => SegmentRows.findEach([rows, new SegmentRows('varchar')], BigInt64Array.of(1n)), { code: 'QV_INVALID_ARGUMENT' });
+  assert.throws(() => SegmentRows.searchEach([rows], [], Float32Array.of(0), 1, 1n), { code: 'QV_INVALID_ARGUMENT' });
+  await assert.rejects((async () => SegmentRows.searchEach([rows], [new FlatIndex(2, 'L2')], Float32Array.of(0, 0), 0, 1n))(), { code: 'QV_INVALID_K' });
+});
