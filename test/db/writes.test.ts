@@ -36,7 +36,23 @@ test('a row that does not fit is a RowError naming row and field, and nothing of
     });
   }
   await assert.rejects(db.insert({ collection_name: 'c', data: [] }), InvalidArgumentError);
-  await assert.rejects(db.insert({ collection_name: 'c', data: [good[0], good[0]] }), RowError);
+  // A key twice in one batch: the later row is named.
+  const repeated = [...good.slice(0, 4), { ...good[1], tag: 'again' }];
+  await assert.rejects(db.insert({ collection_name: 'c', data: repeated }), (e: unknown) => e instanceof RowError && e.row === 4 && e.field === 'id');
+  await db.createCollection({
+    collection_name: 'v',
+    fields: [
+      { name: 'k', data_type: DataType.VarChar, is_primary_key: true, max_length: 8 },
+      { name: 'vector', data_type: DataType.FloatVector, dim: DIM },
+    ],
+  });
+  const vector = good[0].vector;
+  const named = [
+    { k: 'a', vector },
+    { k: 'b', vector },
+    { k: 'a', vector },
+  ];
+  await assert.rejects(db.insert({ collection_name: 'v', data: named }), (e: unknown) => e instanceof RowError && e.row === 2 && e.field === 'k');
   assert.equal((await db.count({ collection_name: 'c' })).data, 0);
   await db.insert({ collection_name: 'c', data: good });
   assert.equal((await db.count({ collection_name: 'c' })).data, 5);
