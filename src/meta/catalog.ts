@@ -39,6 +39,8 @@ export interface CollectionInfo {
   /** One log topic per shard. */
   channels: string[];
   partitions: PartitionInfo[];
+  /** Ids of dropped partitions: their rows are skipped wherever the log or a file still has them. */
+  droppedPartitions?: number[];
   /** With a partition key: how many partitions the key hashes to. */
   numPartitions: number;
   consistencyLevel: ConsistencyLevel;
@@ -79,6 +81,10 @@ export interface DeltaInfo {
   rows: number;
   /** The keys, then their delete timestamps. */
   columns: StoredColumn[];
+}
+
+export function partitionDropped(info: CollectionInfo, partitionId: number): boolean {
+  return info.droppedPartitions?.includes(partitionId) ?? false;
 }
 
 const pad = (n: number) => String(n).padStart(12, '0');

@@ -1,6 +1,8 @@
 // Collections and partitions through the embedded client, in the SDK's shapes.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
 
 import {
   CollectionExistsError,
@@ -10,6 +12,7 @@ import {
   NotLoadedError,
   PartitionExistsError,
   PartitionNotFoundError,
+  QuiverDB,
   SchemaError,
 } from '../../src/index.js';
 import { docs, docsSchema, openDb, workFolder } from './db-helpers.js';
@@ -125,6 +128,40 @@ test('partitions: create, list, has, insert into, search within, drop', async ()
   assert.equal((await db.count({ collection_name: 'p' })).data, 20);
   assert.deepEqual((await db.showPartitions({ collection_name: 'p' })).partition_names, ['_default']);
   await assert.rejects(db.dropPartition({ collection_name: 'p', partition_name: '_default' }), InvalidArgumentError);
+});
+
+test('a dropped partition lets go of its rows, keys and files, also across a reopen', async () => {
+  const dir = folder('dropped');
+  let db = await QuiverDB.open(dir);
+  await db.createCollection(docsSchema('p'));
+  const { collectionID } = await db.describeCollection({ collection_name: 'p' });
+  const segmentFolders = () => (existsSync(join(dir, 'segments', String(collectionID))) ? readdirSync(join(dir, 'segments', String(collectionID))) : []);
+  await db.insert({ collection_name: 'p', data: docs(10, 0) });
+  await db.createPartition({ collection_name: 'p', partition_name: 'gone' });
+  await db.insert({ collection_name: 'p', data: docs(30, 100), partition_name: 'gone' });
+  await db.flush({ collection_names: ['p'] });
+  const flushed = segmentFolders().length; // one segment per partition
+  await db.insert({ collection_name: 'p', data: docs(20, 200), partition_name: 'gone' }); // only in the log
+  await db.dropPartition({ collection_name: 'p', partition_name: 'gone' });
+  assert.equal((await db.count({ collection_name: 'p' })).data, 10);
+  // Its keys are free again, flushed or not.
+  await db.insert({ collection_name: 'p', data: [...docs(1, 105), ...docs(1, 205)] });
+  assert.equal((await db.count({ collection_name: 'p' })).data, 12);
+  // The data node removes the flushed segment in the background.
+  const deadline = Date.now() + 5000;
+  while (segmentFolders().length !== flushed - 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(segmentFolders().length, flushed - 1);
+  // Replaying the log after a reopen does not bring the dropped rows back, nor flush them.
+  await db.close();
+  db = await QuiverDB.open(dir);
+  after(() => db.close());
+  assert.equal((await db.count({ collection_name: 'p' })).data, 12);
+  await db.flush({ collection_names: ['p'] });
+  const hits = (await db.search({ collection_name: 'p', data: docs(1, 210)[0].vector, limit: 20 })).results;
+  assert.deepEqual(
+    hits.map((h) => Number(h.id)).sort((a, b) => a - b),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 105, 205],
+  );
 });
 
 test('a partition key spreads rows over num_partitions partitions', async () => {

@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import type { Config } from '../../config/config.js';
 import { ClosedError, TopicNotFoundError } from '../../errors.js';
-import { type CollectionInfo, type DeltaInfo, flushedUpTo, keys as metaKeys, type SegmentInfo, storageState } from '../../meta/catalog.js';
+import { type CollectionInfo, type DeltaInfo, flushedUpTo, keys as metaKeys, partitionDropped, type SegmentInfo, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
@@ -40,7 +40,7 @@ export class ChannelWriter {
   readonly #fieldNames: string[];
 
   constructor(
-    readonly info: CollectionInfo,
+    public info: CollectionInfo,
     readonly channel: string,
     private readonly broker: LogBroker,
     private readonly meta: MetaStore,
@@ -111,8 +111,14 @@ export class ChannelWriter {
     }
   }
 
+  /** The collection changed (a DDL): rows of partitions dropped since are buffered no more. */
+  update(info: CollectionInfo): void {
+    this.info = info;
+    for (const partitionId of this.#buffers.keys()) if (partitionDropped(info, partitionId)) this.#buffers.delete(partitionId);
+  }
+
   #insert(seq: bigint, message: InsertMessage, bytes: number): void {
-    if (seq <= (this.#flushedUpTo.get(message.partitionId) ?? 0n)) return;
+    if (seq <= (this.#flushedUpTo.get(message.partitionId) ?? 0n) || partitionDropped(this.info, message.partitionId)) return;
     const keys = message.columns.find((c) => c.name === message.pk) as Column;
     if (message.upsert) for (const key of keys.values as Iterable<bigint | string>) this.#deletes.push({ key, ts: message.ts, seq });
     const now = Date.now();

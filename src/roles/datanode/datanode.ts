@@ -5,11 +5,12 @@
  * reads: that is the query node's job.
  */
 import type { Config } from '../../config/config.js';
-import { type CollectionInfo, keys as metaKeys } from '../../meta/catalog.js';
+import { type CollectionInfo, keys as metaKeys, partitionDropped, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import type { LogBroker, Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
 import { COORD_TOPIC, collectionOfChannel } from '../../msg/channels.js';
+import { segmentFolder } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { IdAllocator } from '../../tso/tso.js';
 import { followCoordination } from '../coordination.js';
@@ -80,6 +81,10 @@ export class DataNode implements Role {
         );
         for (const writer of started) await writer.start();
         this.#writers.set(collectionId, started);
+        await this.#removeDroppedPartitions(info);
+      } else {
+        for (const writer of writers) writer.update(info);
+        await this.#removeDroppedPartitions(info);
       }
     });
   }
@@ -96,6 +101,19 @@ export class DataNode implements Role {
     for (const topic of await this.broker.listTopics()) {
       if (collectionOfChannel(topic) === collectionId) await this.broker.dropTopic(topic).catch(() => {});
     }
+  }
+
+  /** Deletes the flushed segments of dropped partitions: catalog entries first, then files. */
+  async #removeDroppedPartitions(info: CollectionInfo): Promise<void> {
+    if (!info.droppedPartitions?.length) return;
+    const { segments } = storageState(info.id, await this.meta.entries(metaKeys.storage(info.id)));
+    const dropped = segments.filter((s) => partitionDropped(info, s.partitionId));
+    if (dropped.length === 0) return;
+    await this.meta.write(
+      {},
+      dropped.map((s) => metaKeys.segment(info.id, s.id)),
+    );
+    for (const segment of dropped) await this.store.remove(segmentFolder(info.id, segment.id));
   }
 
   /** What a crash in the middle of a drop (or of a flush) left: files and topics no collection owns. */

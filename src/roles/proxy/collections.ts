@@ -233,7 +233,11 @@ export async function dropPartition(ctx: ProxyContext, request: Record<string, u
   const partition = partitionByName(info, request.partition_name);
   if (partition.name === DEFAULT_PARTITION || partitionKeyField(info.schema)) throw new InvalidArgumentError(`partition "${partition.name}" cannot be dropped`);
   await ctx.locks.run(info.id, async () => {
-    await ctx.catalog.put({ ...info, partitions: info.partitions.filter((p) => p.id !== partition.id) });
+    await ctx.catalog.put({
+      ...info,
+      partitions: info.partitions.filter((p) => p.id !== partition.id),
+      droppedPartitions: [...(info.droppedPartitions ?? []), partition.id],
+    });
     await ctx.reads.waitForLoadState(info.id);
   });
   return ok({});

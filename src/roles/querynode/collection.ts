@@ -8,7 +8,7 @@
  *   tick    → the channel is serviceable up to its timestamp.
  */
 import type { Metric } from '../../indexes/metric.js';
-import type { CollectionInfo, SegmentInfo } from '../../meta/catalog.js';
+import { type CollectionInfo, partitionDropped, type SegmentInfo } from '../../meta/catalog.js';
 import type { DmlMessage } from '../../msg/messages.js';
 import type { NativeKeys } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
@@ -49,16 +49,7 @@ export class LoadedCollection {
   }
 
   #newSegment(partitionId: number, channel: string, state: Segment['state']): Segment {
-    const segment = new Segment(
-      this.segments.length,
-      partitionId,
-      channel,
-      this.#pk,
-      this.info.schema.fields,
-      this.#metrics,
-      state,
-      this.info.schema.enableDynamicField,
-    );
+    const segment = new Segment(partitionId, channel, this.#pk, this.info.schema.fields, this.#metrics, state, this.info.schema.enableDynamicField);
     this.segments.push(segment);
     return segment;
   }
@@ -112,6 +103,7 @@ export class LoadedCollection {
     switch (message.kind) {
       case 'insert': {
         if (seq <= (state.flushedUpTo.get(message.partitionId) ?? 0n)) break; // already in a loaded sealed segment
+        if (partitionDropped(this.info, message.partitionId)) break;
         const keys = message.columns.find((c) => c.name === message.pk) as Column;
         // An upsert replaces its keys' rows. A plain insert's keys were checked to be new.
         if (message.upsert) this.#deleteKeys(keys, message.ts);
@@ -147,6 +139,13 @@ export class LoadedCollection {
     for (const info of segments) {
       this.segments.find((s) => s.channel === channel && s.partitionId === info.partitionId && s.state === 'sealing')?.seal(info.id);
     }
+  }
+
+  /** Lets go of the segments of partitions dropped since they were loaded. */
+  forgetDroppedPartitions(): void {
+    const kept = this.segments.filter((s) => !partitionDropped(this.info, s.partitionId));
+    this.segments.splice(0, this.segments.length, ...kept);
+    for (const [slot, segment] of this.#growing) if (partitionDropped(this.info, segment.partitionId)) this.#growing.delete(slot);
   }
 
   /** Segments a read of these partitions covers. */

@@ -12,7 +12,7 @@
 
 import type { Config } from '../../config/config.js';
 import { ClosedError, InternalError, NotLoadedError, TimeoutError, TopicNotFoundError } from '../../errors.js';
-import { type CollectionInfo, flushedUpTo, keys as metaKeys, type SegmentInfo, storageState } from '../../meta/catalog.js';
+import { type CollectionInfo, flushedUpTo, keys as metaKeys, partitionDropped, type SegmentInfo, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
@@ -94,7 +94,8 @@ export class QueryNode implements Role, QueryService {
       } else if (!loaded) {
         await this.#load(info);
       } else {
-        Object.assign(loaded.info, { name: info.name, partitions: info.partitions, properties: info.properties });
+        Object.assign(loaded.info, { name: info.name, partitions: info.partitions, droppedPartitions: info.droppedPartitions, properties: info.properties });
+        loaded.forgetDroppedPartitions();
       }
     });
   }
@@ -111,7 +112,7 @@ export class QueryNode implements Role, QueryService {
       keys: concatKeys(deltas.map(([keys]) => keys.values as NativeKeys)),
       ts: concatBigInt64(deltas.map(([, ts]) => ts.values as BigInt64Array)),
     };
-    for (const segment of stored.segments) {
+    for (const segment of stored.segments.filter((s) => !partitionDropped(info, s.partitionId))) {
       await collection.addSealed(segment, await readColumns(this.store, segment.columns), deletes);
     }
     this.#collections.set(info.id, collection);

@@ -30,8 +30,6 @@ export class Segment {
   readonly vectors = new Map<string, NativeFlatIndex>();
 
   constructor(
-    /** Its place in the collection's list of segments. */
-    readonly index: number,
     readonly partitionId: number,
     readonly channel: string,
     pk: Field,
