@@ -56,8 +56,25 @@ function rowSizes(columns: Column[], rows: number): Float64Array {
   return sizes;
 }
 
-/** Splits rows into runs whose messages stay under the limit. */
-function chunks(rows: number[], sizes: Float64Array, limit: number): number[][] {
+/**
+ * Whether the whole batch surely fits one message, without encoding a row: typed columns
+ * exactly, strings at their longest JSON form (6 bytes per UTF-16 unit, quotes, a comma).
+ */
+function surelyFits(columns: Column[], rows: number, limit: number): boolean {
+  let bytes = HEADER_ALLOWANCE;
+  for (const column of columns) {
+    const values = column.values;
+    if (!Array.isArray(values)) bytes += values.byteLength + (column.valid ? rows : 0);
+    else if (column.type !== DataType.VarChar) return false;
+    else for (let r = 0; r < rows; r++) bytes += 6 * ((values[r] as string | null | undefined)?.length ?? 1) + 3;
+    if (bytes > limit) return false;
+  }
+  return true;
+}
+
+/** Splits rows into runs whose messages stay under the limit (sizes undefined: all fit in one). */
+function chunks(rows: number[], sizes: Float64Array | undefined, limit: number): number[][] {
+  if (!sizes) return [rows];
   const out: number[][] = [];
   let current: number[] = [];
   let bytes = HEADER_ALLOWANCE;
@@ -133,7 +150,7 @@ async function write(ctx: ProxyContext, request: Record<string, unknown>, mode: 
   const first = pk.autoID && mode === 'insert' && n > 0 ? await ctx.autoIds.alloc(n) : 0n;
   const batch = toColumns(info.schema, data, mode, (count) => Array.from({ length: count }, (_, i) => first + BigInt(i)));
   const partitions = partitionsOf(info, batch.columns, batch.rows, request.partition_name);
-  const sizes = rowSizes(batch.columns, batch.rows);
+  const sizes = surelyFits(batch.columns, batch.rows, ctx.maxMessageBytes) ? undefined : rowSizes(batch.columns, batch.rows);
   return ctx.locks.run(info.id, async () => {
     const current = ctx.catalog.get(info.name);
     if (current.id !== info.id) throw new NotLoadedError(`collection "${info.name}" was dropped during the write`);
