@@ -10,7 +10,7 @@ import type { MetaStore } from '../../meta/meta-store.js';
 import type { LogBroker, Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
 import { COORD_TOPIC, collectionOfChannel } from '../../msg/channels.js';
-import { segmentFolder } from '../../segment/segment-file.js';
+import { deltaFolder, segmentFolder } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { IdAllocator } from '../../tso/tso.js';
 import { followCoordination } from '../coordination.js';
@@ -42,8 +42,9 @@ export class DataNode implements Role {
     this.#ids = await IdAllocator.open(this.meta, 'ids/segment', 1n, 1024n);
     this.#coord = await this.broker.reader(COORD_TOPIC, { start: 'latest' });
     const known = await this.meta.scan<CollectionInfo>(metaKeys.collections);
-    for (const info of known) await this.#reconcile(info.id);
+    // Before any writer starts: a writer's flush writes its files before the catalog names them.
     await this.#removeOrphans(new Set(known.map((c) => c.id)));
+    for (const info of known) await this.#reconcile(info.id);
     this.#following = followCoordination(this.#coord, async (event) => (event.kind === 'ddl' ? this.#reconcile(event.collectionId) : undefined), {
       role: this.name,
       stopped: () => this.#stopped,
@@ -116,12 +117,22 @@ export class DataNode implements Role {
     for (const segment of dropped) await this.store.remove(segmentFolder(info.id, segment.id));
   }
 
-  /** What a crash in the middle of a drop (or of a flush) left: files and topics no collection owns. */
+  /**
+   * What a crash in the middle of a drop or a flush left: files and topics no collection
+   * owns, and segment or delta folders that the catalog does not name.
+   */
   async #removeOrphans(collections: Set<number>): Promise<void> {
     for (const folder of ['segments', 'deltas']) {
       for (const name of await this.store.list(folder)) {
         const id = Number(name);
         if (!collections.has(id)) await this.#removeCollection(id);
+      }
+    }
+    for (const id of collections) {
+      const stored = storageState(id, await this.meta.entries(metaKeys.storage(id)));
+      const named = new Set([...stored.segments.map((s) => segmentFolder(id, s.id)), ...stored.deltas.map((d) => deltaFolder(id, d.id))]);
+      for (const parent of [`segments/${id}`, `deltas/${id}`]) {
+        for (const name of await this.store.list(parent)) if (!named.has(`${parent}/${name}`)) await this.store.remove(`${parent}/${name}`);
       }
     }
     for (const topic of await this.broker.listTopics()) {
