@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'QV_PARTITION_EXISTS'
   | 'QV_INVALID_SCHEMA'
   | 'QV_INVALID_ROW'
+  | 'QV_INVALID_FILTER'
   | 'QV_DUPLICATE_KEY'
   | 'QV_NOT_LOADED'
   | 'QV_UNSUPPORTED'
@@ -267,6 +268,21 @@ export class RowError extends InvalidArgumentError {
     readonly field: string,
   ) {
     super(message, 'QV_INVALID_ROW');
+  }
+}
+
+/**
+ * A filter expression that does not parse or does not fit the schema. `position` is the
+ * offset in the filter where the trouble is (0-based, in UTF-16 units, as JavaScript
+ * strings count); `expected` lists what would have been accepted there, when that is known.
+ */
+export class FilterError extends InvalidArgumentError {
+  constructor(
+    message: string,
+    readonly position: number,
+    readonly expected: string[] = [],
+  ) {
+    super(message, 'QV_INVALID_FILTER');
   }
 }
 

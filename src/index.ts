@@ -11,6 +11,7 @@ export {
   DuplicateIdError,
   DuplicateKeyError,
   type ErrorCode,
+  FilterError,
   ForeignMessageIdError,
   GroupNotFoundError,
   InternalError,
