@@ -47,6 +47,27 @@ test('a merged search hides what the read timestamp must not see', async () => {
   assert.deepEqual(rows.keysAt(at2.rows), BigInt64Array.from([7n, 8n]));
 });
 
+test('columns take a batch at a time and give values back at any rows, with nulls', () => {
+  const rows = new SegmentRows('int64', ['int64', 'bool', 'varchar', 'json', 'float']);
+  rows.appendColumn(0, BigInt64Array.from([1n, -2n, 3n]));
+  rows.appendColumn(1, Uint8Array.from([1, 0, 1]));
+  rows.appendColumn(2, ['a', '', 'ü'], Uint8Array.from([1, 0, 1]));
+  rows.appendColumn(3, ['{"k":[1,2]}', 'null', '"s"']);
+  rows.appendColumn(4, Float32Array.from([0.5, 1.5, 2.5]));
+  const at = Uint32Array.from([2, 0]);
+  assert.deepEqual(rows.columnValues(0, at), { values: BigInt64Array.from([3n, 1n]) });
+  assert.deepEqual(rows.columnValues(1, at), { values: Uint8Array.from([1, 1]) });
+  assert.deepEqual(rows.columnValues(2, Uint32Array.from([1, 2])), { values: ['', 'ü'], valid: Uint8Array.from([0, 1]) });
+  assert.deepEqual(rows.columnValues(3, at).values, ['"s"', '{"k":[1,2]}']);
+  assert.deepEqual(rows.columnValues(4, at).values, Float32Array.from([2.5, 0.5]));
+  assert.throws(() => rows.appendColumn(0, Int32Array.of(1)), { code: 'QV_INVALID_ARGUMENT' });
+  assert.throws(() => rows.appendColumn(2, Uint8Array.of(1)), { code: 'QV_INVALID_ARGUMENT' });
+  assert.throws(() => rows.appendColumn(9, Uint8Array.of(1)), { code: 'QV_INVALID_ARGUMENT' });
+  assert.throws(() => rows.appendColumn(1, Uint8Array.of(1, 1), Uint8Array.of(1)), { code: 'QV_INVALID_ARGUMENT' });
+  assert.throws(() => rows.columnValues(0, Uint32Array.of(3)), { code: 'QV_INVALID_ARGUMENT' });
+  assert.throws(() => new SegmentRows('int64', ['uuid' as 'int64']), { code: 'QV_INVALID_ARGUMENT' });
+});
+
 test('bad input is a typed error', async () => {
   const rows = new SegmentRows('int64');
   assert.throws(() => new SegmentRows('uuid' as 'int64'), { code: 'QV_INVALID_ARGUMENT' });

@@ -1,6 +1,7 @@
 #include "segment_rows_wrap.h"
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,8 @@ Napi::Function SegmentRowsWrap::Define(Napi::Env env) {
   return DefineClass(env, "SegmentRows",
                      {
                          InstanceMethod<&SegmentRowsWrap::Append>("append"),
+                         InstanceMethod<&SegmentRowsWrap::AppendColumn>("appendColumn"),
+                         InstanceMethod<&SegmentRowsWrap::ColumnValues>("columnValues"),
                          InstanceMethod<&SegmentRowsWrap::Load>("load"),
                          InstanceMethod<&SegmentRowsWrap::ApplyDeletes>("applyDeletes"),
                          InstanceMethod<&SegmentRowsWrap::Remove>("remove"),
@@ -119,12 +122,119 @@ std::shared_ptr<qv::SegmentRows> RowsOf(Napi::Env env, Napi::Value value, uint32
 
 }  // namespace
 
-// new SegmentRows(keyType: 'int64' | 'varchar')
+namespace {
+
+struct ColumnKind {
+  const char* name;
+  qv::ColumnType type;
+  napi_typedarray_type array;  // what fixed-width values come in and go out as
+};
+
+constexpr ColumnKind kColumnKinds[] = {
+    {"bool", qv::ColumnType::kBool, napi_uint8_array},        {"int8", qv::ColumnType::kInt8, napi_int8_array},
+    {"int16", qv::ColumnType::kInt16, napi_int16_array},      {"int32", qv::ColumnType::kInt32, napi_int32_array},
+    {"int64", qv::ColumnType::kInt64, napi_bigint64_array},   {"float", qv::ColumnType::kFloat, napi_float32_array},
+    {"double", qv::ColumnType::kDouble, napi_float64_array},  {"varchar", qv::ColumnType::kVarChar, napi_uint8_array},
+    {"json", qv::ColumnType::kJson, napi_uint8_array},
+};
+
+const ColumnKind& KindOf(qv::ColumnType type) {
+  for (const ColumnKind& kind : kColumnKinds)
+    if (kind.type == type) return kind;
+  return kColumnKinds[0];
+}
+
+std::vector<qv::ColumnType> ColumnTypesOf(Napi::Env env, Napi::Value value) {
+  std::vector<qv::ColumnType> types;
+  if (value.IsUndefined()) return types;
+  if (!value.IsArray()) ThrowError(env, qv::code::kInvalidArgument, "columns must be an array of column types");
+  Napi::Array list = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    const std::string name = ToString(env, list.Get(i), "column type");
+    const ColumnKind* found = nullptr;
+    for (const ColumnKind& kind : kColumnKinds)
+      if (name == kind.name) found = &kind;
+    if (found == nullptr) ThrowError(env, qv::code::kInvalidArgument, "unknown column type \"" + name + "\"");
+    types.push_back(found->type);
+  }
+  return types;
+}
+
+}  // namespace
+
+// new SegmentRows(keyType: 'int64' | 'varchar', columns?: ColumnType[])
 SegmentRowsWrap::SegmentRowsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SegmentRowsWrap>(info) {
   Napi::Env env = info.Env();
   const std::string type = ToString(env, info[0], "keyType");
   if (type != "int64" && type != "varchar") ThrowError(env, qv::code::kInvalidArgument, "keyType must be 'int64' or 'varchar'");
-  rows_ = std::make_shared<qv::SegmentRows>(type == "int64" ? qv::KeyType::kInt64 : qv::KeyType::kVarChar);
+  rows_ = std::make_shared<qv::SegmentRows>(type == "int64" ? qv::KeyType::kInt64 : qv::KeyType::kVarChar, ColumnTypesOf(env, info[1]));
+}
+
+// appendColumn(column: number, values: TypedArray | string[], valid?: Uint8Array): void. Fixed-width
+// columns take their typed array (Bool: Uint8Array of 0/1), text columns strings (JSON as text).
+Napi::Value SegmentRowsWrap::AppendColumn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t index = ToUint32(env, info[0], "column");
+  if (index >= rows_->column_count()) ThrowError(env, qv::code::kInvalidArgument, "no column " + std::to_string(index));
+  const qv::Column& column = rows_->column(index);
+  std::vector<uint8_t> valid;
+  if (info.Length() > 2 && !info[2].IsUndefined()) valid = CopyUint8Array(env, info[2], "valid");
+  if (column.is_text()) {
+    const std::vector<std::string> values = CopyStrings(env, info[1], "values");
+    if (!valid.empty() && valid.size() != values.size()) ThrowError(env, qv::code::kInvalidArgument, "one validity byte per value");
+    rows_->append_text(index, values, valid.empty() ? nullptr : valid.data());
+    return env.Undefined();
+  }
+  const ColumnKind& kind = KindOf(column.type());
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != kind.array) {
+    ThrowError(env, qv::code::kInvalidArgument, std::string("values of a ") + kind.name + " column come in a different typed array");
+  }
+  Napi::TypedArray values = info[1].As<Napi::TypedArray>();
+  const size_t n = values.ElementLength();
+  if (!valid.empty() && valid.size() != n) ThrowError(env, qv::code::kInvalidArgument, "one validity byte per value");
+  // Copied here, on the JavaScript thread: the append itself is a copy of a batch.
+  const auto* data = static_cast<const uint8_t*>(values.ArrayBuffer().Data()) + values.ByteOffset();
+  rows_->append_fixed(index, data, n, valid.empty() ? nullptr : valid.data());
+  return env.Undefined();
+}
+
+// columnValues(column: number, rows: Uint32Array): { values: TypedArray | string[], valid?: Uint8Array }
+Napi::Value SegmentRowsWrap::ColumnValues(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t index = ToUint32(env, info[0], "column");
+  if (index >= rows_->column_count()) ThrowError(env, qv::code::kInvalidArgument, "no column " + std::to_string(index));
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+    ThrowError(env, qv::code::kInvalidArgument, "rows must be a Uint32Array");
+  }
+  auto wanted = info[1].As<Napi::Uint32Array>();
+  const qv::Column& column = rows_->column(index);
+  const size_t n = wanted.ElementLength();
+  for (size_t i = 0; i < n; ++i) {
+    if (wanted[i] >= column.rows()) ThrowError(env, qv::code::kInvalidArgument, "row " + std::to_string(wanted[i]) + " is past the end");
+  }
+  Napi::Object out = Napi::Object::New(env);
+  if (column.is_text()) {
+    Napi::Array values = Napi::Array::New(env, n);
+    for (size_t i = 0; i < n; ++i) {
+      const std::string_view text = column.text(wanted[i]);
+      values.Set(uint32_t(i), Napi::String::New(env, text.data(), text.size()));
+    }
+    out.Set("values", values);
+  } else {
+    const size_t width = qv::column_width(column.type());
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, n * width);
+    auto* bytes = static_cast<uint8_t*>(buffer.Data());
+    for (size_t i = 0; i < n; ++i) std::memcpy(bytes + i * width, column.fixed_data() + size_t(wanted[i]) * width, width);
+    napi_value values = nullptr;
+    if (napi_create_typedarray(env, KindOf(column.type()).array, n, buffer, 0, &values) != napi_ok) throw Napi::Error::New(env);
+    out.Set("values", Napi::Value(env, values));
+  }
+  if (column.has_nulls()) {
+    auto valid = Napi::Uint8Array::New(env, n);
+    for (size_t i = 0; i < n; ++i) valid[i] = column.is_null(wanted[i]) ? 0 : 1;
+    out.Set("valid", valid);
+  }
+  return out;
 }
 
 // append(keys: BigInt64Array | string[], ts: BigInt64Array): void

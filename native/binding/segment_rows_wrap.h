@@ -23,6 +23,8 @@ class SegmentRowsWrap : public Napi::ObjectWrap<SegmentRowsWrap> {
   static Napi::Value SelectRows(const Napi::CallbackInfo& info);
   static Napi::Value FindEach(const Napi::CallbackInfo& info);
   Napi::Value Append(const Napi::CallbackInfo& info);
+  Napi::Value AppendColumn(const Napi::CallbackInfo& info);
+  Napi::Value ColumnValues(const Napi::CallbackInfo& info);
   Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value ApplyDeletes(const Napi::CallbackInfo& info);
   Napi::Value Remove(const Napi::CallbackInfo& info);

@@ -23,6 +23,20 @@ uint64_t hash_str(std::string_view key) { return mix(std::hash<std::string_view>
 
 }  // namespace
 
+SegmentRows::SegmentRows(KeyType type, const std::vector<ColumnType>& columns) : type_(type) {
+  for (ColumnType column : columns) columns_.emplace_back(column);
+}
+
+void SegmentRows::append_fixed(size_t i, const void* values, size_t n, const uint8_t* valid) {
+  std::unique_lock<std::shared_mutex> write(mutex_);
+  columns_.at(i).append_fixed(values, n, valid);
+}
+
+void SegmentRows::append_text(size_t i, const std::vector<std::string>& values, const uint8_t* valid) {
+  std::unique_lock<std::shared_mutex> write(mutex_);
+  columns_.at(i).append_text(values, valid);
+}
+
 uint64_t SegmentRows::hash_of(uint32_t row) const {
   return type_ == KeyType::kInt64 ? hash_int(int_keys_[row]) : hash_str(str_key(row));
 }
@@ -175,6 +189,7 @@ void SegmentRows::shrink() {
   str_offsets_.shrink_to_fit();
   str_bytes_.shrink_to_fit();
   insert_ts_.shrink_to_fit();
+  for (Column& column : columns_) column.shrink();
   if (deleted_ == 0) {
     std::vector<int64_t>().swap(delete_ts_);
     std::vector<uint8_t>().swap(deleted_bits_);
@@ -187,8 +202,10 @@ void SegmentRows::shrink() {
 }
 
 size_t SegmentRows::memory_bytes() const {
-  return int_keys_.capacity() * 8 + str_offsets_.capacity() * 8 + str_bytes_.capacity() + insert_ts_.capacity() * 8 +
-         delete_ts_.capacity() * 8 + deleted_bits_.capacity() + table_.capacity() * 4;
+  size_t bytes = int_keys_.capacity() * 8 + str_offsets_.capacity() * 8 + str_bytes_.capacity() + insert_ts_.capacity() * 8 +
+                 delete_ts_.capacity() * 8 + deleted_bits_.capacity() + table_.capacity() * 4;
+  for (const Column& column : columns_) bytes += column.memory_bytes();
+  return bytes;
 }
 
 }  // namespace qv

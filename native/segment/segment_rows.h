@@ -1,5 +1,7 @@
 // The rows of one segment as the query node needs them natively: each row's primary key,
-// insert timestamp and delete timestamp, and a hash table from a key to its newest row.
+// insert timestamp and delete timestamp, a hash table from a key to its newest row, and the
+// scalar columns (which filters read). A batch's columns are appended before its keys: the
+// rows a reader sees are those with a key.
 // Rows keep their numbers for life, so bitsets over them (deletes, MVCC, filters) stay valid.
 //
 // Visibility at a read timestamp T (MVCC, as Milvus's segcore): row r is seen iff
@@ -18,13 +20,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "column.h"
+
 namespace qv {
 
 enum class KeyType { kInt64, kVarChar };
 
 class SegmentRows {
  public:
-  explicit SegmentRows(KeyType type) : type_(type) {}
+  explicit SegmentRows(KeyType type, const std::vector<ColumnType>& columns = {});
 
   KeyType key_type() const { return type_; }
   size_t rows() const { return insert_ts_.size(); }
@@ -34,6 +38,12 @@ class SegmentRows {
   // with its insert timestamp. A key already here points at its new row from now on.
   void append(const int64_t* keys, const int64_t* ts, size_t n);
   void append(const std::vector<std::string>& keys, const int64_t* ts);
+
+  size_t column_count() const { return columns_.size(); }
+  const Column& column(size_t i) const { return columns_[i]; }
+  // Appends to column i: n fixed-width values, or text values; `valid` as in Column.
+  void append_fixed(size_t i, const void* values, size_t n, const uint8_t* valid);
+  void append_text(size_t i, const std::vector<std::string>& values, const uint8_t* valid);
 
   // Marks a row deleted at ts if it was inserted before ts and is not deleted yet; false otherwise.
   bool remove(uint32_t row, int64_t ts);
@@ -91,6 +101,7 @@ class SegmentRows {
   std::vector<int64_t> int_keys_;
   std::vector<uint64_t> str_offsets_{0};  // row r's key is str_bytes_[offsets[r], offsets[r + 1])
   std::string str_bytes_;
+  std::vector<Column> columns_;
   std::vector<int64_t> insert_ts_;
   std::vector<int64_t> delete_ts_;  // grown to cover the rows only once a row is deleted
   std::vector<uint8_t> deleted_bits_;

@@ -99,11 +99,21 @@ export interface NativeMetaStore {
 /** Keys of one segment: Int64 keys as a BigInt64Array, VarChar keys as strings. */
 export type NativeKeys = BigInt64Array | string[];
 
+/** A segment column's type (JSON and Array values are kept as JSON text). */
+export type NativeColumnType = 'bool' | 'int8' | 'int16' | 'int32' | 'int64' | 'float' | 'double' | 'varchar' | 'json';
+
+/** Column values: Bool as 0/1 bytes, numbers in their typed array, text as strings. */
+export type NativeColumnValues = Uint8Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Float32Array | Float64Array | string[];
+
 /**
  * The keys and MVCC timestamps of one segment (native/segment/segment_rows.h), and the reads
  * over a collection's segments. Rows keep their numbers for life.
  */
 export interface NativeSegmentRows {
+  /** Appends a batch's values to column i (before its keys); valid: 0 marks a null. */
+  appendColumn(column: number, values: NativeColumnValues, valid?: Uint8Array): void;
+  /** Values of column i at these rows, and which are valid (absent: all). */
+  columnValues(column: number, rows: Uint32Array): { values: NativeColumnValues; valid?: Uint8Array };
   /** Appends rows (synchronous: one batch of keys and timestamps). */
   append(keys: NativeKeys, ts: BigInt64Array): void;
   /** append() for a whole sealed segment, on the pool. */
@@ -138,7 +148,7 @@ export interface NativeBinding {
     new (dim: number, metric: NativeMetric): NativeFlatIndex;
   };
   SegmentRows: {
-    new (keyType: 'int64' | 'varchar'): NativeSegmentRows;
+    new (keyType: 'int64' | 'varchar', columns?: NativeColumnType[]): NativeSegmentRows;
     /** Each key's live row over these segments. */
     findEach(segments: NativeSegmentRows[], keys: NativeKeys): NativeRowRefs & { segments: Int32Array };
     /** Top k per query over the segments at readTs, merged (ties by the smaller key, each key once): counts[q] hits per query, in order. */
@@ -215,6 +225,8 @@ export const BINDING_SHAPE = {
     MetaStore: names<NativeMetaStore>({ get: true, scan: true, write: true, close: true }),
     SegmentRows: names<NativeSegmentRows>({
       append: true,
+      appendColumn: true,
+      columnValues: true,
       load: true,
       applyDeletes: true,
       remove: true,

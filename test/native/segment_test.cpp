@@ -22,7 +22,8 @@ TEST(keys_find_their_newest_live_row) {
   qv::SegmentRows rows(qv::KeyType::kInt64);
   std::vector<int64_t> keys;
   for (int64_t i = 0; i < 5000; ++i) keys.push_back(i * 7919 % 100003);  // grows the table several times
-  rows.append(keys.data(), stamps(keys.size(), 10).data(), keys.size());
+  const std::vector<int64_t> ts = stamps(keys.size(), 10);
+  rows.append(keys.data(), ts.data(), keys.size());
   for (size_t i = 0; i < keys.size(); ++i) CHECK_EQ(rows.find_live(keys[i]), int64_t(i));
   CHECK_EQ(rows.find_live(int64_t(-5)), int64_t(-1));
   // An upsert: the old row deleted at the new row's timestamp, the key now at the new row.
@@ -151,6 +152,29 @@ TEST(select_rows_in_key_order_with_offset_and_limit) {
     CHECK_EQ(refs.size(), want);
     for (size_t i = 0; i < refs.size(); ++i) CHECK_EQ(parts[refs[i].part].rows->int_key(refs[i].row), order[offset + i]);
   }
+}
+
+TEST(columns_hold_fixed_and_text_values_and_nulls) {
+  qv::SegmentRows rows(qv::KeyType::kInt64, {qv::ColumnType::kInt32, qv::ColumnType::kVarChar, qv::ColumnType::kDouble});
+  const int32_t ints[] = {7, -1, 42};
+  rows.append_fixed(0, ints, 3, nullptr);
+  const uint8_t valid[] = {1, 0, 1};
+  rows.append_text(1, {"a", "", "héllo"}, valid);
+  const double more[] = {0.5};
+  rows.append_fixed(2, more, 1, nullptr);
+  rows.append_fixed(0, ints, 1, nullptr);  // a second batch, all valid
+  CHECK_EQ(rows.column(0).rows(), size_t(4));
+  CHECK_EQ(rows.column(0).fixed<int32_t>(2), 42);
+  CHECK_EQ(rows.column(0).fixed<int32_t>(3), 7);
+  CHECK(!rows.column(0).has_nulls());
+  CHECK(rows.column(1).is_null(1));
+  CHECK(!rows.column(1).is_null(2));
+  CHECK(rows.column(1).text(2) == "héllo");
+  CHECK(rows.column(2).fixed<double>(0) == 0.5);
+  const uint8_t late[] = {0};
+  rows.append_fixed(2, more, 1, late);  // the first null of a column that had none
+  CHECK(!rows.column(2).is_null(0));
+  CHECK(rows.column(2).is_null(1));
 }
 
 // One writer appending and deleting while readers search and select (run under TSan too).

@@ -9,10 +9,10 @@ import { native } from '../../errors.js';
 import type { NativeFlatIndex, NativeRowRefs } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import { DataType } from '../../schema/data-type.js';
-import { DYNAMIC_FIELD } from '../../schema/schema.js';
+import { DYNAMIC_FIELD, primaryField } from '../../schema/schema.js';
 import type { Hit, Key, QueryRequest, SearchRequest } from '../query-service.js';
 import type { LoadedCollection } from './collection.js';
-import type { Segment } from './segment.js';
+import type { Segment, SegmentColumn } from './segment.js';
 
 interface RowRef {
   segment: Segment;
@@ -20,52 +20,67 @@ interface RowRef {
   key: Key;
 }
 
-/** Fills each row's output fields: scalars from the columns, vectors from the indexes, dynamic keys from '$meta'. */
+/** A column's values at some rows as results: Int64 as decimal strings, Bool as booleans, JSON parsed, nulls as null. */
+function resultValues(segment: Segment, name: string, rows: Uint32Array): unknown[] {
+  const column = segment.columns.get(name) as SegmentColumn;
+  const { values, valid } = segment.keys.columnValues(column.index, rows);
+  const out = new Array<unknown>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    if (valid && valid[i] === 0) out[i] = null;
+    else if (column.type === DataType.Int64) out[i] = (values[i] as bigint).toString();
+    else if (column.type === DataType.Bool) out[i] = values[i] === 1;
+    else if (column.type === DataType.JSON || column.type === DataType.Array) out[i] = JSON.parse(values[i] as string);
+    else out[i] = values[i];
+  }
+  return out;
+}
+
+/** Each row's output fields: scalars from the native columns, vectors from the indexes, dynamic keys from '$meta'. */
 async function fetchFields(collection: LoadedCollection, refs: RowRef[], outputFields: string[]): Promise<Record<string, unknown>[]> {
-  const schemaFields = new Map(collection.info.schema.fields.map((f) => [f.name, f]));
-  const vectorNames = outputFields.filter((name) => schemaFields.get(name)?.dataType === DataType.FloatVector);
-  const vectors = new Map<Segment, Map<string, Map<number, number[]>>>();
+  const pk = primaryField(collection.info.schema).name;
+  const out = refs.map(({ key }): Record<string, unknown> => ({ [pk]: typeof key === 'bigint' ? key.toString() : key }));
+  const wanted = outputFields.filter((name) => name !== pk);
+  if (wanted.length === 0) return out;
   const bySegment = new Map<Segment, number[]>();
-  if (vectorNames.length > 0) {
-    for (const ref of refs) {
-      const rows = bySegment.get(ref.segment) ?? [];
-      bySegment.set(ref.segment, rows);
-      rows.push(ref.row);
-    }
-  }
-  for (const name of vectorNames) {
-    for (const [segment, rows] of bySegment) {
-      const index = segment.vectors.get(name);
-      if (!index) continue;
-      const packed = await native(() => index.vectors(Uint32Array.from(rows)));
-      const dim = index.dim;
-      const perRow = new Map(rows.map((row, i) => [row, Array.from(packed.subarray(i * dim, i * dim + dim))]));
-      if (!vectors.has(segment)) vectors.set(segment, new Map());
-      (vectors.get(segment) as Map<string, Map<number, number[]>>).set(name, perRow);
-    }
-  }
-  const pk = collection.info.schema.fields.find((f) => f.isPrimaryKey)?.name as string;
-  return refs.map(({ segment, row, key }) => {
-    const out: Record<string, unknown> = { [pk]: typeof key === 'bigint' ? key.toString() : key };
-    for (const name of outputFields) {
-      if (name === pk) continue;
-      if (vectorNames.includes(name)) {
-        out[name] = vectors.get(segment)?.get(name)?.get(row);
-        continue;
-      }
-      const column = name === DYNAMIC_FIELD ? undefined : segment.columns.get(name);
-      if (column) {
-        out[name] = column.valueAt(row);
-        continue;
-      }
-      // A key of the dynamic field, or '$meta' itself (all of them, flattened into the row).
-      const meta = segment.columns.get(DYNAMIC_FIELD)?.raw(row) as Record<string, unknown> | undefined;
-      if (!meta) continue;
-      if (name === DYNAMIC_FIELD) Object.assign(out, meta);
-      else if (name in meta) out[name] = meta[name];
-    }
-    return out;
+  refs.forEach((ref, i) => {
+    const positions = bySegment.get(ref.segment) ?? [];
+    bySegment.set(ref.segment, positions);
+    positions.push(i);
   });
+  for (const [segment, positions] of bySegment) {
+    const rows = Uint32Array.from(positions, (i) => refs[i].row);
+    const fields = new Map<string, unknown[]>();
+    for (const name of wanted) {
+      const index = segment.vectors.get(name);
+      if (index) {
+        const packed = await native(() => index.vectors(rows));
+        fields.set(
+          name,
+          positions.map((_, j) => Array.from(packed.subarray(j * index.dim, (j + 1) * index.dim))),
+        );
+      } else if (segment.columns.has(name)) {
+        fields.set(name, resultValues(segment, name, rows));
+      } else if (segment.columns.has(DYNAMIC_FIELD) && !fields.has(DYNAMIC_FIELD)) {
+        fields.set(DYNAMIC_FIELD, resultValues(segment, DYNAMIC_FIELD, rows)); // name is a dynamic key
+      }
+    }
+    positions.forEach((position, j) => {
+      const row = out[position];
+      for (const name of wanted) {
+        const values = name === DYNAMIC_FIELD ? undefined : fields.get(name);
+        if (values) {
+          row[name] = values[j];
+          continue;
+        }
+        // A key of the dynamic field, or '$meta' itself (all of them, flattened into the row).
+        const meta = fields.get(DYNAMIC_FIELD)?.[j] as Record<string, unknown> | undefined;
+        if (!meta) continue;
+        if (name === DYNAMIC_FIELD) Object.assign(row, meta);
+        else if (name in meta) row[name] = meta[name];
+      }
+    });
+  }
+  return out;
 }
 
 /** The rows of a native read's answer, with their keys (fetched per segment, in one call each). */

@@ -1,7 +1,7 @@
 /**
- * A segment as the query node holds it: its keys with their insert and delete timestamps
- * (native SegmentRows, which also finds a key's row), its scalar columns, and a native
- * FlatIndex per vector field. A growing segment takes rows as the log delivers them and is
+ * A segment as the query node holds it: native SegmentRows with its keys, their insert and
+ * delete timestamps (it also finds a key's row) and its scalar columns (JSON and Array values
+ * as JSON text), and a native FlatIndex per vector field. A growing segment takes rows as the log delivers them and is
  * searchable at once; a sealed one was loaded from its files. Rows keep their numbers for
  * life, so bitsets over them stay valid.
  *
@@ -11,12 +11,30 @@
  */
 import { native } from '../../errors.js';
 import type { Metric } from '../../indexes/metric.js';
-import type { NativeFlatIndex, NativeKeys, NativeSegmentRows } from '../../native/binding.js';
+import type { NativeColumnType, NativeColumnValues, NativeFlatIndex, NativeKeys, NativeSegmentRows } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import type { Column } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD, type Field } from '../../schema/schema.js';
-import { GrowableColumn } from './growable.js';
+
+const COLUMN_TYPES: Partial<Record<DataType, NativeColumnType>> = {
+  [DataType.Bool]: 'bool',
+  [DataType.Int8]: 'int8',
+  [DataType.Int16]: 'int16',
+  [DataType.Int32]: 'int32',
+  [DataType.Int64]: 'int64',
+  [DataType.Float]: 'float',
+  [DataType.Double]: 'double',
+  [DataType.VarChar]: 'varchar',
+  [DataType.JSON]: 'json',
+  [DataType.Array]: 'json',
+};
+
+/** A scalar column of the segment: its place in the native rows, and its type. */
+export interface SegmentColumn {
+  index: number;
+  type: DataType;
+}
 
 export type SegmentState = 'growing' | 'sealing' | 'sealed';
 
@@ -26,7 +44,7 @@ export class Segment {
   id: number | undefined;
   /** Keys, insert and delete timestamps, and each key's row (native). */
   readonly keys: NativeSegmentRows;
-  readonly columns = new Map<string, GrowableColumn>();
+  readonly columns = new Map<string, SegmentColumn>();
   readonly vectors = new Map<string, NativeFlatIndex>();
 
   constructor(
@@ -40,15 +58,20 @@ export class Segment {
   ) {
     this.state = state;
     const addon = loadNative();
-    this.keys = new addon.SegmentRows(pk.dataType === DataType.VarChar ? 'varchar' : 'int64');
+    const types: NativeColumnType[] = [];
+    const addColumn = (name: string, type: DataType) => {
+      this.columns.set(name, { index: types.length, type });
+      types.push(COLUMN_TYPES[type] as NativeColumnType);
+    };
     for (const field of fields) {
       if (field.dataType === DataType.FloatVector) {
         this.vectors.set(field.name, new addon.FlatIndex(field.dim as number, metrics.get(field.name) ?? 'COSINE'));
       } else if (!field.isPrimaryKey) {
-        this.columns.set(field.name, new GrowableColumn(field.name, field.dataType, field.dim));
+        addColumn(field.name, field.dataType);
       }
     }
-    if (dynamic) this.columns.set(DYNAMIC_FIELD, new GrowableColumn(DYNAMIC_FIELD, DataType.JSON));
+    if (dynamic) addColumn(DYNAMIC_FIELD, DataType.JSON);
+    this.keys = new addon.SegmentRows(pk.dataType === DataType.VarChar ? 'varchar' : 'int64', types);
   }
 
   /** Rows appended (deleted ones included). */
@@ -74,7 +97,10 @@ export class Segment {
 
   async #appendFields(columns: Column[], rows: number): Promise<void> {
     const first = this.rows;
-    for (const column of columns) this.columns.get(column.name)?.append(column, rows);
+    for (const column of columns) {
+      const target = this.columns.get(column.name);
+      if (target) this.keys.appendColumn(target.index, nativeValues(column, target.type, rows), column.valid?.subarray(0, rows));
+    }
     const ids = new BigInt64Array(rows);
     for (let i = 0; i < rows; i++) ids[i] = BigInt(first + i);
     await native(() => Promise.all(columns.filter((c) => this.vectors.has(c.name)).map((c) => this.vectors.get(c.name)?.add(c.values as Float32Array, ids))));
@@ -85,7 +111,6 @@ export class Segment {
     this.state = 'sealed';
     this.id = id;
     this.keys.shrink();
-    for (const column of this.columns.values()) column.trim();
   }
 
   /** Marks row r deleted at ts, if it was inserted before ts and is not deleted yet. Returns whether it was. */
@@ -101,4 +126,14 @@ export class Segment {
   visibleCount(readTs: bigint): number {
     return this.keys.visibleCount(readTs);
   }
+}
+
+/** A batch column as the native column takes it: typed values as they are, text as strings (JSON as text; a null as ''). */
+function nativeValues(column: Column, type: DataType, rows: number): NativeColumnValues {
+  const values = column.values;
+  if (!Array.isArray(values)) return values.subarray(0, rows) as NativeColumnValues;
+  const text = new Array<string>(rows);
+  if (type === DataType.VarChar) for (let i = 0; i < rows; i++) text[i] = (values[i] as string | null | undefined) ?? '';
+  else for (let i = 0; i < rows; i++) text[i] = column.valid?.[i] === 0 ? '' : (JSON.stringify(values[i]) ?? 'null');
+  return text;
 }
