@@ -5,17 +5,23 @@ import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Seeded uniform values in [-1, 1) (mulberry32): the same data on every run. */
-export function randomVectors(count: number, dim: number, seed: number): Float32Array {
+/** Seeded uniform numbers in [0, 1) (mulberry32): the same sequence on every run. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
-  const out = new Float32Array(count * dim);
-  for (let i = 0; i < out.length; i++) {
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Seeded uniform values in [-1, 1): the same data on every run. */
+export function randomVectors(count: number, dim: number, seed: number): Float32Array {
+  const random = seededRandom(seed);
+  const out = new Float32Array(count * dim);
+  for (let i = 0; i < out.length; i++) out[i] = random() * 2 - 1;
   return out;
 }
 
