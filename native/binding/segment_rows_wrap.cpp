@@ -10,6 +10,7 @@
 #include "convert.h"
 #include "flat_index_wrap.h"
 #include "lambda_job.h"
+#include "expr/filter.h"
 #include "segment/segment_reads.h"
 
 namespace qvnode {
@@ -85,6 +86,18 @@ std::vector<qv::SegmentPart> PartsOf(Napi::Env env, Napi::Value rows, Napi::Valu
   return parts;
 }
 
+// A filter plan (JSON text) if the argument is one; null when it is undefined.
+std::shared_ptr<const qv::Filter> FilterOf(Napi::Env env, Napi::Value value) {
+  if (value.IsUndefined()) return nullptr;
+  const std::string plan = ToString(env, value, "filter plan");
+  try {
+    return std::make_shared<const qv::Filter>(plan);
+  } catch (const qv::Error& e) {
+    ThrowError(env, e.code(), e.what());
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 Napi::Function SegmentRowsWrap::Define(Napi::Env env) {
@@ -106,6 +119,7 @@ Napi::Function SegmentRowsWrap::Define(Napi::Env env) {
                          InstanceAccessor<&SegmentRowsWrap::Deleted>("deleted"),
                          StaticMethod<&SegmentRowsWrap::SearchEach>("searchEach"),
                          StaticMethod<&SegmentRowsWrap::SelectRows>("selectRows"),
+                         StaticMethod<&SegmentRowsWrap::CountRows>("countRows"),
                          StaticMethod<&SegmentRowsWrap::FindEach>("findEach"),
                      });
 }
@@ -355,7 +369,7 @@ Napi::Value SegmentRowsWrap::FindEach(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// SegmentRows.searchEach(segments: SegmentRows[], indexes: FlatIndex[], queries: Float32Array, k, readTs):
+// SegmentRows.searchEach(segments: SegmentRows[], indexes: FlatIndex[], queries: Float32Array, k, readTs, plan?):
 // Promise<{ counts: Uint32Array, segments: Uint32Array, rows: Uint32Array, scores: Float32Array }>:
 // per query (in order) counts[q] hits, best first, merged over the segments.
 Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
@@ -364,6 +378,7 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
   auto queries = std::make_shared<std::vector<float>>(CopyFloat32Array(env, info[2], "queries"));
   const uint32_t k = ToUint32(env, info[3], "k");
   const int64_t read_ts = ToTimestamp(env, info[4], "readTs");
+  auto filter = FilterOf(env, info[5]);
   size_t nq = 0;
   for (const qv::SegmentPart& part : *parts) {
     if (queries->empty() || queries->size() % part.index->dim() != 0) {
@@ -380,7 +395,10 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
   }
   auto hits = std::make_shared<std::vector<std::vector<qv::SegmentHit>>>();
   return LambdaJob::Queue(
-      env, [parts, queries, k, read_ts, nq, hits] { *hits = qv::search_segments(*parts, queries->data(), nq, k, read_ts, qv::ThreadPool::shared()); },
+      env,
+      [parts, queries, k, read_ts, nq, hits, filter] {
+        *hits = qv::search_segments(*parts, queries->data(), nq, k, read_ts, qv::ThreadPool::shared(), filter.get());
+      },
       [hits](Napi::Env env) {
         size_t total = 0;
         for (const auto& row : *hits) total += row.size();
@@ -407,17 +425,18 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
       });
 }
 
-// SegmentRows.selectRows(segments: SegmentRows[], readTs, offset, limit?): Promise<{ segments: Uint32Array,
-// rows: Uint32Array }>: the rows seen at readTs in key order, from offset, at most limit.
+// SegmentRows.selectRows(segments: SegmentRows[], readTs, offset, limit?, plan?): Promise<{ segments: Uint32Array,
+// rows: Uint32Array }>: the rows seen at readTs (and passing the plan) in key order, from offset, at most limit.
 Napi::Value SegmentRowsWrap::SelectRows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto parts = std::make_shared<std::vector<qv::SegmentPart>>(PartsOf(env, info[0], env.Undefined()));
   const int64_t read_ts = ToTimestamp(env, info[1], "readTs");
   const size_t offset = ToUint32(env, info[2], "offset");
   const size_t limit = info[3].IsUndefined() ? SIZE_MAX : ToUint32(env, info[3], "limit");
+  auto filter = FilterOf(env, info[4]);
   auto refs = std::make_shared<std::vector<qv::RowRef>>();
   return LambdaJob::Queue(
-      env, [parts, read_ts, offset, limit, refs] { *refs = qv::select_rows(*parts, read_ts, offset, limit); },
+      env, [parts, read_ts, offset, limit, refs, filter] { *refs = qv::select_rows(*parts, read_ts, offset, limit, filter.get()); },
       [refs](Napi::Env env) {
         auto segments = Napi::Uint32Array::New(env, refs->size());
         auto rows = Napi::Uint32Array::New(env, refs->size());
@@ -430,6 +449,19 @@ Napi::Value SegmentRowsWrap::SelectRows(const Napi::CallbackInfo& info) {
         out.Set("rows", rows);
         return out;
       });
+}
+
+// SegmentRows.countRows(segments: SegmentRows[], readTs, plan): Promise<number>: rows seen at readTs that pass the plan.
+Napi::Value SegmentRowsWrap::CountRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto parts = std::make_shared<std::vector<qv::SegmentPart>>(PartsOf(env, info[0], env.Undefined()));
+  const int64_t read_ts = ToTimestamp(env, info[1], "readTs");
+  auto filter = FilterOf(env, info[2]);
+  if (!filter) ThrowError(env, qv::code::kInvalidArgument, "countRows needs a filter plan");
+  auto count = std::make_shared<size_t>(0);
+  return LambdaJob::Queue(
+      env, [parts, read_ts, filter, count] { *count = qv::count_rows(*parts, read_ts, *filter); },
+      [count](Napi::Env env) { return Napi::Number::New(env, double(*count)); });
 }
 
 }  // namespace qvnode

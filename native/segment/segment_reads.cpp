@@ -45,17 +45,32 @@ class SeenKeys {
 
 }  // namespace
 
+namespace {
+
+// The bitset of the first `rows` rows of a part that a read must not see: deleted, newer
+// than read_ts, past the rows with keys, or (with a filter) not passing it.
+std::vector<uint8_t> hidden_rows(const SegmentRows& segment, int64_t read_ts, size_t rows, const Filter* filter) {
+  std::shared_lock<std::shared_mutex> read(segment.lock());
+  std::vector<uint8_t> hidden = segment.hidden(read_ts, rows);
+  if (filter == nullptr) return hidden;
+  if (hidden.empty()) hidden.assign((rows + 7) / 8, 0);
+  const size_t have = std::min(rows, segment.rows());
+  const std::vector<uint8_t> pass = filter->evaluate(segment, have);
+  for (size_t row = 0; row < have; ++row) {
+    if (!pass[row]) hidden[row >> 3] |= uint8_t(1u << (row & 7));
+  }
+  return hidden;
+}
+
+}  // namespace
+
 std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq,
-                                                     size_t k, int64_t read_ts, ThreadPool& pool) {
+                                                     size_t k, int64_t read_ts, ThreadPool& pool, const Filter* filter) {
   std::vector<SearchResult> results(parts.size());
   for (size_t p = 0; p < parts.size(); ++p) {
     const SegmentPart& part = parts[p];
     // The index may hold rows whose keys are not appended yet: the bitset hides them too.
-    std::vector<uint8_t> hidden;
-    {
-      std::shared_lock<std::shared_mutex> read(part.rows->lock());
-      hidden = part.rows->hidden(read_ts, part.index->rows());
-    }
+    const std::vector<uint8_t> hidden = hidden_rows(*part.rows, read_ts, part.index->rows(), filter);
     results[p] = part.index->search(queries, nq, k, BitsetView(hidden.data(), hidden.size() * 8), pool);
   }
   ReadLocks locks(parts);
@@ -85,13 +100,15 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
   return out;
 }
 
-std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, int64_t read_ts, size_t offset, size_t limit) {
+std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, int64_t read_ts, size_t offset, size_t limit,
+                                const Filter* filter) {
   ReadLocks locks(parts);
   std::vector<RowRef> refs;
   for (size_t p = 0; p < parts.size(); ++p) {
     const SegmentRows& rows = *parts[p].rows;
+    const std::vector<uint8_t> pass = filter != nullptr ? filter->evaluate(rows, rows.rows()) : std::vector<uint8_t>();
     for (uint32_t row = 0; row < rows.rows(); ++row) {
-      if (rows.visible(row, read_ts)) refs.push_back(RowRef{uint32_t(p), row});
+      if (rows.visible(row, read_ts) && (filter == nullptr || pass[row])) refs.push_back(RowRef{uint32_t(p), row});
     }
   }
   auto less = [&](const RowRef& a, const RowRef& b) {
@@ -111,6 +128,17 @@ std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, int64_t r
     out.push_back(ref);
   }
   return out;
+}
+
+size_t count_rows(const std::vector<SegmentPart>& parts, int64_t read_ts, const Filter& filter) {
+  ReadLocks locks(parts);
+  size_t count = 0;
+  for (const SegmentPart& part : parts) {
+    const SegmentRows& rows = *part.rows;
+    const std::vector<uint8_t> pass = filter.evaluate(rows, rows.rows());
+    for (uint32_t row = 0; row < rows.rows(); ++row) count += pass[row] && rows.visible(row, read_ts) ? 1 : 0;
+  }
+  return count;
 }
 
 }  // namespace qv

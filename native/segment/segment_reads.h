@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "../expr/filter.h"
 #include "../index/flat_index.h"
 #include "../runtime/thread_pool.h"
 #include "segment_rows.h"
@@ -27,17 +28,23 @@ struct SegmentHit {
   float score;  // in the metric's own terms
 };
 
-// The k best hits of each of nq queries over all parts at read_ts, best first.
+// The k best hits of each of nq queries over all parts at read_ts, best first; with a
+// filter, among the rows that pass it only (the filter is applied inside the scan, so k
+// come back when k rows pass).
 std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq,
-                                                     size_t k, int64_t read_ts, ThreadPool& pool);
+                                                     size_t k, int64_t read_ts, ThreadPool& pool, const Filter* filter = nullptr);
 
 struct RowRef {
   uint32_t part;
   uint32_t row;
 };
 
-// The rows visible at read_ts in key order, each key once, skipping `offset` and returning
-// at most `limit`.
-std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, int64_t read_ts, size_t offset, size_t limit);
+// The rows visible at read_ts (and passing the filter, if any) in key order, each key once,
+// skipping `offset` and returning at most `limit`.
+std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, int64_t read_ts, size_t offset, size_t limit,
+                                const Filter* filter = nullptr);
+
+// How many rows are visible at read_ts and pass the filter.
+size_t count_rows(const std::vector<SegmentPart>& parts, int64_t read_ts, const Filter& filter);
 
 }  // namespace qv

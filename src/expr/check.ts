@@ -33,6 +33,7 @@ function kindOfValue(value: Value): ValueKind {
 }
 
 const NUMERIC = new Set<ValueKind>(['int', 'float']);
+const INT64_MAX = 2n ** 63n - 1n;
 
 /** Whether a value of kind a can be compared with one of kind b (json: decided per row). */
 function comparable(a: ValueKind, b: ValueKind): boolean {
@@ -112,6 +113,8 @@ class Checker {
   operand(node: Node): Operand {
     switch (node.type) {
       case 'literal':
+        if (typeof node.value === 'bigint' && (node.value > INT64_MAX || node.value < -INT64_MAX - 1n))
+          this.#fail(node.at, `${node.value} is outside the Int64 range`);
         return { kind: 'value', value: node.value, type: kindOfValue(node.value) };
       case 'param': {
         const value = this.#param(node.name, node.at);
@@ -274,7 +277,8 @@ class Checker {
 /** A filter parameter as a plan value (integers as bigints), or undefined if it is not one. */
 function toValue(value: unknown, depth = 0): Value | undefined {
   if (depth > 32) return undefined;
-  if (typeof value === 'bigint' || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'bigint') return value <= INT64_MAX && value >= -INT64_MAX - 1n ? value : undefined;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : Number.isFinite(value) ? value : undefined;
   if (Array.isArray(value)) {
     const items = value.map((v) => toValue(v, depth + 1));

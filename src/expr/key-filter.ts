@@ -1,13 +1,12 @@
 /**
- * The filters this version evaluates: none, or a set of primary keys (`id in [1, 2, 3]`,
- * `id == 7`, `name in ["a", "b"]`), as get and delete use. Milvus's whole expression
- * language (scalar fields, JSON paths, like, and/or/not) is the next step; any other filter
- * is refused with an UnsupportedError, never ignored.
+ * Primary keys in requests: `ids`, and filters that only name keys (`id in [1, 2]`,
+ * `id == 7`), which reads answer by key lookup instead of evaluating the filter.
  */
-import { InvalidArgumentError, UnsupportedError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { DataType } from '../schema/data-type.js';
 import { toInt64 } from '../schema/int64.js';
 import type { Field } from '../schema/schema.js';
+import type { Plan, Value } from './plan.js';
 
 export type Key = bigint | string;
 
@@ -22,28 +21,17 @@ export function toKey(pk: Field, value: unknown): Key {
   return key;
 }
 
-const LITERAL = String.raw`(?:-?\d+|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')`;
-
-function literal(text: string): unknown {
-  if (/^-?\d+$/.test(text)) return BigInt(text);
-  const body = text.slice(1, -1);
-  return body.replace(/\\(.)/g, '$1');
-}
-
-/** The keys a filter selects, or undefined for an empty filter (every row). */
-export function keysOfFilter(filter: string | undefined, pk: Field): Key[] | undefined {
-  if (filter === undefined || filter.trim() === '') return undefined;
-  if (typeof filter !== 'string') throw new InvalidArgumentError('filter must be a string');
-  const name = pk.name.replace(/[$]/g, '\\$');
-  const inList = new RegExp(String.raw`^\s*${name}\s+in\s*\[\s*((?:${LITERAL}\s*(?:,\s*${LITERAL}\s*)*)?)\]\s*$`, 'i').exec(filter);
-  if (inList) {
-    const items = inList[1].match(new RegExp(LITERAL, 'g')) ?? [];
-    return items.map((item) => toKey(pk, literal(item)));
+/** The keys a plan selects if it is `pk == v` or `pk in [...]` (undefined for any other plan). */
+export function keysOfPlan(plan: Plan, pk: Field): Key[] | undefined {
+  const isKey = (o: { kind: string; field?: string; path?: unknown[] }) => o.kind === 'field' && o.field === pk.name && o.path?.length === 0;
+  const keyOf = (value: Value) =>
+    pk.dataType === DataType.VarChar ? (typeof value === 'string' ? value : undefined) : typeof value === 'bigint' ? value : undefined;
+  let values: Value[] | undefined;
+  if (plan.op === 'in' && isKey(plan.operand)) values = plan.values;
+  if (plan.op === 'compare' && plan.cmp === '==') {
+    if (isKey(plan.left) && plan.right.kind === 'value') values = [plan.right.value];
+    else if (isKey(plan.right) && plan.left.kind === 'value') values = [plan.left.value];
   }
-  const equals = new RegExp(String.raw`^\s*${name}\s*==\s*(${LITERAL})\s*$`).exec(filter);
-  if (equals) return [toKey(pk, literal(equals[1]))];
-  throw new UnsupportedError(
-    `filter ${JSON.stringify(filter)}: this version evaluates only primary-key filters ("${pk.name} in [...]" or "${pk.name} == ..."); ` +
-      'the full Milvus expression language is on its way',
-  );
+  const keys = values?.map(keyOf);
+  return keys?.every((k) => k !== undefined) ? (keys as Key[]) : undefined;
 }

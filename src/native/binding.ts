@@ -158,9 +158,12 @@ export interface NativeBinding {
       queries: Float32Array,
       k: number,
       readTs: bigint,
+      plan?: string,
     ): Promise<NativeRowRefs & { counts: Uint32Array; scores: Float32Array }>;
-    /** The rows seen at readTs in key order, from offset, at most limit. */
-    selectRows(segments: NativeSegmentRows[], readTs: bigint, offset: number, limit?: number): Promise<NativeRowRefs>;
+    /** The rows seen at readTs (and passing the filter plan) in key order, from offset, at most limit. */
+    selectRows(segments: NativeSegmentRows[], readTs: bigint, offset: number, limit?: number, plan?: string): Promise<NativeRowRefs>;
+    /** How many rows seen at readTs pass the filter plan. */
+    countRows(segments: NativeSegmentRows[], readTs: bigint, plan: string): Promise<number>;
   };
   IvfIndex: {
     new (params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'>): NativeIvfIndex;
@@ -238,5 +241,8 @@ export const BINDING_SHAPE = {
       memoryBytes: true,
     }),
   },
-  statics: { RocksMq: ['open'], MetaStore: ['open'], IvfIndex: ['load'], SegmentRows: ['findEach', 'searchEach', 'selectRows'] } as Record<string, string[]>,
+  statics: { RocksMq: ['open'], MetaStore: ['open'], IvfIndex: ['load'], SegmentRows: ['findEach', 'searchEach', 'selectRows', 'countRows'] } as Record<
+    string,
+    string[]
+  >,
 };

@@ -3,6 +3,7 @@
  * travel on the log; embedded, this is an in-process call, and served, a request over NATS.
  * Everything here is plain data, so that it can cross a wire.
  */
+import type { Plan } from '../expr/plan.js';
 import type { ConsistencyLevel } from '../meta/catalog.js';
 
 export type Key = bigint | string;
@@ -16,6 +17,8 @@ export interface ReadOptions {
   readTs: bigint;
   /** Fields to return with each row or hit ('$meta' for the dynamic field). */
   outputFields: string[];
+  /** Only rows that pass this checked filter (src/expr/plan.ts). */
+  filter?: Plan;
 }
 
 export interface SearchRequest extends ReadOptions {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { DimensionMismatchError, InvalidArgumentError, InvalidKError, UnsupportedError } from '../../src/index.js';
+import { DimensionMismatchError, FilterError, InvalidArgumentError, InvalidKError } from '../../src/index.js';
 import { type Doc, docs, docsSchema, expectedIds, openDb, workFolder } from './db-helpers.js';
 
 const folder = workFolder('search');
@@ -94,7 +94,8 @@ test('bad search and query arguments are typed errors', async () => {
   await assert.rejects(db.search({ collection_name: 'c', data: v, limit: 0 }), InvalidKError);
   await assert.rejects(db.search({ collection_name: 'c', data: v, limit: 16000, offset: 1000 }), InvalidKError);
   await assert.rejects(db.search({ collection_name: 'c', data: v, metric_type: 'IP' }), InvalidArgumentError);
-  await assert.rejects(db.search({ collection_name: 'c', data: v, filter: 'n > 2' }), UnsupportedError);
+  await assert.rejects(db.search({ collection_name: 'c', data: v, filter: 'n > ' }), FilterError);
+  await assert.rejects(db.search({ collection_name: 'c', data: v, filter: 'tag > 2' }), FilterError);
   await assert.rejects(db.search({ collection_name: 'c', data: v, output_fields: 'tag' }), InvalidArgumentError);
   await assert.rejects(db.search({ collection_name: 'c', data: 'text' }), InvalidArgumentError);
   await assert.rejects(db.query({ collection_name: 'c' }), /needs a limit/);

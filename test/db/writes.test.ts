@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { DataType, DuplicateKeyError, InvalidArgumentError, RowError, UnsupportedError } from '../../src/index.js';
+import { DataType, DuplicateKeyError, FilterError, InvalidArgumentError, RowError } from '../../src/index.js';
 import { DIM, docs, docsSchema, openDb, workFolder } from './db-helpers.js';
 
 const folder = workFolder('writes');
@@ -81,7 +81,7 @@ test('insert of a key the collection holds is a DuplicateKeyError and writes not
   );
 });
 
-test('delete by ids and by a primary-key filter; other filters are refused, not ignored', async () => {
+test('delete by ids, by a primary-key filter, and by any filter', async () => {
   const db = await openDb(folder('db'));
   await db.createCollection(docsSchema('c'));
   await db.insert({ collection_name: 'c', data: docs(20) });
@@ -90,11 +90,15 @@ test('delete by ids and by a primary-key filter; other filters are refused, not 
   assert.equal((await db.delete({ collection_name: 'c', filter: 'id == 5' })).delete_cnt, '1');
   assert.equal((await db.count({ collection_name: 'c' })).data, 15);
   assert.deepEqual((await db.get({ collection_name: 'c', ids: [1, 5, 6], output_fields: ['id'] })).data, [{ id: '6' }]);
-  await assert.rejects(db.delete({ collection_name: 'c', filter: 'n > 3' }), UnsupportedError);
+  // n is id % 10: of the 15 rows left, 8, 9, 18 and 19 have n > 7.
+  assert.equal((await db.delete({ collection_name: 'c', filter: 'n > 7' })).delete_cnt, '4');
+  assert.equal((await db.count({ collection_name: 'c' })).data, 11);
+  assert.equal((await db.count({ collection_name: 'c', filter: 'n > 7' })).data, 0);
+  await assert.rejects(db.delete({ collection_name: 'c', filter: 'n >' }), FilterError);
   await assert.rejects(db.delete({ collection_name: 'c', filter: '' }), InvalidArgumentError);
   // A deleted key can be inserted again.
   await db.insert({ collection_name: 'c', data: docs(1, 1) });
-  assert.equal((await db.count({ collection_name: 'c' })).data, 16);
+  assert.equal((await db.count({ collection_name: 'c' })).data, 12);
 });
 
 test('autoID keys are made for inserts and returned; upsert of an autoID collection takes the key', async () => {

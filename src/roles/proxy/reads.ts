@@ -3,8 +3,11 @@
  * schema, picks the guarantee of the consistency level and the read timestamp, asks the
  * query node (over the read seam), and shapes the answer as the SDK does.
  */
-import { DimensionMismatchError, InvalidArgumentError, InvalidKError, UnsupportedError } from '../../errors.js';
-import { keysOfFilter, toKey } from '../../expr/key-filter.js';
+import { DimensionMismatchError, InvalidArgumentError, InvalidKError } from '../../errors.js';
+import { checkFilter } from '../../expr/check.js';
+import { keysOfPlan, toKey } from '../../expr/key-filter.js';
+import { parseFilter } from '../../expr/parser.js';
+import type { Plan } from '../../expr/plan.js';
 import type { CollectionInfo, ConsistencyLevel } from '../../meta/catalog.js';
 import { DYNAMIC_FIELD, type Field, primaryField, vectorFields } from '../../schema/schema.js';
 import type { Key, ReadOptions } from '../query-service.js';
@@ -100,8 +103,7 @@ export async function search(ctx: ProxyContext, request: Record<string, unknown>
   const field = annsField(info, request.anns_field);
   const { packed, nq, single } = queryVectors(request.data ?? request.vector ?? request.vectors, field.dim as number);
   const { limit, offset } = window(request, DEFAULT_LIMIT);
-  const filter = (request.filter ?? request.expr) as string | undefined;
-  if (filter !== undefined && String(filter).trim() !== '') throw new UnsupportedError('search filters are on their way; this version searches every row');
+  const filter = filterOf(info, request);
   const metric = info.indexes.find((i) => i.field_name === field.name)?.metric_type ?? 'COSINE';
   const asked = request.metric_type ?? (request.params as Record<string, unknown> | undefined)?.metric_type;
   if (asked !== undefined && String(asked).toUpperCase() !== metric) {
@@ -109,7 +111,7 @@ export async function search(ctx: ProxyContext, request: Record<string, unknown>
   }
   const fields = outputFields(info, request.output_fields);
   const options = await readOptions(ctx, info, request, fields);
-  const hits = await ctx.reads.search({ ...options, field: field.name, queries: packed, nq, limit: limit as number, offset });
+  const hits = await ctx.reads.search({ ...options, filter, field: field.name, queries: packed, nq, limit: limit as number, offset });
   const pk = primaryField(info.schema).name;
   const results = hits.map((list) =>
     list.map((hit) => {
@@ -121,14 +123,31 @@ export async function search(ctx: ProxyContext, request: Record<string, unknown>
   return ok({ results: single ? results[0] : results, recalls: [], session_ts: 0, collection_name: info.name });
 }
 
-/** The keys a query or get selects (undefined: every row). */
-function selectedKeys(info: CollectionInfo, request: Record<string, unknown>): Key[] | undefined {
+/**
+ * The rows a request selects: `ids`, or its filter (`filter`, or the SDK's older `expr`, with
+ * template values from `filter_params` or `exprValues`). A filter that only names primary
+ * keys (`id in [1, 2]`) becomes keys, which are looked up rather than scanned for. Neither:
+ * every row.
+ */
+export function selection(info: CollectionInfo, request: Record<string, unknown>): { keys?: Key[]; filter?: Plan } {
   const pk = primaryField(info.schema);
   if (request.ids !== undefined) {
     if (!Array.isArray(request.ids)) throw new InvalidArgumentError('ids must be an array of primary keys');
-    return request.ids.map((id) => toKey(pk, id));
+    return { keys: request.ids.map((id) => toKey(pk, id)) };
   }
-  return keysOfFilter((request.filter ?? request.expr) as string | undefined, pk);
+  const plan = filterOf(info, request);
+  const keys = plan && keysOfPlan(plan, pk);
+  return keys ? { keys } : { filter: plan };
+}
+
+/** The request's filter checked against the schema (undefined when there is none). */
+function filterOf(info: CollectionInfo, request: Record<string, unknown>): Plan | undefined {
+  const text = request.filter ?? request.expr;
+  if (text === undefined || text === null || (typeof text === 'string' && text.trim() === '')) return undefined;
+  if (typeof text !== 'string') throw new InvalidArgumentError('filter must be a string');
+  const params = request.filter_params ?? request.exprValues ?? {};
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new InvalidArgumentError('filter_params must be an object');
+  return checkFilter(parseFilter(text), info.schema, params as Record<string, unknown>);
 }
 
 export async function query(ctx: ProxyContext, request: Record<string, unknown>) {
@@ -139,13 +158,13 @@ export async function query(ctx: ProxyContext, request: Record<string, unknown>)
     const result = await count(ctx, request);
     return ok({ data: [{ 'count(*)': result.data }] as QueryRow[] });
   }
-  const keys = selectedKeys(info, request);
+  const { keys, filter } = selection(info, request);
   const { limit, offset } = window(request, undefined);
-  if (!keys && limit === undefined) throw new InvalidArgumentError('a query with no filter needs a limit (as in Milvus)');
+  if (!keys && !filter && limit === undefined) throw new InvalidArgumentError('a query with no filter needs a limit (as in Milvus)');
   const pk = primaryField(info.schema).name;
   const fields = outputFields(info, requested.length === 0 ? [pk] : requested);
   const options = await readOptions(ctx, info, request, fields);
-  const data: QueryRow[] = await ctx.reads.query({ ...options, keys, limit, offset });
+  const data: QueryRow[] = await ctx.reads.query({ ...options, keys, filter, limit, offset });
   return ok({ data });
 }
 
@@ -156,7 +175,7 @@ export function get(ctx: ProxyContext, request: Record<string, unknown>) {
 
 export async function count(ctx: ProxyContext, request: Record<string, unknown>) {
   const info = ctx.catalog.get(request.collection_name);
-  const keys = selectedKeys(info, request);
+  const { keys, filter } = selection(info, request);
   const options = await readOptions(ctx, info, request, []);
-  return ok({ data: await ctx.reads.count({ ...options, keys }) });
+  return ok({ data: await ctx.reads.count({ ...options, keys, filter }) });
 }

@@ -6,7 +6,8 @@
  * every message durably; from then on it survives any crash.
  */
 import { DuplicateKeyError, InvalidArgumentError, NotLoadedError, PayloadTooLargeError, TimeoutError } from '../../errors.js';
-import { keysOfFilter, toKey } from '../../expr/key-filter.js';
+import { toKey } from '../../expr/key-filter.js';
+import type { Plan } from '../../expr/plan.js';
 import type { CollectionInfo } from '../../meta/catalog.js';
 import type { MessageId } from '../../mq/broker.js';
 import { COORD_TOPIC, channelOf, hashKey } from '../../msg/channels.js';
@@ -18,6 +19,7 @@ import { partitionKeyField, primaryField } from '../../schema/schema.js';
 import type { Key } from '../query-service.js';
 import { DEFAULT_PARTITION, type ProxyContext, partitionByName } from './context.js';
 import { PendingWrites } from './pending.js';
+import { selection } from './reads.js';
 import { mutationResult, SUCCESS } from './responses.js';
 
 /** The rows of a column at these indices. */
@@ -210,20 +212,31 @@ export function upsert(ctx: ProxyContext, request: Record<string, unknown>) {
   return write(ctx, request, 'upsert');
 }
 
+/** The primary keys of the rows that pass a filter, read at a fresh timestamp. */
+async function keysPassing(ctx: ProxyContext, info: CollectionInfo, filter: Plan, partitionName: unknown): Promise<Key[]> {
+  const pk = primaryField(info.schema);
+  const partitionIds = partitionName === undefined ? undefined : [partitionByName(info, partitionName).id];
+  const rows = await ctx.reads.query({
+    collectionId: info.id,
+    partitionIds,
+    consistency: 'Strong',
+    readTs: await ctx.tso.next(),
+    outputFields: [],
+    filter,
+    offset: 0,
+  });
+  return rows.map((row) => toKey(pk, row[pk.name]));
+}
+
 export async function deleteEntities(ctx: ProxyContext, request: Record<string, unknown>) {
   const info = ctx.catalog.get(request.collection_name);
   const pk = primaryField(info.schema);
-  let keys: Key[];
-  if (request.ids !== undefined) {
-    if (!Array.isArray(request.ids)) throw new InvalidArgumentError('ids must be an array of primary keys');
-    keys = request.ids.map((id) => toKey(pk, id));
-  } else {
-    const selected = keysOfFilter((request.filter ?? request.expr) as string | undefined, pk);
-    if (!selected) throw new InvalidArgumentError('delete needs ids or a filter (an empty filter would delete everything)');
-    keys = selected;
-  }
-  keys = [...new Set(keys)];
+  const selected = selection(info, request);
+  if (!selected.keys && !selected.filter) throw new InvalidArgumentError('delete needs ids or a filter (an empty filter would delete everything)');
   return ctx.locks.run(info.id, async () => {
+    // By filter: the keys of the rows that pass it now (no write of ours can come between).
+    const matched = selected.filter ? await keysPassing(ctx, info, selected.filter, request.partition_name) : undefined;
+    const keys = [...new Set(selected.keys ?? matched ?? [])];
     // The count of keys that had a row; a collection that is not loaded counts every key given.
     const existing = info.loaded ? (await pendingOf(ctx, info.id).existing(keys)).size : keys.length;
     const ts = await ctx.tso.next();

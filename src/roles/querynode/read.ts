@@ -6,6 +6,8 @@
  * fetched here, for the survivors only.
  */
 import { native } from '../../errors.js';
+import { toNativePlan } from '../../expr/native-plan.js';
+import type { Plan } from '../../expr/plan.js';
 import type { NativeFlatIndex, NativeRowRefs } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import { DataType } from '../../schema/data-type.js';
@@ -20,6 +22,11 @@ interface RowRef {
   key: Key;
 }
 
+/** The elements of an Int64 Array's JSON text (`[1,-2]`) as decimal strings, every digit kept. */
+function int64Elements(text: string): string[] {
+  return text === '[]' ? [] : text.slice(1, -1).split(',');
+}
+
 /** A column's values at some rows as results: Int64 as decimal strings, Bool as booleans, JSON parsed, nulls as null. */
 function resultValues(segment: Segment, name: string, rows: Uint32Array): unknown[] {
   const column = segment.columns.get(name) as SegmentColumn;
@@ -29,6 +36,7 @@ function resultValues(segment: Segment, name: string, rows: Uint32Array): unknow
     if (valid && valid[i] === 0) out[i] = null;
     else if (column.type === DataType.Int64) out[i] = (values[i] as bigint).toString();
     else if (column.type === DataType.Bool) out[i] = values[i] === 1;
+    else if (column.type === DataType.Array && column.elementType === DataType.Int64) out[i] = int64Elements(values[i] as string);
     else if (column.type === DataType.JSON || column.type === DataType.Array) out[i] = JSON.parse(values[i] as string);
     else out[i] = values[i];
   }
@@ -102,6 +110,13 @@ function refsOf(segments: Segment[], found: NativeRowRefs, from = 0, to = found.
   return refs;
 }
 
+/** The filter as the native evaluator takes it (every segment of a collection has the same columns). */
+function nativePlan(collection: LoadedCollection, segments: Segment[], filter: Plan | undefined): string | undefined {
+  if (!filter || segments.length === 0) return undefined;
+  const columns = new Map([...segments[0].columns].map(([name, column]) => [name, column.index]));
+  return toNativePlan(filter, columns, primaryField(collection.info.schema).name);
+}
+
 export async function search(collection: LoadedCollection, request: SearchRequest): Promise<Hit[][]> {
   const topk = request.limit + request.offset;
   const segments = collection.segmentsOf(request.partitionIds).filter((s) => s.rows > 0 && s.vectors.has(request.field));
@@ -113,6 +128,7 @@ export async function search(collection: LoadedCollection, request: SearchReques
       request.queries,
       topk,
       request.readTs,
+      nativePlan(collection, segments, request.filter),
     ),
   );
   const perQuery: (RowRef & { score: number })[][] = [];
@@ -149,6 +165,7 @@ async function selectRows(collection: LoadedCollection, request: Omit<QueryReque
       request.readTs,
       request.offset,
       request.limit,
+      nativePlan(collection, segments, request.filter),
     ),
   );
   return refsOf(segments, found);
@@ -160,5 +177,15 @@ export async function query(collection: LoadedCollection, request: QueryRequest)
 
 export async function count(collection: LoadedCollection, request: Omit<QueryRequest, 'outputFields' | 'offset' | 'limit'>): Promise<number> {
   if (request.keys) return (await selectRows(collection, { ...request, offset: 0 })).length;
-  return collection.segmentsOf(request.partitionIds).reduce((sum, s) => sum + s.visibleCount(request.readTs), 0);
+  const segments = collection.segmentsOf(request.partitionIds);
+  const plan = nativePlan(collection, segments, request.filter);
+  if (plan)
+    return native(() =>
+      loadNative().SegmentRows.countRows(
+        segments.map((s) => s.keys),
+        request.readTs,
+        plan,
+      ),
+    );
+  return segments.reduce((sum, s) => sum + s.visibleCount(request.readTs), 0);
 }

@@ -34,6 +34,8 @@ const COLUMN_TYPES: Partial<Record<DataType, NativeColumnType>> = {
 export interface SegmentColumn {
   index: number;
   type: DataType;
+  /** An Array field's element type. */
+  elementType?: DataType;
 }
 
 export type SegmentState = 'growing' | 'sealing' | 'sealed';
@@ -59,15 +61,15 @@ export class Segment {
     this.state = state;
     const addon = loadNative();
     const types: NativeColumnType[] = [];
-    const addColumn = (name: string, type: DataType) => {
-      this.columns.set(name, { index: types.length, type });
+    const addColumn = (name: string, type: DataType, elementType?: DataType) => {
+      this.columns.set(name, { index: types.length, type, elementType });
       types.push(COLUMN_TYPES[type] as NativeColumnType);
     };
     for (const field of fields) {
       if (field.dataType === DataType.FloatVector) {
         this.vectors.set(field.name, new addon.FlatIndex(field.dim as number, metrics.get(field.name) ?? 'COSINE'));
       } else if (!field.isPrimaryKey) {
-        addColumn(field.name, field.dataType);
+        addColumn(field.name, field.dataType, field.elementType);
       }
     }
     if (dynamic) addColumn(DYNAMIC_FIELD, DataType.JSON);
@@ -99,7 +101,7 @@ export class Segment {
     const first = this.rows;
     for (const column of columns) {
       const target = this.columns.get(column.name);
-      if (target) this.keys.appendColumn(target.index, nativeValues(column, target.type, rows), column.valid?.subarray(0, rows));
+      if (target) this.keys.appendColumn(target.index, nativeValues(column, target, rows), column.valid?.subarray(0, rows));
     }
     const ids = new BigInt64Array(rows);
     for (let i = 0; i < rows; i++) ids[i] = BigInt(first + i);
@@ -128,12 +130,21 @@ export class Segment {
   }
 }
 
-/** A batch column as the native column takes it: typed values as they are, text as strings (JSON as text; a null as ''). */
-function nativeValues(column: Column, type: DataType, rows: number): NativeColumnValues {
+/**
+ * A batch column as the native column takes it: typed values as they are, text as strings
+ * (JSON as text; a null as ''). Int64 Array elements, decimal strings in rows, are written as
+ * JSON numbers with every digit, so that filters compare them as numbers.
+ */
+function nativeValues(column: Column, target: SegmentColumn, rows: number): NativeColumnValues {
   const values = column.values;
   if (!Array.isArray(values)) return values.subarray(0, rows) as NativeColumnValues;
   const text = new Array<string>(rows);
-  if (type === DataType.VarChar) for (let i = 0; i < rows; i++) text[i] = (values[i] as string | null | undefined) ?? '';
-  else for (let i = 0; i < rows; i++) text[i] = column.valid?.[i] === 0 ? '' : (JSON.stringify(values[i]) ?? 'null');
+  const int64s = target.type === DataType.Array && target.elementType === DataType.Int64;
+  for (let i = 0; i < rows; i++) {
+    if (column.valid?.[i] === 0) text[i] = '';
+    else if (target.type === DataType.VarChar) text[i] = values[i] as string;
+    else if (int64s) text[i] = `[${(values[i] as string[]).join(',')}]`;
+    else text[i] = JSON.stringify(values[i]) ?? 'null';
+  }
   return text;
 }

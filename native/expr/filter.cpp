@@ -1,0 +1,412 @@
+#include "filter.h"
+
+#include <cmath>
+#include <limits>
+
+#include "../common/error.h"
+
+namespace qv {
+
+namespace {
+
+// --- reading the plan ---------------------------------------------------------------------
+
+[[noreturn]] void bad_plan(const std::string& what) { throw Error(code::kInvalidArgument, "filter plan: " + what); }
+
+const Json& need(const Json& object, std::string_view key) {
+  const Json* value = object.member(key);
+  if (value == nullptr) bad_plan("no \"" + std::string(key) + "\"");
+  return *value;
+}
+
+const std::string& text_of(const Json& object, std::string_view key) {
+  const Json& value = need(object, key);
+  if (value.kind != Json::Kind::kString) bad_plan("\"" + std::string(key) + "\" is not a string");
+  return value.text;
+}
+
+int column_of(const Json& object) {
+  const Json& value = need(object, "column");
+  if (value.kind != Json::Kind::kInt || value.integer < -1 || value.integer > 1 << 20) bad_plan("a bad column");
+  return int(value.integer);
+}
+
+std::vector<PathStep> path_of(const Json& object) {
+  const Json* value = object.member("path");
+  std::vector<PathStep> path;
+  if (value == nullptr) return path;
+  for (const Json& step : value->items) {
+    if (step.kind == Json::Kind::kString) path.emplace_back(step.text);
+    else if (step.kind == Json::Kind::kInt && step.integer >= 0) path.emplace_back(step.integer);
+    else bad_plan("a bad path step");
+  }
+  return path;
+}
+
+std::vector<Json> values_of(const Json& object) {
+  const Json& value = need(object, "values");
+  if (value.kind != Json::Kind::kArray) bad_plan("\"values\" is not a list");
+  return value.items;
+}
+
+FilterOperand read_operand(const Json& node) {
+  FilterOperand out;
+  const std::string& kind = text_of(node, "kind");
+  if (kind == "field" || kind == "length") {
+    out.kind = kind == "field" ? FilterOperand::Kind::kField : FilterOperand::Kind::kLength;
+    out.column = column_of(node);
+    out.path = path_of(node);
+  } else if (kind == "value") {
+    out.kind = FilterOperand::Kind::kValue;
+    out.value = need(node, "value");
+  } else if (kind == "arith") {
+    out.kind = FilterOperand::Kind::kArith;
+    const std::string& op = text_of(node, "op");
+    if (op == "**") out.op = '^';
+    else if (op.size() == 1 && std::string_view("+-*/%").find(op[0]) != std::string_view::npos) out.op = op[0];
+    else bad_plan("unknown operator " + op);
+    out.left = std::make_unique<FilterOperand>(read_operand(need(node, "left")));
+    out.right = std::make_unique<FilterOperand>(read_operand(need(node, "right")));
+  } else if (kind == "negate") {
+    out.kind = FilterOperand::Kind::kNegate;
+    out.left = std::make_unique<FilterOperand>(read_operand(need(node, "operand")));
+  } else {
+    bad_plan("unknown operand " + kind);
+  }
+  return out;
+}
+
+FilterExpr read_expr(const Json& node) {
+  FilterExpr out;
+  const std::string& op = text_of(node, "op");
+  if (op == "and" || op == "or") {
+    out.op = op == "and" ? FilterExpr::Op::kAnd : FilterExpr::Op::kOr;
+    for (const Json& arg : need(node, "args").items) out.args.push_back(read_expr(arg));
+  } else if (op == "not") {
+    out.op = FilterExpr::Op::kNot;
+    out.args.push_back(read_expr(need(node, "arg")));
+  } else if (op == "truthy") {
+    out.op = FilterExpr::Op::kTruthy;
+    out.left = read_operand(need(node, "operand"));
+  } else if (op == "compare") {
+    out.op = FilterExpr::Op::kCompare;
+    out.cmp = text_of(node, "cmp");
+    if (out.cmp != "==" && out.cmp != "!=" && out.cmp != "<" && out.cmp != "<=" && out.cmp != ">" && out.cmp != ">=") bad_plan("unknown comparison");
+    out.left = read_operand(need(node, "left"));
+    out.right = read_operand(need(node, "right"));
+  } else if (op == "in") {
+    out.op = FilterExpr::Op::kIn;
+    out.left = read_operand(need(node, "operand"));
+    out.values = values_of(node);
+  } else if (op == "like") {
+    out.op = FilterExpr::Op::kLike;
+    out.left = read_operand(need(node, "operand"));
+    out.pattern = text_of(node, "pattern");
+  } else if (op == "isNull" || op == "exists" || op == "contains") {
+    out.op = op == "isNull" ? FilterExpr::Op::kIsNull : op == "exists" ? FilterExpr::Op::kExists : FilterExpr::Op::kContains;
+    out.column = column_of(node);
+    out.path = path_of(node);
+    if (out.op == FilterExpr::Op::kContains) {
+      const std::string& mode = text_of(node, "mode");
+      out.mode = mode == "all" ? 'a' : mode == "any" ? 'y' : '1';
+      out.values = values_of(node);
+    }
+  } else {
+    bad_plan("unknown operation " + op);
+  }
+  return out;
+}
+
+// --- evaluation ----------------------------------------------------------------------------
+
+enum Tri : uint8_t { kFalse = 0, kTrue = 1, kUnknown = 2 };
+
+Tri tri(bool b) { return b ? kTrue : kFalse; }
+
+// A value of one row: a JSON value (numbers, strings, booleans, arrays, objects), or unknown.
+struct Val {
+  bool known = false;
+  Json json;
+};
+
+class RowEval {
+ public:
+  RowEval(const SegmentRows& rows) : rows_(rows) {}
+
+  Tri expr(const FilterExpr& e, uint32_t row) {
+    switch (e.op) {
+      case FilterExpr::Op::kAnd: {
+        Tri out = kTrue;
+        for (const FilterExpr& arg : e.args) {
+          const Tri t = expr(arg, row);
+          if (t == kFalse) return kFalse;
+          if (t == kUnknown) out = kUnknown;
+        }
+        return out;
+      }
+      case FilterExpr::Op::kOr: {
+        Tri out = kFalse;
+        for (const FilterExpr& arg : e.args) {
+          const Tri t = expr(arg, row);
+          if (t == kTrue) return kTrue;
+          if (t == kUnknown) out = kUnknown;
+        }
+        return out;
+      }
+      case FilterExpr::Op::kNot: {
+        const Tri t = expr(e.args[0], row);
+        return t == kUnknown ? kUnknown : tri(t == kFalse);
+      }
+      case FilterExpr::Op::kTruthy: {
+        const Val v = operand(e.left, row);
+        if (!v.known) return kUnknown;
+        return tri(v.json.kind == Json::Kind::kBool && v.json.boolean);
+      }
+      case FilterExpr::Op::kCompare:
+        return compare(operand(e.left, row), operand(e.right, row), e.cmp);
+      case FilterExpr::Op::kIn: {
+        const Val v = operand(e.left, row);
+        if (!v.known) return kUnknown;
+        for (const Json& value : e.values)
+          if (equal(v.json, value)) return kTrue;
+        return kFalse;
+      }
+      case FilterExpr::Op::kLike: {
+        const Val v = operand(e.left, row);
+        if (!v.known) return kUnknown;
+        return tri(v.json.kind == Json::Kind::kString && like(v.json.text, e.pattern));
+      }
+      case FilterExpr::Op::kIsNull: {
+        const Val v = field(e.column, e.path, row);
+        return tri(!v.known);
+      }
+      case FilterExpr::Op::kExists: {
+        const Val v = field(e.column, e.path, row, /*keep_null=*/true);
+        return tri(v.known);
+      }
+      case FilterExpr::Op::kContains: {
+        const Val v = field(e.column, e.path, row);
+        if (!v.known) return kUnknown;
+        if (v.json.kind != Json::Kind::kArray) return kFalse;
+        auto has = [&](const Json& wanted) {
+          for (const Json& item : v.json.items)
+            if (json_equal(item, wanted)) return true;
+          return false;
+        };
+        if (e.mode == 'a') {
+          for (const Json& wanted : e.values)
+            if (!has(wanted)) return kFalse;
+          return kTrue;
+        }
+        for (const Json& wanted : e.values)
+          if (has(wanted)) return kTrue;
+        return kFalse;
+      }
+    }
+    return kUnknown;
+  }
+
+ private:
+  // The value of a field (a path into it, if any) at a row; unknown for null, a missing path
+  // or a JSON null (kept as known with keep_null, for `exists`).
+  Val field(int column, const std::vector<PathStep>& path, uint32_t row, bool keep_null = false) {
+    Val out;
+    if (column < 0) {
+      out.known = true;
+      if (rows_.key_type() == KeyType::kInt64) {
+        out.json.kind = Json::Kind::kInt;
+        out.json.integer = rows_.int_key(row);
+      } else {
+        out.json.kind = Json::Kind::kString;
+        out.json.text = std::string(rows_.str_key(row));
+      }
+      return out;
+    }
+    if (size_t(column) >= rows_.column_count()) throw Error(code::kInvalidArgument, "filter plan: no column " + std::to_string(column));
+    const Column& c = rows_.column(size_t(column));
+    if (c.is_null(row)) return out;
+    switch (c.type()) {
+      case ColumnType::kBool:
+        out.json.kind = Json::Kind::kBool;
+        out.json.boolean = c.fixed<uint8_t>(row) != 0;
+        break;
+      case ColumnType::kInt8:
+        out.json.kind = Json::Kind::kInt;
+        out.json.integer = c.fixed<int8_t>(row);
+        break;
+      case ColumnType::kInt16:
+        out.json.kind = Json::Kind::kInt;
+        out.json.integer = c.fixed<int16_t>(row);
+        break;
+      case ColumnType::kInt32:
+        out.json.kind = Json::Kind::kInt;
+        out.json.integer = c.fixed<int32_t>(row);
+        break;
+      case ColumnType::kInt64:
+        out.json.kind = Json::Kind::kInt;
+        out.json.integer = c.fixed<int64_t>(row);
+        break;
+      case ColumnType::kFloat:
+        out.json.kind = Json::Kind::kDouble;
+        out.json.number = double(c.fixed<float>(row));
+        break;
+      case ColumnType::kDouble:
+        out.json.kind = Json::Kind::kDouble;
+        out.json.number = c.fixed<double>(row);
+        break;
+      case ColumnType::kVarChar:
+        out.json.kind = Json::Kind::kString;
+        out.json.text = std::string(c.text(row));
+        break;
+      case ColumnType::kJson: {
+        const bool found = path.empty() ? parse_json(c.text(row), out.json) : seek_json(c.text(row), path, out.json);
+        if (!found) return Val{};
+        if (out.json.kind == Json::Kind::kNull && !keep_null) return Val{};
+        out.known = true;
+        return out;
+      }
+    }
+    out.known = true;
+    return out;
+  }
+
+  Val operand(const FilterOperand& o, uint32_t row) {
+    switch (o.kind) {
+      case FilterOperand::Kind::kValue:
+        return Val{true, o.value};
+      case FilterOperand::Kind::kField:
+        return field(o.column, o.path, row);
+      case FilterOperand::Kind::kLength: {
+        Val v = field(o.column, o.path, row);
+        if (!v.known || v.json.kind != Json::Kind::kArray) return Val{};
+        Val out{true, {}};
+        out.json.kind = Json::Kind::kInt;
+        out.json.integer = int64_t(v.json.items.size());
+        return out;
+      }
+      case FilterOperand::Kind::kNegate: {
+        Val v = operand(*o.left, row);
+        if (!v.known || !v.json.is_number()) return Val{};
+        if (v.json.kind == Json::Kind::kInt) v.json.integer = int64_t(0ull - uint64_t(v.json.integer));
+        else v.json.number = -v.json.number;
+        return v;
+      }
+      case FilterOperand::Kind::kArith:
+        return arith(o.op, operand(*o.left, row), operand(*o.right, row));
+    }
+    return Val{};
+  }
+
+  static Val arith(char op, const Val& a, const Val& b) {
+    if (!a.known || !b.known || !a.json.is_number() || !b.json.is_number()) return Val{};
+    Val out{true, {}};
+    if (a.json.kind == Json::Kind::kInt && b.json.kind == Json::Kind::kInt && op != '/' && op != '^') {
+      const int64_t x = a.json.integer, y = b.json.integer;
+      out.json.kind = Json::Kind::kInt;
+      switch (op) {  // two's-complement wrap-around, as Int64 arithmetic does
+        case '+': out.json.integer = int64_t(uint64_t(x) + uint64_t(y)); break;
+        case '-': out.json.integer = int64_t(uint64_t(x) - uint64_t(y)); break;
+        case '*': out.json.integer = int64_t(uint64_t(x) * uint64_t(y)); break;
+        case '%':
+          if (y == 0) return Val{};
+          out.json.integer = y == -1 ? 0 : x % y;
+          break;
+      }
+      return out;
+    }
+    const double x = a.json.as_double(), y = b.json.as_double();
+    out.json.kind = Json::Kind::kDouble;
+    switch (op) {
+      case '+': out.json.number = x + y; break;
+      case '-': out.json.number = x - y; break;
+      case '*': out.json.number = x * y; break;
+      case '/': out.json.number = x / y; break;
+      case '%': out.json.number = std::fmod(x, y); break;
+      case '^': out.json.number = std::pow(x, y); break;
+    }
+    if (std::isnan(out.json.number)) return Val{};
+    return out;
+  }
+
+  // Order of two known values of comparable kinds: <0, 0, >0; `comparable` false otherwise.
+  static int order(const Json& a, const Json& b, bool& comparable) {
+    comparable = true;
+    if (a.is_number() && b.is_number()) {
+      if (a.kind == Json::Kind::kInt && b.kind == Json::Kind::kInt) return a.integer < b.integer ? -1 : a.integer > b.integer ? 1 : 0;
+      const double x = a.as_double(), y = b.as_double();
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    if (a.kind == Json::Kind::kString && b.kind == Json::Kind::kString) return a.text.compare(b.text) < 0 ? -1 : a.text == b.text ? 0 : 1;
+    comparable = false;
+    return 0;
+  }
+
+  static bool equal(const Json& a, const Json& b) { return json_equal(a, b); }
+
+  static Tri compare(const Val& a, const Val& b, const std::string& cmp) {
+    if (!a.known || !b.known) return kUnknown;
+    if (cmp == "==") return tri(equal(a.json, b.json));
+    if (cmp == "!=") return tri(!equal(a.json, b.json));
+    bool comparable = false;
+    const int o = order(a.json, b.json, comparable);
+    if (!comparable) return kFalse;
+    if (cmp == "<") return tri(o < 0);
+    if (cmp == "<=") return tri(o <= 0);
+    if (cmp == ">") return tri(o > 0);
+    return tri(o >= 0);
+  }
+
+  // One UTF-8 character's length from its first byte.
+  static size_t char_length(unsigned char c) { return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; }
+
+  // `%`: any run of characters; `_`: one character; `\` makes the next character literal.
+  static bool like(std::string_view text, std::string_view pattern) {
+    size_t t = 0, p = 0;
+    size_t star_p = std::string_view::npos, star_t = 0;
+    while (t < text.size()) {
+      if (p < pattern.size() && pattern[p] == '%') {
+        star_p = ++p;
+        star_t = t;
+        continue;
+      }
+      if (p < pattern.size() && pattern[p] == '_') {
+        t += char_length(static_cast<unsigned char>(text[t]));
+        ++p;
+        continue;
+      }
+      if (p < pattern.size()) {
+        const size_t lit = pattern[p] == '\\' && p + 1 < pattern.size() ? p + 1 : p;
+        if (pattern[lit] == text[t]) {
+          p = lit + 1;
+          ++t;
+          continue;
+        }
+      }
+      if (star_p == std::string_view::npos) return false;
+      p = star_p;
+      star_t += char_length(static_cast<unsigned char>(text[star_t]));
+      t = star_t;
+    }
+    while (p < pattern.size() && pattern[p] == '%') ++p;
+    return p == pattern.size();
+  }
+
+  const SegmentRows& rows_;
+};
+
+}  // namespace
+
+Filter::Filter(std::string_view plan_json) {
+  Json plan;
+  if (!parse_json(plan_json, plan) || plan.kind != Json::Kind::kObject) bad_plan("not a JSON object");
+  root_ = read_expr(plan);
+}
+
+std::vector<uint8_t> Filter::evaluate(const SegmentRows& segment, size_t rows) const {
+  std::vector<uint8_t> out(rows, 0);
+  RowEval eval(segment);
+  for (uint32_t row = 0; row < rows; ++row) out[row] = eval.expr(root_, row) == kTrue ? 1 : 0;
+  return out;
+}
+
+}  // namespace qv
