@@ -8,6 +8,7 @@ import { FilterError } from '../errors.js';
 import { DataType, dataTypeName } from '../schema/data-type.js';
 import { type CollectionSchema, DYNAMIC_FIELD, type Field } from '../schema/schema.js';
 import type { CompareOp, Node } from './ast.js';
+import { stringifyExact } from './native-plan.js';
 import type { Operand, Plan, Value, ValueKind } from './plan.js';
 
 const INT_TYPES = new Set([DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64]);
@@ -269,7 +270,7 @@ class Checker {
       const type = field && operand.path.length === 0 ? ` (${dataTypeName(field.dataType)})` : '';
       return `field "${operand.field}${path}"${type}`;
     }
-    if (operand.kind === 'value') return `${KIND_NAMES[operand.type]} (${typeof operand.value === 'bigint' ? operand.value : JSON.stringify(operand.value)})`;
+    if (operand.kind === 'value') return `${KIND_NAMES[operand.type]} (${stringifyExact(operand.value)})`;
     return KIND_NAMES[operand.type];
   }
 }

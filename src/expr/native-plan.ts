@@ -55,6 +55,11 @@ export function toNativePlan(plan: Plan, columns: ReadonlyMap<string, number>, p
     if (column === undefined) throw new InternalError(`filter field "${field}" has no column in the segment`);
     return column;
   };
-  const json = JSON.stringify(expr(plan, columnOf), (_, value: Value) => (typeof value === 'bigint' ? `${BIGINT}${value}` : value));
+  return stringifyExact(expr(plan, columnOf));
+}
+
+/** JSON with bigints written as bare integers, every digit kept. */
+export function stringifyExact(value: unknown): string {
+  const json = JSON.stringify(value, (_, v: Value) => (typeof v === 'bigint' ? `${BIGINT}${v}` : v));
   return json.replace(/"\\u0000int:(-?\d+)"/g, '$1');
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { DataType } from '../../src/index.js';
+import { DataType, FilterError } from '../../src/index.js';
 import { seededRandom } from '../helpers.js';
 import { openDb, workFolder } from './db-helpers.js';
 
@@ -313,4 +313,78 @@ test('a filtered search equals brute force over the rows that pass, and k come b
     );
     assert.equal(hits.length, Math.min(10, passing.length), filter);
   }
+});
+
+test('fuzz: any filter string gives rows or a FilterError, through the whole read path', async () => {
+  const db = await openDb(folder('fuzz'));
+  await db.createCollection(schema);
+  await db.insert({ collection_name: 'f', data: makeRows(100, 9) });
+  const r = rng(23);
+  const pieces = [
+    'i32',
+    'd',
+    's',
+    'b',
+    'j',
+    '["a"]',
+    '["b"]',
+    '[0]',
+    'nums',
+    'tags',
+    'dyn',
+    'vector',
+    ' ',
+    '==',
+    '<',
+    '>=',
+    '!=',
+    'not',
+    'in',
+    'like',
+    '"a%"',
+    '"x"',
+    '1',
+    '-2',
+    '2.5',
+    '(',
+    ')',
+    '[',
+    ']',
+    ',',
+    'and',
+    'or',
+    '||',
+    'is',
+    'null',
+    'exists',
+    'json_contains(',
+    'array_length(',
+    'array_contains_any(',
+    '+',
+    '%',
+    '**',
+    '{p}',
+    '\\',
+  ];
+  const valid = generator(29);
+  let answered = 0;
+  const cases = 3000;
+  for (let n = 0; n < cases; n++) {
+    // Half glued from pieces, half a valid filter with a piece put in somewhere.
+    let filter = '';
+    if (n % 2 === 0) for (let i = 1 + r.int(10); i > 0; i--) filter += `${r.pick(pieces)} `;
+    else {
+      filter = valid().text;
+      const at = r.int(filter.length + 1);
+      if (r.next() < 0.7) filter = filter.slice(0, at) + r.pick(pieces) + filter.slice(at + r.int(3));
+    }
+    try {
+      await db.query({ collection_name: 'f', filter, output_fields: ['id'], limit: 100, filter_params: { p: r.int(5) } });
+      answered++;
+    } catch (error) {
+      assert.ok(error instanceof FilterError, `${JSON.stringify(filter)}: ${error}`);
+    }
+  }
+  assert.ok(answered > cases / 10, `${answered} of ${cases} filters were valid`);
+  console.log(`fuzz: ${cases} filters through query, ${answered} answered, the rest FilterErrors`);
 });
