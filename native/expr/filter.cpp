@@ -1,6 +1,8 @@
 #include "filter.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "../common/error.h"
@@ -394,6 +396,217 @@ class RowEval {
   const SegmentRows& rows_;
 };
 
+// --- column at a time ------------------------------------------------------------------------
+// A node evaluated for all rows at once: one Tri per row. The common shapes (a column against
+// a constant, `in` over an integer column, like with one % at an end, and/or/not) are tight
+// loops over the column; anything else goes row by row through RowEval.
+
+enum class Cmp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
+
+Cmp cmp_of(const std::string& op, bool flipped) {
+  if (op == "==") return Cmp::kEq;
+  if (op == "!=") return Cmp::kNe;
+  if (op == "<") return flipped ? Cmp::kGt : Cmp::kLt;
+  if (op == "<=") return flipped ? Cmp::kGe : Cmp::kLe;
+  if (op == ">") return flipped ? Cmp::kLt : Cmp::kGt;
+  return flipped ? Cmp::kLe : Cmp::kGe;
+}
+
+template <class A, class B>
+bool holds(Cmp cmp, A a, B b) {
+  switch (cmp) {
+    case Cmp::kEq: return a == b;
+    case Cmp::kNe: return a != b;
+    case Cmp::kLt: return a < b;
+    case Cmp::kLe: return a <= b;
+    case Cmp::kGt: return a > b;
+    case Cmp::kGe: return a >= b;
+  }
+  return false;
+}
+
+// out[i] = x[i] cmp value for a fixed-width column of T, compared as V.
+template <class T, class V>
+void compare_column(const Column& column, size_t rows, Cmp cmp, V value, uint8_t* out) {
+  const uint8_t* data = column.fixed_data();
+  for (size_t i = 0; i < rows; ++i) {
+    T x;
+    std::memcpy(&x, data + i * sizeof(T), sizeof(T));
+    out[i] = holds(cmp, V(x), value) ? kTrue : kFalse;
+  }
+}
+
+bool is_plain_field(const FilterOperand& o) { return o.kind == FilterOperand::Kind::kField && o.path.empty(); }
+
+class ColumnEval {
+ public:
+  ColumnEval(const SegmentRows& rows, size_t n) : rows_(rows), n_(n) {}
+
+  std::vector<uint8_t> node(const FilterExpr& e) {
+    switch (e.op) {
+      case FilterExpr::Op::kAnd:
+      case FilterExpr::Op::kOr: {
+        const bool is_and = e.op == FilterExpr::Op::kAnd;
+        std::vector<uint8_t> out(n_, is_and ? kTrue : kFalse);
+        for (const FilterExpr& arg : e.args) {
+          const std::vector<uint8_t> part = node(arg);
+          for (size_t i = 0; i < n_; ++i) {
+            const uint8_t a = out[i], b = part[i];
+            if (is_and) out[i] = a == kFalse || b == kFalse ? kFalse : a == kUnknown || b == kUnknown ? kUnknown : kTrue;
+            else out[i] = a == kTrue || b == kTrue ? kTrue : a == kUnknown || b == kUnknown ? kUnknown : kFalse;
+          }
+        }
+        return out;
+      }
+      case FilterExpr::Op::kNot: {
+        std::vector<uint8_t> out = node(e.args[0]);
+        for (uint8_t& t : out) t = t == kUnknown ? kUnknown : t == kTrue ? kFalse : kTrue;
+        return out;
+      }
+      case FilterExpr::Op::kCompare: {
+        std::vector<uint8_t> out;
+        if (compare_fast(e, out)) return out;
+        break;
+      }
+      case FilterExpr::Op::kIn: {
+        std::vector<uint8_t> out;
+        if (in_fast(e, out)) return out;
+        break;
+      }
+      case FilterExpr::Op::kLike: {
+        std::vector<uint8_t> out;
+        if (like_fast(e, out)) return out;
+        break;
+      }
+      default:
+        break;
+    }
+    std::vector<uint8_t> out(n_);
+    RowEval eval(rows_);
+    for (uint32_t row = 0; row < n_; ++row) out[row] = eval.expr(e, row);
+    return out;
+  }
+
+ private:
+  const Column* plain_column(const FilterOperand& o) const {
+    if (!is_plain_field(o) || o.column < 0 || size_t(o.column) >= rows_.column_count()) return nullptr;
+    return &rows_.column(size_t(o.column));
+  }
+
+  void mark_nulls(const Column& column, std::vector<uint8_t>& out) const {
+    if (!column.has_nulls()) return;
+    for (uint32_t i = 0; i < n_; ++i)
+      if (column.is_null(i)) out[i] = kUnknown;
+  }
+
+  bool compare_fast(const FilterExpr& e, std::vector<uint8_t>& out) {
+    const bool flipped = e.left.kind == FilterOperand::Kind::kValue;
+    const FilterOperand& field = flipped ? e.right : e.left;
+    const FilterOperand& constant = flipped ? e.left : e.right;
+    if (constant.kind != FilterOperand::Kind::kValue) return false;
+    const Column* column = plain_column(field);
+    if (column == nullptr) return false;
+    const Json& v = constant.value;
+    const Cmp cmp = cmp_of(e.cmp, flipped);
+    out.assign(n_, kFalse);
+    uint8_t* o = out.data();
+    switch (column->type()) {
+      case ColumnType::kInt8:
+      case ColumnType::kInt16:
+      case ColumnType::kInt32:
+      case ColumnType::kInt64: {
+        if (!v.is_number()) break;  // another type: false for every row
+        const ColumnType t = column->type();
+        if (v.kind == Json::Kind::kInt) {
+          if (t == ColumnType::kInt8) compare_column<int8_t, int64_t>(*column, n_, cmp, v.integer, o);
+          else if (t == ColumnType::kInt16) compare_column<int16_t, int64_t>(*column, n_, cmp, v.integer, o);
+          else if (t == ColumnType::kInt32) compare_column<int32_t, int64_t>(*column, n_, cmp, v.integer, o);
+          else compare_column<int64_t, int64_t>(*column, n_, cmp, v.integer, o);
+        } else {
+          if (t == ColumnType::kInt8) compare_column<int8_t, double>(*column, n_, cmp, v.number, o);
+          else if (t == ColumnType::kInt16) compare_column<int16_t, double>(*column, n_, cmp, v.number, o);
+          else if (t == ColumnType::kInt32) compare_column<int32_t, double>(*column, n_, cmp, v.number, o);
+          else compare_column<int64_t, double>(*column, n_, cmp, v.number, o);
+        }
+        break;
+      }
+      case ColumnType::kFloat:
+        if (v.is_number()) compare_column<float, double>(*column, n_, cmp, v.as_double(), o);
+        break;
+      case ColumnType::kDouble:
+        if (v.is_number()) compare_column<double, double>(*column, n_, cmp, v.as_double(), o);
+        break;
+      case ColumnType::kVarChar:
+        if (v.kind != Json::Kind::kString) break;
+        for (uint32_t i = 0; i < n_; ++i) o[i] = holds(cmp, column->text(i).compare(v.text), 0) ? kTrue : kFalse;
+        break;
+      default:
+        return false;  // Bool and JSON: row by row
+    }
+    mark_nulls(*column, out);
+    return true;
+  }
+
+  bool in_fast(const FilterExpr& e, std::vector<uint8_t>& out) {
+    const Column* column = plain_column(e.left);
+    if (column == nullptr || column->is_text() || column->type() == ColumnType::kBool || column->type() == ColumnType::kFloat ||
+        column->type() == ColumnType::kDouble) {
+      return false;
+    }
+    std::vector<int64_t> wanted;
+    for (const Json& v : e.values) {
+      if (v.kind != Json::Kind::kInt) return false;  // doubles among the values: row by row
+      wanted.push_back(v.integer);
+    }
+    std::sort(wanted.begin(), wanted.end());
+    out.assign(n_, kFalse);
+    const size_t width = column_width(column->type());
+    const uint8_t* data = column->fixed_data();
+    for (uint32_t i = 0; i < n_; ++i) {
+      int64_t x = 0;
+      switch (width) {
+        case 1: x = int8_t(data[i]); break;
+        case 2: x = column->fixed<int16_t>(i); break;
+        case 4: x = column->fixed<int32_t>(i); break;
+        default: x = column->fixed<int64_t>(i); break;
+      }
+      out[i] = std::binary_search(wanted.begin(), wanted.end(), x) ? kTrue : kFalse;
+    }
+    mark_nulls(*column, out);
+    return true;
+  }
+
+  bool like_fast(const FilterExpr& e, std::vector<uint8_t>& out) {
+    const Column* column = plain_column(e.left);
+    if (column == nullptr || column->type() != ColumnType::kVarChar) return false;
+    const std::string& p = e.pattern;
+    const size_t wildcards = std::count(p.begin(), p.end(), '%') + std::count(p.begin(), p.end(), '_') + std::count(p.begin(), p.end(), '\\');
+    const bool prefix = wildcards == 1 && !p.empty() && p.back() == '%';
+    const bool suffix = wildcards == 1 && !p.empty() && p.front() == '%';
+    const bool infix = wildcards == 2 && p.size() >= 2 && p.front() == '%' && p.back() == '%';
+    if (!prefix && !suffix && !infix && wildcards != 0) return false;
+    const std::string_view literal = prefix ? std::string_view(p).substr(0, p.size() - 1)
+                                     : suffix ? std::string_view(p).substr(1)
+                                     : infix ? std::string_view(p).substr(1, p.size() - 2)
+                                             : std::string_view(p);
+    out.assign(n_, kFalse);
+    for (uint32_t i = 0; i < n_; ++i) {
+      const std::string_view t = column->text(i);
+      bool match;
+      if (prefix) match = t.substr(0, literal.size()) == literal;
+      else if (suffix) match = t.size() >= literal.size() && t.substr(t.size() - literal.size()) == literal;
+      else if (infix) match = t.find(literal) != std::string_view::npos;
+      else match = t == literal;
+      out[i] = match ? kTrue : kFalse;
+    }
+    mark_nulls(*column, out);
+    return true;
+  }
+
+  const SegmentRows& rows_;
+  size_t n_;
+};
+
 }  // namespace
 
 Filter::Filter(std::string_view plan_json) {
@@ -403,9 +616,8 @@ Filter::Filter(std::string_view plan_json) {
 }
 
 std::vector<uint8_t> Filter::evaluate(const SegmentRows& segment, size_t rows) const {
-  std::vector<uint8_t> out(rows, 0);
-  RowEval eval(segment);
-  for (uint32_t row = 0; row < rows; ++row) out[row] = eval.expr(root_, row) == kTrue ? 1 : 0;
+  std::vector<uint8_t> out = ColumnEval(segment, rows).node(root_);
+  for (uint8_t& t : out) t = t == kTrue ? 1 : 0;
   return out;
 }
 
