@@ -425,14 +425,27 @@ bool holds(Cmp cmp, A a, B b) {
   return false;
 }
 
-// out[i] = x[i] cmp value for a fixed-width column of T, compared as V.
-template <class T, class V>
-void compare_column(const Column& column, size_t rows, Cmp cmp, V value, uint8_t* out) {
-  const uint8_t* data = column.fixed_data();
+// out[i] = x[i] op value for a fixed-width column of T, compared as V.
+template <class T, class V, class Op>
+void compare_loop(const uint8_t* data, size_t rows, V value, Op op, uint8_t* out) {
   for (size_t i = 0; i < rows; ++i) {
     T x;
     std::memcpy(&x, data + i * sizeof(T), sizeof(T));
-    out[i] = holds(cmp, V(x), value) ? kTrue : kFalse;
+    out[i] = op(V(x), value) ? kTrue : kFalse;
+  }
+}
+
+// The comparison is picked once, outside the loop, so that each loop is one tight pass.
+template <class T, class V>
+void compare_column(const Column& column, size_t rows, Cmp cmp, V value, uint8_t* out) {
+  const uint8_t* data = column.fixed_data();
+  switch (cmp) {
+    case Cmp::kEq: return compare_loop<T, V>(data, rows, value, [](V a, V b) { return a == b; }, out);
+    case Cmp::kNe: return compare_loop<T, V>(data, rows, value, [](V a, V b) { return a != b; }, out);
+    case Cmp::kLt: return compare_loop<T, V>(data, rows, value, [](V a, V b) { return a < b; }, out);
+    case Cmp::kLe: return compare_loop<T, V>(data, rows, value, [](V a, V b) { return a <= b; }, out);
+    case Cmp::kGt: return compare_loop<T, V>(data, rows, value, [](V a, V b) { return a > b; }, out);
+    case Cmp::kGe: return compare_loop<T, V>(data, rows, value, [](V a, V b) { return a >= b; }, out);
   }
 }
 
@@ -446,14 +459,20 @@ class ColumnEval {
     switch (e.op) {
       case FilterExpr::Op::kAnd:
       case FilterExpr::Op::kOr: {
+        std::vector<uint8_t> range;
+        if (e.op == FilterExpr::Op::kAnd && range_fast(e, range)) return range;
         const bool is_and = e.op == FilterExpr::Op::kAnd;
         std::vector<uint8_t> out(n_, is_and ? kTrue : kFalse);
         for (const FilterExpr& arg : e.args) {
           const std::vector<uint8_t> part = node(arg);
-          for (size_t i = 0; i < n_; ++i) {
-            const uint8_t a = out[i], b = part[i];
-            if (is_and) out[i] = a == kFalse || b == kFalse ? kFalse : a == kUnknown || b == kUnknown ? kUnknown : kTrue;
-            else out[i] = a == kTrue || b == kTrue ? kTrue : a == kUnknown || b == kUnknown ? kUnknown : kFalse;
+          // With false 0, true 1, unknown 2: and is 0 if either is 0, else the larger; or is 1
+          // if either is 1, else the larger. Branch-free, so the loops vectorise.
+          uint8_t* o = out.data();
+          const uint8_t* q = part.data();
+          if (is_and) {
+            for (size_t i = 0; i < n_; ++i) o[i] = std::min(o[i], q[i]) == kFalse ? uint8_t(kFalse) : std::max(o[i], q[i]);
+          } else {
+            for (size_t i = 0; i < n_; ++i) o[i] = (o[i] == kTrue) | (q[i] == kTrue) ? uint8_t(kTrue) : std::max(o[i], q[i]);
           }
         }
         return out;
@@ -488,10 +507,13 @@ class ColumnEval {
   }
 
  private:
-  const Column* plain_column(const FilterOperand& o) const {
-    if (!is_plain_field(o) || o.column < 0 || size_t(o.column) >= rows_.column_count()) return nullptr;
+  // The column a field operand reads (a path into it or not), or null for the key and others.
+  const Column* field_column(const FilterOperand& o) const {
+    if (o.kind != FilterOperand::Kind::kField || o.column < 0 || size_t(o.column) >= rows_.column_count()) return nullptr;
     return &rows_.column(size_t(o.column));
   }
+
+  const Column* plain_column(const FilterOperand& o) const { return is_plain_field(o) ? field_column(o) : nullptr; }
 
   void mark_nulls(const Column& column, std::vector<uint8_t>& out) const {
     if (!column.has_nulls()) return;
@@ -504,8 +526,8 @@ class ColumnEval {
     const FilterOperand& field = flipped ? e.right : e.left;
     const FilterOperand& constant = flipped ? e.left : e.right;
     if (constant.kind != FilterOperand::Kind::kValue) return false;
-    const Column* column = plain_column(field);
-    if (column == nullptr) return false;
+    const Column* column = field_column(field);
+    if (column == nullptr || (!field.path.empty() && column->type() != ColumnType::kJson)) return false;
     const Json& v = constant.value;
     const Cmp cmp = cmp_of(e.cmp, flipped);
     out.assign(n_, kFalse);
@@ -540,11 +562,97 @@ class ColumnEval {
         if (v.kind != Json::Kind::kString) break;
         for (uint32_t i = 0; i < n_; ++i) o[i] = holds(cmp, column->text(i).compare(v.text), 0) ? kTrue : kFalse;
         break;
+      case ColumnType::kJson:
+        if (field.path.empty() || !(v.is_number() || v.kind == Json::Kind::kString)) return false;
+        compare_json(*column, field.path, cmp, v, o);
+        break;
       default:
-        return false;  // Bool and JSON: row by row
+        return false;  // Bool: row by row
     }
     mark_nulls(*column, out);
     return true;
+  }
+
+  // A JSON path against a number or a string: one reused value, no row-by-row machinery.
+  void compare_json(const Column& column, const std::vector<PathStep>& path, Cmp cmp, const Json& v, uint8_t* out) {
+    Json value;
+    for (uint32_t i = 0; i < n_; ++i) {
+      value.text.clear();
+      value.items.clear();
+      value.members.clear();
+      if (!seek_json(column.text(i), path, value) || value.kind == Json::Kind::kNull) {
+        out[i] = kUnknown;
+      } else if (v.is_number() && value.is_number()) {
+        const bool exact = v.kind == Json::Kind::kInt && value.kind == Json::Kind::kInt;
+        out[i] = (exact ? holds(cmp, value.integer, v.integer) : holds(cmp, value.as_double(), v.as_double())) ? kTrue : kFalse;
+      } else if (v.kind == Json::Kind::kString && value.kind == Json::Kind::kString) {
+        out[i] = holds(cmp, value.text.compare(v.text), 0) ? kTrue : kFalse;
+      } else {
+        out[i] = cmp == Cmp::kNe ? kTrue : kFalse;  // another type: not equal, and not ordered
+      }
+    }
+  }
+
+  // `lo < x <= hi` (any of < <=) on one numeric column, as a chained range parses: one pass.
+  bool range_fast(const FilterExpr& e, std::vector<uint8_t>& out) {
+    if (e.args.size() != 2) return false;
+    double lo = 0, hi = 0;
+    bool lo_inclusive = false, hi_inclusive = false, has_lo = false, has_hi = false;
+    const Column* column = nullptr;
+    for (const FilterExpr& part : e.args) {
+      if (part.op != FilterExpr::Op::kCompare) return false;
+      const bool flipped = part.left.kind == FilterOperand::Kind::kValue;
+      const FilterOperand& field = flipped ? part.right : part.left;
+      const FilterOperand& constant = flipped ? part.left : part.right;
+      const Column* c = plain_column(field);
+      if (c == nullptr || c->is_text() || c->type() == ColumnType::kBool || constant.kind != FilterOperand::Kind::kValue ||
+          !constant.value.is_number() || (column != nullptr && c != column)) {
+        return false;
+      }
+      // Integers beyond 2^53 would round as doubles: leave those to the exact path.
+      if (constant.value.kind == Json::Kind::kInt && (constant.value.integer > (int64_t(1) << 53) || constant.value.integer < -(int64_t(1) << 53))) return false;
+      column = c;
+      const Cmp cmp = cmp_of(part.cmp, flipped);
+      if ((cmp == Cmp::kGt || cmp == Cmp::kGe) && !has_lo) {
+        lo = constant.value.as_double();
+        lo_inclusive = cmp == Cmp::kGe;
+        has_lo = true;
+      } else if ((cmp == Cmp::kLt || cmp == Cmp::kLe) && !has_hi) {
+        hi = constant.value.as_double();
+        hi_inclusive = cmp == Cmp::kLe;
+        has_hi = true;
+      } else {
+        return false;
+      }
+    }
+    if (!has_lo || !has_hi || column->type() == ColumnType::kInt64) return false;  // Int64: exact, two passes
+    out.assign(n_, kFalse);
+    switch (column->type()) {
+      case ColumnType::kInt8: range_loop<int8_t>(*column, lo, lo_inclusive, hi, hi_inclusive, out.data()); break;
+      case ColumnType::kInt16: range_loop<int16_t>(*column, lo, lo_inclusive, hi, hi_inclusive, out.data()); break;
+      case ColumnType::kInt32: range_loop<int32_t>(*column, lo, lo_inclusive, hi, hi_inclusive, out.data()); break;
+      case ColumnType::kFloat: range_loop<float>(*column, lo, lo_inclusive, hi, hi_inclusive, out.data()); break;
+      default: range_loop<double>(*column, lo, lo_inclusive, hi, hi_inclusive, out.data()); break;
+    }
+    mark_nulls(*column, out);
+    return true;
+  }
+
+  template <class T>
+  void range_loop(const Column& column, double lo, bool lo_inclusive, double hi, bool hi_inclusive, uint8_t* out) const {
+    const uint8_t* data = column.fixed_data();
+    auto loop = [&](auto above, auto below) {
+      for (size_t i = 0; i < n_; ++i) {
+        T x;
+        std::memcpy(&x, data + i * sizeof(T), sizeof(T));
+        const double d = double(x);
+        out[i] = above(d) & below(d) ? kTrue : kFalse;
+      }
+    };
+    if (lo_inclusive && hi_inclusive) loop([lo](double d) { return d >= lo; }, [hi](double d) { return d <= hi; });
+    else if (lo_inclusive) loop([lo](double d) { return d >= lo; }, [hi](double d) { return d < hi; });
+    else if (hi_inclusive) loop([lo](double d) { return d > lo; }, [hi](double d) { return d <= hi; });
+    else loop([lo](double d) { return d > lo; }, [hi](double d) { return d < hi; });
   }
 
   bool in_fast(const FilterExpr& e, std::vector<uint8_t>& out) {
