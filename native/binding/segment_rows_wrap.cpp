@@ -1,7 +1,9 @@
 #include "segment_rows_wrap.h"
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "flat_index_wrap.h"
 #include "lambda_job.h"
 #include "expr/filter.h"
+#include "probe/filter_probe.h"
 #include "segment/segment_reads.h"
 
 namespace qvnode {
@@ -120,6 +123,7 @@ Napi::Function SegmentRowsWrap::Define(Napi::Env env) {
                          StaticMethod<&SegmentRowsWrap::SearchEach>("searchEach"),
                          StaticMethod<&SegmentRowsWrap::SelectRows>("selectRows"),
                          StaticMethod<&SegmentRowsWrap::CountRows>("countRows"),
+                         StaticMethod<&SegmentRowsWrap::MeasureFilter>("measureFilter"),
                          StaticMethod<&SegmentRowsWrap::FindEach>("findEach"),
                      });
 }
@@ -462,6 +466,67 @@ Napi::Value SegmentRowsWrap::CountRows(const Napi::CallbackInfo& info) {
   return LambdaJob::Queue(
       env, [parts, read_ts, filter, count] { *count = qv::count_rows(*parts, read_ts, *filter); },
       [count](Napi::Env env) { return Napi::Number::New(env, double(*count)); });
+}
+
+// SegmentRows.measureFilter(segment, plan, probe: { kind, column, a?, b?, set?, text? }, rounds):
+// Promise<{ filterMs, loopMs, filterRows, loopRows }>. For bench/db: the evaluator against a
+// plain loop written for the filter's shape (native/probe/filter_probe.h), over every row.
+Napi::Value SegmentRowsWrap::MeasureFilter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto segment = RowsOf(env, info[0], 0);
+  auto filter = FilterOf(env, info[1]);
+  if (!filter || !info[2].IsObject()) ThrowError(env, qv::code::kInvalidArgument, "measureFilter takes (segment, plan, probe, rounds)");
+  Napi::Object p = info[2].As<Napi::Object>();
+  qv::FilterProbe probe;
+  const std::string kind = ToString(env, p.Get("kind"), "probe.kind");
+  const std::pair<const char*, qv::FilterProbe::Kind> kinds[] = {{"equals", qv::FilterProbe::Kind::kEquals},
+                                                                  {"range", qv::FilterProbe::Kind::kRange},
+                                                                  {"in", qv::FilterProbe::Kind::kIn},
+                                                                  {"prefix", qv::FilterProbe::Kind::kPrefix},
+                                                                  {"jsonLess", qv::FilterProbe::Kind::kJsonLess}};
+  bool known = false;
+  for (const auto& [name, value] : kinds) {
+    if (kind == name) {
+      probe.kind = value;
+      known = true;
+    }
+  }
+  if (!known) ThrowError(env, qv::code::kInvalidArgument, "unknown probe kind " + kind);
+  probe.column = ToUint32(env, p.Get("column"), "probe.column");
+  auto number = [&](const char* key) -> int64_t {
+    Napi::Value v = p.Get(key);
+    if (v.IsUndefined()) return 0;
+    if (!v.IsNumber()) ThrowError(env, qv::code::kInvalidArgument, std::string("probe.") + key + " must be a number");
+    return v.As<Napi::Number>().Int64Value();
+  };
+  probe.a = number("a");
+  probe.b = number("b");
+  if (!p.Get("text").IsUndefined()) probe.text = ToString(env, p.Get("text"), "probe.text");
+  if (!p.Get("set").IsUndefined()) {
+    if (!p.Get("set").IsArray()) ThrowError(env, qv::code::kInvalidArgument, "probe.set must be an array of numbers");
+    Napi::Array set = p.Get("set").As<Napi::Array>();
+    for (uint32_t i = 0; i < set.Length(); ++i) {
+      if (!set.Get(i).IsNumber()) ThrowError(env, qv::code::kInvalidArgument, "probe.set must be an array of numbers");
+      probe.set.push_back(set.Get(i).As<Napi::Number>().Int64Value());
+    }
+    std::sort(probe.set.begin(), probe.set.end());
+  }
+  const int rounds = int(ToUint32(env, info[3], "rounds"));
+  auto timing = std::make_shared<qv::FilterTiming>();
+  return LambdaJob::Queue(
+      env,
+      [segment, filter, probe, rounds, timing] {
+        std::shared_lock<std::shared_mutex> read(segment->lock());
+        *timing = qv::time_filter_and_loop(*segment, segment->rows(), *filter, probe, rounds);
+      },
+      [timing](Napi::Env env) {
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("filterMs", timing->filter_ms);
+        out.Set("loopMs", timing->loop_ms);
+        out.Set("filterRows", double(timing->filter_rows));
+        out.Set("loopRows", double(timing->loop_rows));
+        return out;
+      });
 }
 
 }  // namespace qvnode

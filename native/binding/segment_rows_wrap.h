@@ -22,6 +22,7 @@ class SegmentRowsWrap : public Napi::ObjectWrap<SegmentRowsWrap> {
   static Napi::Value SearchEach(const Napi::CallbackInfo& info);
   static Napi::Value SelectRows(const Napi::CallbackInfo& info);
   static Napi::Value CountRows(const Napi::CallbackInfo& info);
+  static Napi::Value MeasureFilter(const Napi::CallbackInfo& info);
   static Napi::Value FindEach(const Napi::CallbackInfo& info);
   Napi::Value Append(const Napi::CallbackInfo& info);
   Napi::Value AppendColumn(const Napi::CallbackInfo& info);

@@ -164,6 +164,13 @@ export interface NativeBinding {
     selectRows(segments: NativeSegmentRows[], readTs: bigint, offset: number, limit?: number, plan?: string): Promise<NativeRowRefs>;
     /** How many rows seen at readTs pass the filter plan. */
     countRows(segments: NativeSegmentRows[], readTs: bigint, plan: string): Promise<number>;
+    /** For bench/db: the evaluator on a plan against a plain loop for its shape (native/probe/filter_probe.h). */
+    measureFilter(
+      segment: NativeSegmentRows,
+      plan: string,
+      probe: { kind: 'equals' | 'range' | 'in' | 'prefix' | 'jsonLess'; column: number; a?: number; b?: number; set?: number[]; text?: string },
+      rounds: number,
+    ): Promise<{ filterMs: number; loopMs: number; filterRows: number; loopRows: number }>;
   };
   IvfIndex: {
     new (params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'>): NativeIvfIndex;
@@ -241,8 +248,10 @@ export const BINDING_SHAPE = {
       memoryBytes: true,
     }),
   },
-  statics: { RocksMq: ['open'], MetaStore: ['open'], IvfIndex: ['load'], SegmentRows: ['findEach', 'searchEach', 'selectRows', 'countRows'] } as Record<
-    string,
-    string[]
-  >,
+  statics: {
+    RocksMq: ['open'],
+    MetaStore: ['open'],
+    IvfIndex: ['load'],
+    SegmentRows: ['findEach', 'searchEach', 'selectRows', 'countRows', 'measureFilter'],
+  } as Record<string, string[]>,
 };
