@@ -373,7 +373,8 @@ Napi::Value SegmentRowsWrap::FindEach(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// SegmentRows.searchEach(segments: SegmentRows[], indexes: FlatIndex[], queries: Float32Array, k, readTs, plan?):
+// SegmentRows.searchEach(segments: SegmentRows[], indexes: FlatIndex[], queries: Float32Array, k, readTs, plan?,
+// range?: { radius, rangeFilter? }):
 // Promise<{ counts: Uint32Array, segments: Uint32Array, rows: Uint32Array, scores: Float32Array }>:
 // per query (in order) counts[q] hits, best first, merged over the segments.
 Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
@@ -383,6 +384,15 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
   const uint32_t k = ToUint32(env, info[3], "k");
   const int64_t read_ts = ToTimestamp(env, info[4], "readTs");
   auto filter = FilterOf(env, info[5]);
+  // A range search: { radius, rangeFilter? } in the metric's own terms.
+  float radius = 0, range_filter = __builtin_nanf("");
+  const bool ranged = info.Length() > 6 && info[6].IsObject();
+  if (ranged) {
+    Napi::Object range = info[6].As<Napi::Object>();
+    if (!range.Get("radius").IsNumber()) ThrowError(env, qv::code::kInvalidArgument, "range.radius must be a number");
+    radius = range.Get("radius").As<Napi::Number>().FloatValue();
+    if (range.Get("rangeFilter").IsNumber()) range_filter = range.Get("rangeFilter").As<Napi::Number>().FloatValue();
+  }
   size_t nq = 0;
   for (const qv::SegmentPart& part : *parts) {
     if (queries->empty() || queries->size() % part.index->dim() != 0) {
@@ -400,8 +410,10 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
   auto hits = std::make_shared<std::vector<std::vector<qv::SegmentHit>>>();
   return LambdaJob::Queue(
       env,
-      [parts, queries, k, read_ts, nq, hits, filter] {
-        *hits = qv::search_segments(*parts, queries->data(), nq, k, read_ts, qv::ThreadPool::shared(), filter.get());
+      [parts, queries, k, read_ts, nq, hits, filter, ranged, radius, range_filter] {
+        const qv::DistanceWindow window =
+            ranged && !parts->empty() ? qv::range_window((*parts)[0].index->metric(), radius, range_filter) : qv::DistanceWindow();
+        *hits = qv::search_segments(*parts, queries->data(), nq, k, read_ts, qv::ThreadPool::shared(), filter.get(), window);
       },
       [hits](Napi::Env env) {
         size_t total = 0;

@@ -137,8 +137,21 @@ size_t FlatIndex::remove(const int64_t* ids, size_t n) {
   return removed;
 }
 
+DistanceWindow range_window(Metric metric, float radius, float range_filter) {
+  DistanceWindow w;
+  const bool filtered = !std::isnan(range_filter);
+  if (metric == Metric::L2) {
+    w.hi = radius;
+    if (filtered) w.lo = range_filter;
+  } else {
+    w.hi = -radius;
+    if (filtered) w.lo = -range_filter;
+  }
+  return w;
+}
+
 void FlatIndex::scan_rows(const float* queries, size_t nq, size_t first_panel, size_t end_panel, size_t rows,
-                          BitsetView exclude, std::vector<TopK>& heaps) const {
+                          BitsetView exclude, DistanceWindow window, std::vector<TopK>& heaps) const {
   const Kernels& k = kernels();
   const PanelScan scan = metric_ == Metric::L2 ? k.scan_l2sq : k.scan_neg_ip;
   const BitsetView removed(removed_.data(), rows_);
@@ -149,6 +162,12 @@ void FlatIndex::scan_rows(const float* queries, size_t nq, size_t first_panel, s
     scan(queries, nq, panels_.data() + p0 * panel_floats(dim_), np, dim_, scores.data(), ld);
     const size_t row0 = p0 * kPanelWidth;
     const size_t block_rows = std::min(np * kPanelWidth, rows - row0);
+    if (window.bounded()) {  // out of range: NaN, which never enters a heap
+      for (size_t q = 0; q < nq; ++q) {
+        float* s = scores.data() + q * ld;
+        for (size_t j = 0; j < block_rows; ++j) s[j] = s[j] >= window.lo && s[j] < window.hi ? s[j] : __builtin_nanf("");
+      }
+    }
     for (size_t q = 0; q < nq; ++q) {
       offer(
           heaps[q], scores.data() + q * ld, block_rows,
@@ -158,8 +177,8 @@ void FlatIndex::scan_rows(const float* queries, size_t nq, size_t first_panel, s
   }
 }
 
-SearchResult FlatIndex::search(const float* queries, size_t nq, size_t k, BitsetView exclude,
-                               ThreadPool& pool) const {
+SearchResult FlatIndex::search(const float* queries, size_t nq, size_t k, BitsetView exclude, ThreadPool& pool,
+                               DistanceWindow window) const {
   check_search_shape(nq, k);
   check_finite(queries, nq, dim_, "query");
   std::vector<float> normalized;
@@ -188,7 +207,7 @@ SearchResult FlatIndex::search(const float* queries, size_t nq, size_t k, Bitset
     const size_t end = std::min(npanels, first + panels_per_chunk);
     std::vector<TopK>& heaps = partial[item];
     heaps.assign(tq, TopK(k));
-    if (first < end) scan_rows(queries + q0 * dim_, tq, first, end, rows, exclude, heaps);
+    if (first < end) scan_rows(queries + q0 * dim_, tq, first, end, rows, exclude, window, heaps);
   });
 
   for (size_t tile = 0; tile < tiles; ++tile) {

@@ -18,6 +18,17 @@
 
 namespace qv {
 
+// The hits a range search keeps, in the internal "smaller is better" terms: lo <= d < hi.
+struct DistanceWindow {
+  float lo = -__builtin_inff();
+  float hi = __builtin_inff();
+  bool bounded() const { return lo != -__builtin_inff() || hi != __builtin_inff(); }
+};
+
+// Milvus's range search in a metric's own terms: L2 keeps range_filter <= d < radius; IP and
+// COSINE keep radius < s <= range_filter (range_filter is optional: NaN for none).
+DistanceWindow range_window(Metric metric, float radius, float range_filter);
+
 class FlatIndex {
  public:
   FlatIndex(size_t dim, Metric metric);
@@ -35,7 +46,8 @@ class FlatIndex {
   // Top-k of each of nq queries (row-major). Rows set in `exclude` are skipped, as are
   // removed rows. Runs on `pool`; safe to call while other searches run, and serialised
   // against add and remove.
-  SearchResult search(const float* queries, size_t nq, size_t k, BitsetView exclude, ThreadPool& pool) const;
+  SearchResult search(const float* queries, size_t nq, size_t k, BitsetView exclude, ThreadPool& pool,
+                      DistanceWindow window = {}) const;
 
   size_t size() const { return live_.load(std::memory_order_relaxed); }  // rows not removed
   size_t rows() const;                                                    // rows ever added
@@ -52,7 +64,7 @@ class FlatIndex {
  private:
   void make_sparse();  // unique lock held
   void scan_rows(const float* queries, size_t nq, size_t first_panel, size_t end_panel, size_t rows,
-                 BitsetView exclude, std::vector<TopK>& heaps) const;
+                 BitsetView exclude, DistanceWindow window, std::vector<TopK>& heaps) const;
 
   const size_t dim_;
   const Metric metric_;

@@ -30,9 +30,10 @@ struct SegmentHit {
 
 // The k best hits of each of nq queries over all parts at read_ts, best first; with a
 // filter, among the rows that pass it only (the filter is applied inside the scan, so k
-// come back when k rows pass).
+// come back when k rows pass); with a bounded window, among the hits inside it (range search).
 std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq,
-                                                     size_t k, int64_t read_ts, ThreadPool& pool, const Filter* filter = nullptr);
+                                                     size_t k, int64_t read_ts, ThreadPool& pool, const Filter* filter = nullptr,
+                                                     DistanceWindow window = {});
 
 struct RowRef {
   uint32_t part;

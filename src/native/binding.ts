@@ -159,6 +159,7 @@ export interface NativeBinding {
       k: number,
       readTs: bigint,
       plan?: string,
+      range?: { radius: number; rangeFilter?: number },
     ): Promise<NativeRowRefs & { counts: Uint32Array; scores: Float32Array }>;
     /** The rows seen at readTs (and passing the filter plan) in key order, from offset, at most limit. */
     selectRows(segments: NativeSegmentRows[], readTs: bigint, offset: number, limit?: number, plan?: string): Promise<NativeRowRefs>;

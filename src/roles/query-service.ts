@@ -29,6 +29,8 @@ export interface SearchRequest extends ReadOptions {
   /** limit + offset hits are found; the first `offset` are dropped. */
   limit: number;
   offset: number;
+  /** Range search: only hits within radius (and beyond rangeFilter), in the metric's terms. */
+  range?: { radius: number; rangeFilter?: number };
 }
 
 export interface Hit {

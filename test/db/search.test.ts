@@ -139,3 +139,33 @@ test('reads during inserts never see a half-added row, at any consistency level'
   assert.ok(reads > 0);
   assert.equal((await db.count({ collection_name: 'c', consistency_level: 'Strong' })).data, 8000);
 });
+
+for (const metric of ['L2', 'IP'] as const) {
+  test(`${metric}: range search returns the best hits within radius and beyond range_filter`, async () => {
+    const db = await openDb(folder(`range-${metric}`), { 'dataCoord.segment.maxRows': 300 });
+    await db.createCollection(docsSchema('c', metric));
+    const rows = docs(800, 0, 21);
+    await db.insert({ collection_name: 'c', data: rows.slice(0, 500) });
+    await db.flush({ collection_names: ['c'] });
+    await db.insert({ collection_name: 'c', data: rows.slice(500) });
+    const query = docs(1, 9000, 5)[0].vector;
+    // Every row's score in float precision, as the kernels compute it (the edges may round).
+    const ranked = (await db.search({ collection_name: 'c', data: query, limit: 800 })).results;
+    const scores = ranked.map((h) => h.score);
+    const [a, b] = metric === 'L2' ? [scores[100], scores[400]] : [scores[400], scores[100]];
+    // L2 keeps range_filter <= d < radius; IP keeps radius < s <= range_filter.
+    const params = metric === 'L2' ? { radius: b, range_filter: a } : { radius: a, range_filter: b };
+    const inside = ranked.filter((h) => (metric === 'L2' ? h.score >= a && h.score < b : h.score > a && h.score <= b));
+    const hits = (await db.search({ collection_name: 'c', data: query, limit: 50, params })).results;
+    assert.deepEqual(
+      hits.map((h) => h.id),
+      inside.slice(0, 50).map((h) => h.id),
+    );
+    const all = (await db.search({ collection_name: 'c', data: query, limit: 1000, params })).results;
+    assert.equal(all.length, inside.length);
+    assert.ok(inside.length > 250 && inside.length < 320, `${inside.length} rows in the window`);
+    const bad = metric === 'L2' ? { radius: 1, range_filter: 2 } : { radius: 2, range_filter: 1 };
+    await assert.rejects(db.search({ collection_name: 'c', data: query, params: bad }), InvalidArgumentError);
+    await assert.rejects(db.search({ collection_name: 'c', data: query, params: { range_filter: 1 } }), InvalidArgumentError);
+  });
+}

@@ -137,6 +137,33 @@ TEST(exclusion_bitset_skips_rows_and_still_returns_k) {
   CHECK(row_ids(result, 0) == reference_topk(base, ids, query.data(), dim, k, qv::Metric::L2, skip));
 }
 
+// Range search: only hits inside the window come back, the best first, for L2 and IP.
+TEST(a_distance_window_keeps_only_hits_inside_it) {
+  const size_t dim = 8, n = 3000;
+  const auto base = testdata::uniform_vectors(n, dim, 31);
+  const auto ids = sequential_ids(n);
+  const auto query = testdata::uniform_vectors(1, dim, 32);
+  for (qv::Metric metric : {qv::Metric::L2, qv::Metric::IP}) {
+    qv::FlatIndex index(dim, metric);
+    index.add(base.data(), ids.data(), n);
+    const auto all = index.search(query.data(), 1, n, qv::BitsetView(), pool());
+    // The scores of ranks 200 and 900 as the bounds (in the metric's own terms).
+    const float near = all.distances[200], far = all.distances[900];
+    // L2: near <= d < far; IP: far < s <= near (radius is the far bound, range_filter the near one).
+    const qv::DistanceWindow window = qv::range_window(metric, far, near);
+    std::vector<int64_t> expected;
+    for (size_t i = 0; i < n; ++i) {
+      const float s = all.distances[i];
+      const bool inside = metric == qv::Metric::L2 ? s >= near && s < far : s > far && s <= near;
+      if (inside) expected.push_back(all.ids[i]);
+    }
+    const auto ranged = index.search(query.data(), 1, n, qv::BitsetView(), pool(), window);
+    CHECK(row_ids(ranged, 0) == expected);
+    const auto top = index.search(query.data(), 1, 10, qv::BitsetView(), pool(), window);
+    CHECK(row_ids(top, 0) == std::vector<int64_t>(expected.begin(), expected.begin() + 10));
+  }
+}
+
 TEST(removed_ids_are_hidden_and_unknown_ids_ignored) {
   const size_t dim = 4, n = 100;
   const auto base = testdata::uniform_vectors(n, dim, 9);

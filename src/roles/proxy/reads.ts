@@ -94,6 +94,33 @@ function queryVectors(data: unknown, dim: number): { packed: Float32Array; nq: n
   return { packed, nq: list.length, single: list.length === 1 };
 }
 
+/**
+ * A range search's bounds from the search params (Milvus's `radius` and `range_filter`): L2
+ * keeps range_filter <= distance < radius; IP and COSINE keep radius < score <= range_filter.
+ */
+function rangeOf(params: unknown, metric: string): { radius: number; rangeFilter?: number } | undefined {
+  if (params === undefined || params === null) return undefined;
+  if (typeof params !== 'object') throw new InvalidArgumentError('params must be an object');
+  const { radius, range_filter: rangeFilter } = params as Record<string, unknown>;
+  if (radius === undefined) {
+    if (rangeFilter !== undefined) throw new InvalidArgumentError('params.range_filter needs params.radius');
+    return undefined;
+  }
+  if (typeof radius !== 'number' || !Number.isFinite(radius))
+    throw new InvalidArgumentError(`params.radius must be a finite number, got ${JSON.stringify(radius)}`);
+  if (rangeFilter === undefined) return { radius };
+  if (typeof rangeFilter !== 'number' || !Number.isFinite(rangeFilter))
+    throw new InvalidArgumentError(`params.range_filter must be a finite number, got ${JSON.stringify(rangeFilter)}`);
+  if (metric === 'L2' ? rangeFilter >= radius : rangeFilter <= radius) {
+    throw new InvalidArgumentError(
+      metric === 'L2'
+        ? `for L2, params.range_filter (${rangeFilter}) must be below params.radius (${radius}): hits have range_filter <= distance < radius`
+        : `for ${metric}, params.range_filter (${rangeFilter}) must be above params.radius (${radius}): hits have radius < score <= range_filter`,
+    );
+  }
+  return { radius, rangeFilter };
+}
+
 function keyString(key: Key): string {
   return typeof key === 'bigint' ? key.toString() : key;
 }
@@ -109,9 +136,10 @@ export async function search(ctx: ProxyContext, request: Record<string, unknown>
   if (asked !== undefined && String(asked).toUpperCase() !== metric) {
     throw new InvalidArgumentError(`metric_type ${JSON.stringify(asked)} does not match field "${field.name}", which uses ${metric}`);
   }
+  const range = rangeOf(request.params, metric);
   const fields = outputFields(info, request.output_fields);
   const options = await readOptions(ctx, info, request, fields);
-  const hits = await ctx.reads.search({ ...options, filter, field: field.name, queries: packed, nq, limit: limit as number, offset });
+  const hits = await ctx.reads.search({ ...options, filter, range, field: field.name, queries: packed, nq, limit: limit as number, offset });
   const pk = primaryField(info.schema).name;
   const results = hits.map((list) =>
     list.map((hit) => {

@@ -129,6 +129,7 @@ export async function search(collection: LoadedCollection, request: SearchReques
       topk,
       request.readTs,
       nativePlan(collection, segments, request.filter),
+      request.range,
     ),
   );
   const perQuery: (RowRef & { score: number })[][] = [];
