@@ -31,6 +31,8 @@ export interface SearchRequest extends ReadOptions {
   offset: number;
   /** Range search: only hits within radius (and beyond rangeFilter), in the metric's terms. */
   range?: { radius: number; rangeFilter?: number };
+  /** Group-by search: `limit` groups of the field's values, up to `size` hits each; strict: fill every group. */
+  groupBy?: { field: string; size: number; strict: boolean };
 }
 
 export interface Hit {

@@ -169,3 +169,42 @@ for (const metric of ['L2', 'IP'] as const) {
     await assert.rejects(db.search({ collection_name: 'c', data: query, params: { range_filter: 1 } }), InvalidArgumentError);
   });
 }
+
+test('group-by search: the best groups of a field, up to group_size hits each, as brute force finds them', async () => {
+  const db = await openDb(folder('group'), { 'dataCoord.segment.maxRows': 300 });
+  await db.createCollection(docsSchema('c', 'L2'));
+  const rows = docs(900, 0, 13); // n is id % 10: ten groups of 90 rows
+  await db.insert({ collection_name: 'c', data: rows.slice(0, 600) });
+  await db.flush({ collection_names: ['c'] });
+  await db.insert({ collection_name: 'c', data: rows.slice(600) });
+  const query = docs(1, 7000, 3)[0].vector;
+  const ranked = expectedIds(rows, query, 900, 'L2').map(Number);
+  const groupOf = (id: number) => rows[id].n;
+  for (const [limit, size, offset] of [
+    [3, 1, 0],
+    [4, 3, 0],
+    [2, 5, 1],
+    [10, 2, 0],
+  ]) {
+    const groups = new Map<number, number[]>();
+    for (const id of ranked) {
+      const group = groups.get(groupOf(id)) ?? [];
+      groups.set(groupOf(id), group);
+      if (group.length < size) group.push(id);
+    }
+    const expected = [...groups.values()]
+      .slice(offset, offset + limit)
+      .flat()
+      .map(String);
+    const hits = (await db.search({ collection_name: 'c', data: query, limit, offset, group_by_field: 'n', group_size: size, strict_group_size: true }))
+      .results;
+    assert.deepEqual(
+      hits.map((h) => h.id),
+      expected,
+      `limit ${limit}, group_size ${size}, offset ${offset}`,
+    );
+    assert.ok(hits.every((h) => h.n === groupOf(Number(h.id))));
+  }
+  await assert.rejects(db.search({ collection_name: 'c', data: query, group_by_field: 'price' }), InvalidArgumentError);
+  await assert.rejects(db.search({ collection_name: 'c', data: query, group_by_field: 'n', group_size: 0 }), InvalidArgumentError);
+});

@@ -9,6 +9,7 @@ import { keysOfPlan, toKey } from '../../expr/key-filter.js';
 import { parseFilter } from '../../expr/parser.js';
 import type { Plan } from '../../expr/plan.js';
 import type { CollectionInfo, ConsistencyLevel } from '../../meta/catalog.js';
+import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD, type Field, primaryField, vectorFields } from '../../schema/schema.js';
 import type { Key, ReadOptions } from '../query-service.js';
 import { consistencyLevel } from './collections.js';
@@ -121,6 +122,24 @@ function rangeOf(params: unknown, metric: string): { radius: number; rangeFilter
   return { radius, rangeFilter };
 }
 
+/** Group-by search (group_by_field, group_size, strict_group_size), checked against the schema. */
+function groupByOf(info: CollectionInfo, request: Record<string, unknown>, window: number): { field: string; size: number; strict: boolean } | undefined {
+  const name = request.group_by_field;
+  if (name === undefined || name === null || name === '') return undefined;
+  const field = info.schema.fields.find((f) => f.name === name);
+  const groupable = [DataType.Bool, DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64, DataType.VarChar];
+  if (!field || !groupable.includes(field.dataType)) {
+    throw new InvalidArgumentError(`group_by_field ${JSON.stringify(name)} must be a Bool, integer or VarChar field of collection "${info.name}"`);
+  }
+  const size = request.group_size ?? 1;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size * window > MAX_WINDOW) {
+    throw new InvalidArgumentError(
+      `group_size must be an integer from 1 with (offset + limit) x group_size at most ${MAX_WINDOW}, got ${JSON.stringify(size)}`,
+    );
+  }
+  return { field: field.name, size, strict: request.strict_group_size === true };
+}
+
 function keyString(key: Key): string {
   return typeof key === 'bigint' ? key.toString() : key;
 }
@@ -137,9 +156,10 @@ export async function search(ctx: ProxyContext, request: Record<string, unknown>
     throw new InvalidArgumentError(`metric_type ${JSON.stringify(asked)} does not match field "${field.name}", which uses ${metric}`);
   }
   const range = rangeOf(request.params, metric);
+  const groupBy = groupByOf(info, request, (limit as number) + offset);
   const fields = outputFields(info, request.output_fields);
   const options = await readOptions(ctx, info, request, fields);
-  const hits = await ctx.reads.search({ ...options, filter, range, field: field.name, queries: packed, nq, limit: limit as number, offset });
+  const hits = await ctx.reads.search({ ...options, filter, range, groupBy, field: field.name, queries: packed, nq, limit: limit as number, offset });
   const pk = primaryField(info.schema).name;
   const results = hits.map((list) =>
     list.map((hit) => {

@@ -43,19 +43,24 @@ function resultValues(segment: Segment, name: string, rows: Uint32Array): unknow
   return out;
 }
 
+/** The positions of the rows of each segment in a list of rows (to read each segment's columns once). */
+function positionsBySegment(refs: readonly { segment: Segment }[]): Map<Segment, number[]> {
+  const out = new Map<Segment, number[]>();
+  refs.forEach((ref, i) => {
+    const positions = out.get(ref.segment) ?? [];
+    out.set(ref.segment, positions);
+    positions.push(i);
+  });
+  return out;
+}
+
 /** Each row's output fields: scalars from the native columns, vectors from the indexes, dynamic keys from '$meta'. */
 async function fetchFields(collection: LoadedCollection, refs: RowRef[], outputFields: string[]): Promise<Record<string, unknown>[]> {
   const pk = primaryField(collection.info.schema).name;
   const out = refs.map(({ key }): Record<string, unknown> => ({ [pk]: typeof key === 'bigint' ? key.toString() : key }));
   const wanted = outputFields.filter((name) => name !== pk);
   if (wanted.length === 0) return out;
-  const bySegment = new Map<Segment, number[]>();
-  refs.forEach((ref, i) => {
-    const positions = bySegment.get(ref.segment) ?? [];
-    bySegment.set(ref.segment, positions);
-    positions.push(i);
-  });
-  for (const [segment, positions] of bySegment) {
+  for (const [segment, positions] of positionsBySegment(refs)) {
     const rows = Uint32Array.from(positions, (i) => refs[i].row);
     const fields = new Map<string, unknown[]>();
     for (const name of wanted) {
@@ -117,33 +122,100 @@ function nativePlan(collection: LoadedCollection, segments: Segment[], filter: P
   return toNativePlan(filter, columns, primaryField(collection.info.schema).name);
 }
 
-export async function search(collection: LoadedCollection, request: SearchRequest): Promise<Hit[][]> {
-  const topk = request.limit + request.offset;
-  const segments = collection.segmentsOf(request.partitionIds).filter((s) => s.rows > 0 && s.vectors.has(request.field));
-  if (segments.length === 0) return Array.from({ length: request.nq }, () => []);
+type ScoredRef = RowRef & { score: number };
+
+/** The best `topk` hits of each query over the segments, merged natively. */
+async function nativeSearch(
+  collection: LoadedCollection,
+  segments: Segment[],
+  request: SearchRequest,
+  queries: Float32Array,
+  nq: number,
+  topk: number,
+): Promise<ScoredRef[][]> {
   const found = await native(() =>
     loadNative().SegmentRows.searchEach(
       segments.map((s) => s.keys),
       segments.map((s) => s.vectors.get(request.field) as NativeFlatIndex),
-      request.queries,
+      queries,
       topk,
       request.readTs,
       nativePlan(collection, segments, request.filter),
       request.range,
     ),
   );
-  const perQuery: (RowRef & { score: number })[][] = [];
+  const perQuery: ScoredRef[][] = [];
   let first = 0;
-  for (let q = 0; q < request.nq; q++) {
+  for (let q = 0; q < nq; q++) {
     const end = first + found.counts[q];
-    const from = Math.min(first + request.offset, end);
-    perQuery.push(refsOf(segments, found, from, end).map((ref, i) => ({ ...ref, score: found.scores[from + i] })));
+    perQuery.push(refsOf(segments, found, first, end).map((ref, i) => ({ ...ref, score: found.scores[first + i] })));
     first = end;
   }
+  return perQuery;
+}
+
+export async function search(collection: LoadedCollection, request: SearchRequest): Promise<Hit[][]> {
+  const segments = collection.segmentsOf(request.partitionIds).filter((s) => s.rows > 0 && s.vectors.has(request.field));
+  if (segments.length === 0) return Array.from({ length: request.nq }, () => []);
+  let perQuery: ScoredRef[][];
+  if (request.groupBy) {
+    perQuery = [];
+    const dim = request.queries.length / request.nq;
+    for (let q = 0; q < request.nq; q++) perQuery.push(await groupedHits(collection, segments, request, request.queries.subarray(q * dim, (q + 1) * dim)));
+  } else {
+    const hits = await nativeSearch(collection, segments, request, request.queries, request.nq, request.limit + request.offset);
+    perQuery = hits.map((list) => list.slice(request.offset));
+  }
+  const outputFields =
+    request.groupBy && !request.outputFields.includes(request.groupBy.field) ? [...request.outputFields, request.groupBy.field] : request.outputFields;
   const flat = perQuery.flat();
-  const fields = await fetchFields(collection, flat, request.outputFields);
+  const fields = await fetchFields(collection, flat, outputFields);
   let i = 0;
   return perQuery.map((hits) => hits.map((hit) => ({ key: hit.key, score: hit.score, fields: fields[i++] })));
+}
+
+/** Most hits one search may ask for (native kMaxK). */
+const MAX_K = 16384;
+
+/**
+ * Group-by search for one query: the best `limit` groups (after `offset`) of the group field's
+ * values, each with up to `size` hits, groups ordered by their best hit. Segments are searched
+ * exactly, so asking for more hits until the groups are full (or every row was seen, or the
+ * most one search returns) finds the true groups.
+ */
+async function groupedHits(collection: LoadedCollection, segments: Segment[], request: SearchRequest, query: Float32Array): Promise<ScoredRef[]> {
+  const { field, size, strict } = request.groupBy as NonNullable<SearchRequest['groupBy']>;
+  const wanted = request.offset + request.limit;
+  const rows = segments.reduce((sum, s) => sum + s.rows, 0);
+  for (let k = Math.min(MAX_K, wanted * size * 4); ; k = Math.min(MAX_K, k * 4)) {
+    const [hits] = await nativeSearch(collection, segments, request, query, 1, k);
+    const values = groupValues(hits, field);
+    const groups = new Map<string, ScoredRef[]>();
+    hits.forEach((hit, i) => {
+      const group = groups.get(values[i]) ?? [];
+      groups.set(values[i], group);
+      if (group.length < size) group.push(hit);
+    });
+    const ranked = [...groups.values()];
+    const enough = ranked.length >= wanted && (!strict || ranked.slice(0, wanted).every((g) => g.length === size));
+    if (enough || hits.length < k || k >= MAX_K || k >= rows) return ranked.slice(request.offset, wanted).flat();
+  }
+}
+
+/** Each hit's group-field value as a Map key (null its own group). */
+function groupValues(hits: ScoredRef[], field: string): string[] {
+  const out = new Array<string>(hits.length);
+  for (const [segment, positions] of positionsBySegment(hits)) {
+    const values = resultValues(
+      segment,
+      field,
+      Uint32Array.from(positions, (i) => hits[i].row),
+    );
+    positions.forEach((position, j) => {
+      out[position] = JSON.stringify(values[j]);
+    });
+  }
+  return out;
 }
 
 /** The rows a query selects, in key order. */
