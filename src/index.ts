@@ -1,4 +1,5 @@
 export { type OpenOptions, QuiverDB } from './client/embedded.js';
+export { RRFRanker, WeightedRanker } from './client/rankers.js';
 export type { SearchHit, SearchResponse } from './client/types.js';
 export { describeKeys } from './config/config.js';
 export {

@@ -153,6 +153,10 @@ export class QuiverDB {
   async search<T extends Request>(request: T): Promise<SearchResponse<T>> {
     return (await this.#call('search', request)) as unknown as SearchResponse<T>;
   }
+  /** Several searches (one per vector field request) fused by a reranker: RRFRanker(k) or WeightedRanker(weights). */
+  async hybridSearch<T extends Request>(request: T): Promise<SearchResponse<T>> {
+    return (await this.#call('hybridSearch', request)) as unknown as SearchResponse<T>;
+  }
   async query(request: Request) {
     return this.#call('query', request);
   }

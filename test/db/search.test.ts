@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { DimensionMismatchError, FilterError, InvalidArgumentError, InvalidKError } from '../../src/index.js';
+import { DataType, DimensionMismatchError, FilterError, InvalidArgumentError, InvalidKError, RRFRanker, WeightedRanker } from '../../src/index.js';
 import { type Doc, docs, docsSchema, expectedIds, openDb, workFolder } from './db-helpers.js';
 
 const folder = workFolder('search');
@@ -207,4 +207,55 @@ test('group-by search: the best groups of a field, up to group_size hits each, a
   }
   await assert.rejects(db.search({ collection_name: 'c', data: query, group_by_field: 'price' }), InvalidArgumentError);
   await assert.rejects(db.search({ collection_name: 'c', data: query, group_by_field: 'n', group_size: 0 }), InvalidArgumentError);
+});
+
+test('hybridSearch fuses searches of two vector fields with RRFRanker and WeightedRanker', async () => {
+  const db = await openDb(folder('hybrid'));
+  await db.createCollection({
+    collection_name: 'h',
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'a', data_type: DataType.FloatVector, dim: 8 },
+      { name: 'b', data_type: DataType.FloatVector, dim: 8 },
+      { name: 'n', data_type: DataType.Int32 },
+    ],
+    index_params: [
+      { field_name: 'a', metric_type: 'L2' },
+      { field_name: 'b', metric_type: 'IP' },
+    ],
+  });
+  const rows = docs(300, 0, 4).map((d, i) => ({ id: d.id, a: d.vector, b: docs(1, 1000 + i, 8)[0].vector, n: d.n }));
+  await db.insert({ collection_name: 'h', data: rows });
+  const [qa, qb] = [docs(1, 5000, 1)[0].vector, docs(1, 6000, 2)[0].vector];
+  const listA = (await db.search({ collection_name: 'h', data: qa, anns_field: 'a', limit: 20 })).results;
+  const listB = (await db.search({ collection_name: 'h', data: qb, anns_field: 'b', limit: 20, filter: 'n < 5' })).results;
+  const fuse = (score: (list: 0 | 1, rank: number, s: number) => number) => {
+    const total = new Map<string, number>();
+    [listA, listB].forEach((list, l) => {
+      list.forEach((hit, rank) => {
+        total.set(hit.id, (total.get(hit.id) ?? 0) + score(l as 0 | 1, rank, hit.score));
+      });
+    });
+    return [...total].sort((x, y) => y[1] - x[1] || Number(x[0]) - Number(y[0])).slice(0, 10);
+  };
+  const requests = [
+    { data: qa, anns_field: 'a' },
+    { data: qb, anns_field: 'b', filter: 'n < 5' },
+  ];
+  const rrf = (await db.hybridSearch({ collection_name: 'h', data: requests, rerank: RRFRanker(60), limit: 10, output_fields: ['n'] })).results;
+  const expectedRrf = fuse((_, rank) => 1 / (60 + rank + 1));
+  assert.deepEqual(
+    rrf.map((h) => h.id),
+    expectedRrf.map(([id]) => id),
+  );
+  for (const [i, h] of rrf.entries()) assert.ok(Math.abs(h.score - expectedRrf[i][1]) < 1e-9);
+  assert.ok(rrf.every((h) => typeof h.n === 'number'));
+  const weighted = (await db.hybridSearch({ collection_name: 'h', data: requests, rerank: WeightedRanker([0.3, 0.7]), limit: 10 })).results;
+  const expectedWeighted = fuse((l, _, s) => (l === 0 ? 0.3 * (1 - (2 * Math.atan(s)) / Math.PI) : 0.7 * (0.5 + Math.atan(s) / Math.PI)));
+  assert.deepEqual(
+    weighted.map((h) => h.id),
+    expectedWeighted.map(([id]) => id),
+  );
+  await assert.rejects(db.hybridSearch({ collection_name: 'h', data: requests, rerank: WeightedRanker([1]) }), InvalidArgumentError);
+  await assert.rejects(db.hybridSearch({ collection_name: 'h', data: [], rerank: RRFRanker() }), InvalidArgumentError);
 });

@@ -13,6 +13,7 @@ import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 import * as collections from './collections.js';
 import { Catalog, type ProxyContext } from './context.js';
+import * as hybrid from './hybrid.js';
 import * as reads from './reads.js';
 import * as writes from './writes.js';
 
@@ -90,6 +91,7 @@ export class ProxyNode implements Role {
   delete = (r: Request) => writes.deleteEntities(this.#c, r);
   flush = (r: Request) => writes.flush(this.#c, r);
   search = (r: Request) => reads.search(this.#c, r);
+  hybridSearch = (r: Request) => hybrid.hybridSearch(this.#c, r);
   query = (r: Request) => reads.query(this.#c, r);
   get = (r: Request) => reads.get(this.#c, r);
   count = (r: Request) => reads.count(this.#c, r);

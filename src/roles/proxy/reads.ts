@@ -17,14 +17,14 @@ import { type ProxyContext, partitionByName } from './context.js';
 import { ok, type QueryRow } from './responses.js';
 
 /** Milvus's default topk, and its limit on offset + limit. */
-const DEFAULT_LIMIT = 100;
+export const DEFAULT_LIMIT = 100;
 const MAX_WINDOW = 16384;
 const MAX_NQ = 16384;
 /** Reads at this timestamp see everything applied (the levels that do not take a fresh one). */
 const LATEST = 2n ** 63n - 1n;
 
 /** Fields to return: '*' is every field (and the dynamic keys); other names must be fields, or dynamic keys. */
-function outputFields(info: CollectionInfo, requested: unknown): string[] {
+export function outputFields(info: CollectionInfo, requested: unknown): string[] {
   if (requested === undefined || requested === null) return [];
   if (!Array.isArray(requested)) throw new InvalidArgumentError('output_fields must be an array of field names');
   const names = new Set(info.schema.fields.map((f) => f.name));
@@ -43,7 +43,7 @@ function outputFields(info: CollectionInfo, requested: unknown): string[] {
   return [...out];
 }
 
-async function readOptions(ctx: ProxyContext, info: CollectionInfo, request: Record<string, unknown>, fields: string[]): Promise<ReadOptions> {
+export async function readOptions(ctx: ProxyContext, info: CollectionInfo, request: Record<string, unknown>, fields: string[]): Promise<ReadOptions> {
   const names = request.partition_names;
   if (names !== undefined && !Array.isArray(names)) throw new InvalidArgumentError('partition_names must be an array of names');
   const partitionIds = names && names.length > 0 ? names.map((n) => partitionByName(info, n).id) : info.partitions.map((p) => p.id);
@@ -52,7 +52,7 @@ async function readOptions(ctx: ProxyContext, info: CollectionInfo, request: Rec
   return { collectionId: info.id, partitionIds, consistency, readTs: fresh ? await ctx.tso.next() : LATEST, outputFields: fields };
 }
 
-function window(request: Record<string, unknown>, fallback: number | undefined): { limit: number | undefined; offset: number } {
+export function window(request: Record<string, unknown>, fallback: number | undefined): { limit: number | undefined; offset: number } {
   const limit = request.limit ?? request.topk ?? fallback;
   const offset = request.offset ?? 0;
   if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1))
@@ -63,7 +63,7 @@ function window(request: Record<string, unknown>, fallback: number | undefined):
   return { limit: limit as number | undefined, offset };
 }
 
-function annsField(info: CollectionInfo, name: unknown): Field {
+export function annsField(info: CollectionInfo, name: unknown): Field {
   const vectors = vectorFields(info.schema);
   if (name === undefined) {
     if (vectors.length === 1) return vectors[0];
@@ -75,7 +75,7 @@ function annsField(info: CollectionInfo, name: unknown): Field {
 }
 
 /** The query vectors packed (nq x dim), and whether one vector was given on its own. */
-function queryVectors(data: unknown, dim: number): { packed: Float32Array; nq: number; single: boolean } {
+export function queryVectors(data: unknown, dim: number): { packed: Float32Array; nq: number; single: boolean } {
   const isVector = (v: unknown) => v instanceof Float32Array || (Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number'));
   if (data === undefined) throw new InvalidArgumentError('search needs data: a vector or an array of vectors');
   const single = isVector(data);
@@ -99,7 +99,7 @@ function queryVectors(data: unknown, dim: number): { packed: Float32Array; nq: n
  * A range search's bounds from the search params (Milvus's `radius` and `range_filter`): L2
  * keeps range_filter <= distance < radius; IP and COSINE keep radius < score <= range_filter.
  */
-function rangeOf(params: unknown, metric: string): { radius: number; rangeFilter?: number } | undefined {
+export function rangeOf(params: unknown, metric: string): { radius: number; rangeFilter?: number } | undefined {
   if (params === undefined || params === null) return undefined;
   if (typeof params !== 'object') throw new InvalidArgumentError('params must be an object');
   const { radius, range_filter: rangeFilter } = params as Record<string, unknown>;
@@ -140,7 +140,7 @@ function groupByOf(info: CollectionInfo, request: Record<string, unknown>, windo
   return { field: field.name, size, strict: request.strict_group_size === true };
 }
 
-function keyString(key: Key): string {
+export function keyString(key: Key): string {
   return typeof key === 'bigint' ? key.toString() : key;
 }
 
@@ -189,7 +189,7 @@ export function selection(info: CollectionInfo, request: Record<string, unknown>
 }
 
 /** The request's filter checked against the schema (undefined when there is none). */
-function filterOf(info: CollectionInfo, request: Record<string, unknown>): Plan | undefined {
+export function filterOf(info: CollectionInfo, request: Record<string, unknown>): Plan | undefined {
   const text = request.filter ?? request.expr;
   if (text === undefined || text === null || (typeof text === 'string' && text.trim() === '')) return undefined;
   if (typeof text !== 'string') throw new InvalidArgumentError('filter must be a string');
