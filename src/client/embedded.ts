@@ -160,6 +160,49 @@ export class QuiverDB {
   async query(request: Request) {
     return this.#call('query', request);
   }
+  /**
+   * Rows of a query in batches of `batchSize`, as an async iterable (`for await (const batch of
+   * await db.queryIterator({...}))`). It reads the collection as it was when it began; each
+   * batch costs the same wherever it comes (pages follow the primary key); `limit` caps the total.
+   */
+  async queryIterator(request: Request & { batchSize?: number; limit?: number }): Promise<AsyncIterable<Record<string, unknown>[]>> {
+    return this.#iterate(
+      request,
+      (r) => this.#call('queryPage', r),
+      (page) => page.data,
+    );
+  }
+  /** The hits of one query vector in batches of `batchSize`, best first, as queryIterator reads rows. */
+  async searchIterator(request: Request & { batchSize?: number; limit?: number }): Promise<AsyncIterable<Record<string, unknown>[]>> {
+    return this.#iterate(
+      request,
+      (r) => this.#call('searchPage', r),
+      (page) => page.results,
+    );
+  }
+
+  /** Pages from a proxy task that returns each page with the cursor of the next (none at the end). */
+  async #iterate<P extends { cursor?: unknown }>(
+    request: Request & { limit?: number },
+    call: (r: Request) => Promise<P>,
+    items: (page: P) => Record<string, unknown>[],
+  ): Promise<AsyncIterable<Record<string, unknown>[]>> {
+    const limit = request.limit ?? Number.POSITIVE_INFINITY;
+    const first = await call({ ...request, limit: undefined });
+    return {
+      async *[Symbol.asyncIterator]() {
+        let page = first;
+        let returned = 0;
+        for (;;) {
+          const batch = items(page).slice(0, Math.max(0, limit - returned));
+          returned += batch.length;
+          if (batch.length > 0) yield batch;
+          if (!page.cursor || returned >= limit) return;
+          page = await call({ ...request, limit: undefined, cursor: page.cursor });
+        }
+      },
+    };
+  }
   async get(request: Request) {
     return this.#call('get', request);
   }

@@ -259,3 +259,56 @@ test('hybridSearch fuses searches of two vector fields with RRFRanker and Weight
   await assert.rejects(db.hybridSearch({ collection_name: 'h', data: requests, rerank: WeightedRanker([1]) }), InvalidArgumentError);
   await assert.rejects(db.hybridSearch({ collection_name: 'h', data: [], rerank: RRFRanker() }), InvalidArgumentError);
 });
+
+test('queryIterator: batches in key order, as the collection was when it began, a limit on the total', async () => {
+  const db = await openDb(folder('iterator'), { 'dataCoord.segment.maxRows': 40 });
+  await db.createCollection(docsSchema('c'));
+  await db.insert({ collection_name: 'c', data: docs(100) });
+  await db.flush({ collection_names: ['c'] });
+  const expected = docs(100)
+    .filter((d) => d.n < 5)
+    .map((d) => String(d.id));
+  const iterator = await db.queryIterator({ collection_name: 'c', filter: 'n < 5', batchSize: 7, output_fields: ['n'] });
+  const seen: string[] = [];
+  const sizes: number[] = [];
+  let write = 0;
+  for await (const batch of iterator) {
+    sizes.push(batch.length);
+    seen.push(...batch.map((row) => String(row.id)));
+    assert.ok(batch.every((row) => (row.n as number) < 5));
+    // Writes during the iteration are not seen by it: new rows, and deletes of rows still ahead.
+    await db.insert({ collection_name: 'c', data: docs(1, 1000 + write++) });
+    await db.delete({ collection_name: 'c', ids: [94 + (write % 5)] });
+  }
+  assert.deepEqual(seen, expected);
+  assert.deepEqual(sizes, [7, 7, 7, 7, 7, 7, 7, 1]);
+  const capped: string[] = [];
+  for await (const batch of await db.queryIterator({ collection_name: 'c', batchSize: 8, limit: 20 })) capped.push(...batch.map((row) => String(row.id)));
+  assert.equal(capped.length, 20);
+  assert.deepEqual(
+    capped,
+    [...capped].sort((a, b) => Number(a) - Number(b)),
+  );
+  await assert.rejects(db.queryIterator({ collection_name: 'c', batchSize: 0 }), InvalidArgumentError);
+});
+
+test('searchIterator: batches of hits best first, ties across batches, as the collection was when it began', async () => {
+  const db = await openDb(folder('search-iterator'));
+  await db.createCollection(docsSchema('c', 'L2'));
+  // Ten distinct vectors, each on ten rows: ties of ten that batches of 7 cut through.
+  const base = docs(10, 0, 17);
+  const rows = docs(100).map((d) => ({ ...d, vector: base[d.id % 10].vector }));
+  await db.insert({ collection_name: 'c', data: rows });
+  const query = docs(1, 500, 2)[0].vector;
+  const expected = (await db.search({ collection_name: 'c', data: query, limit: 60 })).results.map((h) => h.id);
+  const seen: string[] = [];
+  for await (const batch of await db.searchIterator({ collection_name: 'c', data: query, batchSize: 7, limit: 60 })) {
+    seen.push(...batch.map((hit) => String(hit.id)));
+    await db.insert({ collection_name: 'c', data: [{ ...docs(1, 2000 + seen.length)[0], vector: query }] }); // the best hit, but too late
+  }
+  assert.deepEqual(seen, expected);
+  const all: string[] = [];
+  for await (const batch of await db.searchIterator({ collection_name: 'c', data: query, batchSize: 16 })) all.push(...batch.map((hit) => String(hit.id)));
+  assert.equal(all.length, 100 + 9); // the rows at the start, plus the 9 inserted while the first iteration ran
+  assert.equal(new Set(all).size, all.length);
+});

@@ -14,6 +14,8 @@ import { SerialQueues } from '../serial.js';
 import * as collections from './collections.js';
 import { Catalog, type ProxyContext } from './context.js';
 import * as hybrid from './hybrid.js';
+import type { QueryCursor, SearchCursor } from './iterators.js';
+import * as iterators from './iterators.js';
 import * as reads from './reads.js';
 import * as writes from './writes.js';
 
@@ -92,6 +94,10 @@ export class ProxyNode implements Role {
   flush = (r: Request) => writes.flush(this.#c, r);
   search = (r: Request) => reads.search(this.#c, r);
   hybridSearch = (r: Request) => hybrid.hybridSearch(this.#c, r);
+  /** A page of a query iterator; `cursor` comes from the page before. */
+  queryPage = (r: Request & { cursor?: QueryCursor }) => iterators.queryPage(this.#c, r, r.cursor);
+  /** A page of a search iterator; `cursor` comes from the page before. */
+  searchPage = (r: Request & { cursor?: SearchCursor }) => iterators.searchPage(this.#c, r, r.cursor);
   query = (r: Request) => reads.query(this.#c, r);
   get = (r: Request) => reads.get(this.#c, r);
   count = (r: Request) => reads.count(this.#c, r);
