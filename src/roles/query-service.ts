@@ -8,6 +8,11 @@ import type { ConsistencyLevel } from '../meta/catalog.js';
 
 export type Key = bigint | string;
 
+/** Key order (Int64 keys as numbers, VarChar keys by UTF-16 code units, as JavaScript compares). */
+export function compareKeys(a: Key, b: Key): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export interface ReadOptions {
   collectionId: number;
   /** Only these partitions (all when absent). */

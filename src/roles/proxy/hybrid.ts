@@ -7,9 +7,9 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { primaryField } from '../../schema/schema.js';
-import type { Hit, Key } from '../query-service.js';
+import { compareKeys, type Hit, type Key } from '../query-service.js';
 import type { ProxyContext } from './context.js';
-import { annsField, DEFAULT_LIMIT, filterOf, keyString, outputFields, queryVectors, rangeOf, readOptions, window } from './reads.js';
+import { annsField, DEFAULT_LIMIT, filterOf, hitRow, keyString, metricOf, outputFields, queryVectors, rangeOf, readOptions, window } from './reads.js';
 import { ok } from './responses.js';
 
 const MAX_REQUESTS = 16;
@@ -42,10 +42,6 @@ function normalized(metric: string, score: number): number {
   return (1 + score) / 2;
 }
 
-function compareKeys(a: Key, b: Key): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 export async function hybridSearch(ctx: ProxyContext, request: Record<string, unknown>) {
   const info = ctx.catalog.get(request.collection_name);
   const subs = request.data;
@@ -62,7 +58,7 @@ export async function hybridSearch(ctx: ProxyContext, request: Record<string, un
     const field = annsField(info, sub.anns_field);
     const { packed, nq } = queryVectors(sub.data, field.dim as number);
     if (nq !== 1) throw new InvalidArgumentError(`hybridSearch data[${i}] must hold one vector`);
-    const metric = info.indexes.find((x) => x.field_name === field.name)?.metric_type ?? 'COSINE';
+    const metric = metricOf(info, field);
     const filter = filterOf(info, { filter: sub.filter ?? sub.expr, filter_params: sub.filter_params ?? sub.exprValues });
     const range = rangeOf(sub.params, metric);
     const [hits] = await ctx.reads.search({
@@ -84,10 +80,6 @@ export async function hybridSearch(ctx: ProxyContext, request: Record<string, un
   }
   const pk = primaryField(info.schema).name;
   const ranked = [...fused.values()].sort((a, b) => b.score - a.score || compareKeys(a.key, b.key)).slice(offset, offset + (limit as number));
-  const results = ranked.map((hit) => {
-    const row: Record<string, unknown> = { ...hit.fields };
-    if (!fields.includes(pk)) delete row[pk];
-    return { ...row, score: hit.score, id: keyString(hit.key) };
-  });
+  const results = ranked.map((hit) => hitRow(hit, fields, pk));
   return ok({ results, recalls: [], session_ts: 0, collection_name: info.name });
 }

@@ -11,7 +11,7 @@ import type { Plan } from '../../expr/plan.js';
 import { DataType } from '../../schema/data-type.js';
 import { primaryField } from '../../schema/schema.js';
 import type { ProxyContext } from './context.js';
-import { annsField, filterOf, keyString, outputFields, queryVectors, readOptions } from './reads.js';
+import { annsField, filterOf, hitRow, keyString, metricOf, outputFields, queryVectors, readOptions } from './reads.js';
 import { ok, type QueryRow } from './responses.js';
 
 /** Where an iteration is: its read timestamp, and the last key it returned. */
@@ -20,13 +20,19 @@ export interface QueryCursor {
   after?: bigint | string;
 }
 
-/** One page: `request` as for query, with batchSize; `cursor` from the page before (none for the first). */
-export async function queryPage(ctx: ProxyContext, request: Record<string, unknown>, cursor: QueryCursor | undefined) {
-  const info = ctx.catalog.get(request.collection_name);
+/** An iterator's batchSize (batch_size too), 1 to 16384, 1000 by default. */
+function batchSizeOf(request: Record<string, unknown>): number {
   const size = request.batchSize ?? request.batch_size ?? 1000;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 16384) {
     throw new InvalidArgumentError(`batchSize must be an integer from 1 to 16384, got ${JSON.stringify(size)}`);
   }
+  return size;
+}
+
+/** One page: `request` as for query, with batchSize; `cursor` from the page before (none for the first). */
+export async function queryPage(ctx: ProxyContext, request: Record<string, unknown>, cursor: QueryCursor | undefined) {
+  const info = ctx.catalog.get(request.collection_name);
+  const size = batchSizeOf(request);
   const pk = primaryField(info.schema);
   const requested = (request.output_fields as unknown[] | undefined) ?? [];
   const fields = outputFields(info, requested.length === 0 ? [pk.name] : [...new Set([pk.name, ...(requested as string[])])]);
@@ -63,15 +69,12 @@ export interface SearchCursor {
  * leaving out the keys already returned at that score, so it costs the same wherever it comes.
  */
 export async function searchPage(ctx: ProxyContext, request: Record<string, unknown>, cursor: SearchCursor | undefined) {
-  const size = request.batchSize ?? request.batch_size ?? 1000;
-  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 16384) {
-    throw new InvalidArgumentError(`batchSize must be an integer from 1 to 16384, got ${JSON.stringify(size)}`);
-  }
+  const size = batchSizeOf(request);
   const info = ctx.catalog.get(request.collection_name);
   const field = annsField(info, request.anns_field);
   const { packed, nq } = queryVectors(request.data ?? request.vector, field.dim as number);
   if (nq !== 1) throw new InvalidArgumentError('searchIterator takes one query vector');
-  const metric = info.indexes.find((i) => i.field_name === field.name)?.metric_type ?? 'COSINE';
+  const metric = metricOf(info, field);
   const fields = outputFields(info, request.output_fields);
   const options = await readOptions(ctx, info, { ...request, consistency_level: cursor ? 'Eventually' : 'Strong' }, fields);
   const readTs = cursor?.readTs ?? options.readTs;
@@ -91,11 +94,7 @@ export async function searchPage(ctx: ProxyContext, request: Record<string, unkn
   });
   const page = hits.filter((hit) => !tied.has(keyString(hit.key))).slice(0, size);
   const pk = primaryField(info.schema).name;
-  const results = page.map((hit) => {
-    const row: Record<string, unknown> = { ...hit.fields };
-    if (!fields.includes(pk)) delete row[pk];
-    return { ...row, score: hit.score, id: keyString(hit.key) };
-  });
+  const results = page.map((hit) => hitRow(hit, fields, pk));
   const last = page.at(-1);
   let next: SearchCursor | undefined;
   if (last && page.length === size) {

@@ -11,7 +11,7 @@ import type { Plan } from '../../expr/plan.js';
 import type { CollectionInfo, ConsistencyLevel } from '../../meta/catalog.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD, type Field, primaryField, vectorFields } from '../../schema/schema.js';
-import type { Key, ReadOptions } from '../query-service.js';
+import type { Hit, Key, ReadOptions } from '../query-service.js';
 import { consistencyLevel } from './collections.js';
 import { type ProxyContext, partitionByName } from './context.js';
 import { ok, type QueryRow } from './responses.js';
@@ -140,6 +140,18 @@ function groupByOf(info: CollectionInfo, request: Record<string, unknown>, windo
   return { field: field.name, size, strict: request.strict_group_size === true };
 }
 
+/** The metric a vector field is searched with. */
+export function metricOf(info: CollectionInfo, field: Field): string {
+  return info.indexes.find((i) => i.field_name === field.name)?.metric_type ?? 'COSINE';
+}
+
+/** A hit as the SDK returns it: its output fields (the key only if asked for), score and id. */
+export function hitRow(hit: Pick<Hit, 'key' | 'score' | 'fields'>, fields: string[], pk: string): Record<string, unknown> {
+  const row: Record<string, unknown> = { ...hit.fields };
+  if (!fields.includes(pk)) delete row[pk];
+  return { ...row, score: hit.score, id: keyString(hit.key) };
+}
+
 export function keyString(key: Key): string {
   return typeof key === 'bigint' ? key.toString() : key;
 }
@@ -150,7 +162,7 @@ export async function search(ctx: ProxyContext, request: Record<string, unknown>
   const { packed, nq, single } = queryVectors(request.data ?? request.vector ?? request.vectors, field.dim as number);
   const { limit, offset } = window(request, DEFAULT_LIMIT);
   const filter = filterOf(info, request);
-  const metric = info.indexes.find((i) => i.field_name === field.name)?.metric_type ?? 'COSINE';
+  const metric = metricOf(info, field);
   const asked = request.metric_type ?? (request.params as Record<string, unknown> | undefined)?.metric_type;
   if (asked !== undefined && String(asked).toUpperCase() !== metric) {
     throw new InvalidArgumentError(`metric_type ${JSON.stringify(asked)} does not match field "${field.name}", which uses ${metric}`);
@@ -161,13 +173,7 @@ export async function search(ctx: ProxyContext, request: Record<string, unknown>
   const options = await readOptions(ctx, info, request, fields);
   const hits = await ctx.reads.search({ ...options, filter, range, groupBy, field: field.name, queries: packed, nq, limit: limit as number, offset });
   const pk = primaryField(info.schema).name;
-  const results = hits.map((list) =>
-    list.map((hit) => {
-      const row: Record<string, unknown> = { ...hit.fields };
-      if (!fields.includes(pk)) delete row[pk];
-      return { ...row, score: hit.score, id: keyString(hit.key) };
-    }),
-  );
+  const results = hits.map((list) => list.map((hit) => hitRow(hit, fields, pk)));
   return ok({ results: single ? results[0] : results, recalls: [], session_ts: 0, collection_name: info.name });
 }
 

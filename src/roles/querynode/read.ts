@@ -12,7 +12,7 @@ import type { NativeFlatIndex, NativeRowRefs } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD, primaryField } from '../../schema/schema.js';
-import type { Hit, Key, QueryRequest, SearchRequest } from '../query-service.js';
+import { compareKeys, type Hit, type Key, type QueryRequest, type SearchRequest } from '../query-service.js';
 import type { LoadedCollection } from './collection.js';
 import type { Segment, SegmentColumn } from './segment.js';
 
@@ -222,7 +222,7 @@ function groupValues(hits: ScoredRef[], field: string): string[] {
 async function selectRows(collection: LoadedCollection, request: Omit<QueryRequest, 'outputFields'>): Promise<RowRef[]> {
   const wanted = request.partitionIds ? new Set(request.partitionIds) : undefined;
   if (request.keys) {
-    const unique = [...new Set(request.keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const unique = [...new Set(request.keys)].sort(compareKeys);
     const where = collection.locate(unique);
     const refs: RowRef[] = [];
     unique.forEach((key, i) => {
