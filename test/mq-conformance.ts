@@ -10,6 +10,7 @@ import { after, describe, test } from 'node:test';
 import {
   ClosedError,
   ForeignMessageIdError,
+  InvalidArgumentError,
   InvalidTopicError,
   type LogBroker,
   type Message,
@@ -74,6 +75,20 @@ export function conformance(name: string, open: (dir: string) => Promise<LogBrok
         Array.from({ length: 1000 }, (_, i) => `m${i}`),
       );
       assert.ok(got.every((m, i) => m.id.equals(ids[i]) && m.publishTime > 0));
+      await broker.close();
+    });
+
+    test('a payload in parts is stored as their concatenation', async () => {
+      const broker = await open(fresh());
+      await broker.createTopic('t');
+      const encode = (s: string) => new TextEncoder().encode(s);
+      await broker.producer('t').sendBatch([[encode('he'), encode(''), encode('llo')], [encode('one part')], 'plain']);
+      const got = await receiveAll(await broker.consumer('t', 'g'), 3);
+      assert.deepEqual(got.map(text), ['hello', 'one part', 'plain']);
+      const half = new Uint8Array(4 << 20);
+      await assert.rejects(broker.producer('t').send([half, half, new Uint8Array(1)]), PayloadTooLargeError); // the sum counts
+      await assert.rejects(broker.producer('t').send([encode('x'), 'y' as unknown as Uint8Array]), InvalidArgumentError);
+      assert.equal((await broker.topicStats('t')).messages, 3);
       await broker.close();
     });
 

@@ -163,22 +163,38 @@ Napi::Value RocksMqWrap::TopicStats(const Napi::CallbackInfo& info) {
       });
 }
 
-// send(topic, payloads: Uint8Array[]): Promise<BigInt64Array of ids>
+// Appends a payload given as a Uint8Array or an array of them (its parts, concatenated).
+static void AppendPayload(Napi::Env env, Napi::Value value, uint32_t index, std::string& out) {
+  auto isBytes = [](Napi::Value v) { return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array; };
+  auto invalid = [&] { ThrowError(env, qv::code::kInvalidArgument, "payload " + std::to_string(index) + " is not a Uint8Array or an array of them"); };
+  if (isBytes(value)) {
+    auto bytes = value.As<Napi::Uint8Array>();
+    out.assign(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
+    return;
+  }
+  if (!value.IsArray()) invalid();
+  Napi::Array parts = value.As<Napi::Array>();
+  std::vector<Napi::Uint8Array> views;
+  views.reserve(parts.Length());
+  size_t total = 0;
+  for (uint32_t p = 0; p < parts.Length(); ++p) {
+    Napi::Value part = parts.Get(p);
+    if (!isBytes(part)) invalid();
+    views.push_back(part.As<Napi::Uint8Array>());
+    total += views.back().ByteLength();
+  }
+  out.reserve(total);
+  for (auto& view : views) out.append(reinterpret_cast<const char*>(view.Data()), view.ByteLength());
+}
+
+// send(topic, payloads: (Uint8Array | Uint8Array[])[]): Promise<BigInt64Array of ids>
 Napi::Value RocksMqWrap::Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string name = ToString(env, info[0], "topic");
-  if (!info[1].IsArray()) ThrowError(env, qv::code::kInvalidArgument, "payloads must be an array of Uint8Array");
+  if (!info[1].IsArray()) ThrowError(env, qv::code::kInvalidArgument, "payloads must be an array");
   Napi::Array array = info[1].As<Napi::Array>();
-  auto payloads = std::make_shared<std::vector<std::string>>();
-  payloads->reserve(array.Length());
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    Napi::Value v = array.Get(i);
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-      ThrowError(env, qv::code::kInvalidArgument, "payload " + std::to_string(i) + " is not a Uint8Array");
-    }
-    auto bytes = v.As<Napi::Uint8Array>();
-    payloads->emplace_back(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
-  }
+  auto payloads = std::make_shared<std::vector<std::string>>(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) AppendPayload(env, array.Get(i), i, (*payloads)[i]);
   auto mq = mq_;
   auto ids = std::make_shared<std::vector<uint64_t>>();
   return QueueIo(

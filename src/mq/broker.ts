@@ -73,7 +73,11 @@ export function receiveOptions(options: ReceiveOptions | undefined): { max: numb
   return { max, timeoutMs };
 }
 
-export type Payload = Uint8Array | string;
+/**
+ * A message: bytes, a string (sent as UTF-8), or bytes in parts, stored as their
+ * concatenation (so a caller with a header and columns never joins them itself).
+ */
+export type Payload = Uint8Array | string | readonly Uint8Array[];
 
 export interface Producer {
   readonly topic: string;
@@ -125,17 +129,31 @@ export interface LogBroker {
 
 const encoder = new TextEncoder();
 
-export function toBytes(payload: Payload): Uint8Array {
-  if (typeof payload === 'string') return encoder.encode(payload);
-  if (payload instanceof Uint8Array) return payload;
-  throw new InvalidArgumentError('a payload must be a Uint8Array or a string');
+/** A payload as the parts it is the concatenation of. */
+export function partsOf(payload: Payload): Uint8Array[] {
+  if (typeof payload === 'string') return [encoder.encode(payload)];
+  if (payload instanceof Uint8Array) return [payload];
+  if (Array.isArray(payload) && payload.every((part) => part instanceof Uint8Array)) return payload as Uint8Array[];
+  throw new InvalidArgumentError('a payload must be a Uint8Array, a string or an array of Uint8Array');
 }
 
-/** A Producer over a broker's `store` (payloads in order, resolving with their sequences). */
-export function producerOf(topic: string, store: (payloads: Uint8Array[]) => Promise<Iterable<bigint>>): Producer {
+/** The parts of a payload as one buffer (the first part itself when it is the only one). */
+export function joinParts(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+/** A Producer over a broker's `store` (payloads, each in parts, in order; resolving with their sequences). */
+export function producerOf(topic: string, store: (payloads: Uint8Array[][]) => Promise<Iterable<bigint>>): Producer {
   const send = async (payloads: Payload[]): Promise<MessageId[]> => {
-    const bytes = payloads.map(toBytes);
-    return Array.from(await store(bytes), (sequence) => new MessageId(topic, sequence));
+    const parts = payloads.map(partsOf);
+    return Array.from(await store(parts), (sequence) => new MessageId(topic, sequence));
   };
   return {
     topic,

@@ -66,20 +66,14 @@ export type CoordMessage = DdlNotice | FlushedEvent;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function frame(header: object, chunks: Uint8Array[] = []): Uint8Array {
-  const head = encoder.encode(JSON.stringify(header, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
+/** A message in parts (header, then the column chunks as they are): the broker joins them, so no copy is made here. */
+function frame(header: object, chunks: Uint8Array[] = []): Uint8Array[] {
+  const text = encoder.encode(JSON.stringify(header, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
   // The columns start 8-aligned, so that a reader can view them in place.
-  const body = padded(4 + head.byteLength);
-  const size = body + chunks.reduce((sum, c) => sum + c.byteLength, 0);
-  const out = new Uint8Array(size);
-  new DataView(out.buffer).setUint32(0, head.byteLength, true);
-  out.set(head, 4);
-  let offset = body;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  const head = new Uint8Array(padded(4 + text.byteLength));
+  new DataView(head.buffer).setUint32(0, text.byteLength, true);
+  head.set(text, 4);
+  return [head, ...chunks];
 }
 
 function unframe(bytes: Uint8Array): { header: Record<string, unknown>; body: number } {
@@ -91,7 +85,7 @@ function unframe(bytes: Uint8Array): { header: Record<string, unknown>; body: nu
 /** The encoded size of a message's fixed part: a batch is split so that each message stays under the broker's limit. */
 export const HEADER_ALLOWANCE = 4096;
 
-export function encodeDml(message: DmlMessage): Uint8Array {
+export function encodeDml(message: DmlMessage): Uint8Array[] {
   switch (message.kind) {
     case 'insert': {
       const { headers, chunks } = encodeColumns(message.columns);
@@ -126,7 +120,7 @@ export function decodeDml(bytes: Uint8Array): DmlMessage {
   }
 }
 
-export function encodeCoord(message: CoordMessage): Uint8Array {
+export function encodeCoord(message: CoordMessage): Uint8Array[] {
   return frame(message);
 }
 

@@ -77,7 +77,8 @@ export interface NativeRocksMq {
   dropTopic(name: string): Promise<void>;
   listTopics(): Promise<string[]>;
   topicStats(name: string): Promise<{ firstId: bigint; lastId: bigint; messages: number; bytes: number }>;
-  send(topic: string, payloads: Uint8Array[]): Promise<BigInt64Array>;
+  /** Each payload is stored as the concatenation of its parts. */
+  send(topic: string, payloads: Uint8Array[][]): Promise<BigInt64Array>;
   read(topic: string, from: bigint, max: number): Promise<{ ids: BigInt64Array; times: Float64Array; payloads: Uint8Array[] }>;
   groupPosition(topic: string, group: string): Promise<bigint | null>;
   createGroup(topic: string, group: string, position: bigint): Promise<void>;

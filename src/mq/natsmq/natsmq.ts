@@ -18,6 +18,7 @@ import {
 } from '../../errors.js';
 import {
   type Consumer,
+  joinParts,
   type LogBroker,
   MessageId,
   type Producer,
@@ -249,7 +250,7 @@ export class NatsMq implements LogBroker {
     return producerOf(topic, async (payloads) => {
       this.#check();
       checkTopic(topic);
-      return this.#publisher.send(topic, payloads);
+      return this.#publisher.send(topic, payloads.map(joinParts));
     });
   }
 

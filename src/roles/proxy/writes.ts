@@ -9,7 +9,7 @@ import { DuplicateKeyError, InvalidArgumentError, NotLoadedError, PayloadTooLarg
 import { toKey } from '../../expr/key-filter.js';
 import type { Plan } from '../../expr/plan.js';
 import type { CollectionInfo } from '../../meta/catalog.js';
-import type { MessageId } from '../../mq/broker.js';
+import type { MessageId, Payload } from '../../mq/broker.js';
 import { COORD_TOPIC, channelOf, hashKey } from '../../msg/channels.js';
 import { decodeCoord, encodeDml, HEADER_ALLOWANCE, type InsertMessage } from '../../msg/messages.js';
 import { type Column, typedArrayOf } from '../../schema/columns.js';
@@ -108,7 +108,7 @@ function partitionsOf(info: CollectionInfo, columns: Column[], rows: number, par
 }
 
 /** Sends messages per channel (each channel's batch atomically), all channels at once. */
-async function send(ctx: ProxyContext, collectionId: number, perChannel: Map<string, { payloads: Uint8Array[]; keys: Key[] }>): Promise<void> {
+async function send(ctx: ProxyContext, collectionId: number, perChannel: Map<string, { payloads: Payload[]; keys: Key[] }>): Promise<void> {
   const pending = pendingOf(ctx, collectionId);
   await Promise.all(
     [...perChannel].map(async ([channel, { payloads, keys }]) => {
@@ -176,9 +176,9 @@ async function write(ctx: ProxyContext, request: Record<string, unknown>, mode: 
       byPartition.set(partitions[r], rows);
       rows.push(r);
     }
-    const perChannel = new Map<string, { payloads: Uint8Array[]; keys: Key[] }>();
+    const perChannel = new Map<string, { payloads: Payload[]; keys: Key[] }>();
     for (const [channel, byPartition] of groups) {
-      const payloads: Uint8Array[] = [];
+      const payloads: Payload[] = [];
       const keys: Key[] = [];
       for (const [partitionId, rows] of byPartition) {
         for (const run of chunks(rows, sizes, ctx.maxMessageBytes)) {
@@ -247,7 +247,7 @@ export async function deleteEntities(ctx: ProxyContext, request: Record<string, 
       perChannel.set(channel, list);
       list.push(key);
     }
-    const payloads = new Map<string, { payloads: Uint8Array[]; keys: Key[] }>();
+    const payloads = new Map<string, { payloads: Payload[]; keys: Key[] }>();
     const perKey = pk.dataType === DataType.Int64 ? 9 : 0;
     for (const [channel, list] of perChannel) {
       const sizes = Float64Array.from(list, (k) => perKey || Buffer.byteLength(String(k)) + 3);
