@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'QV_BROKER_UNAVAILABLE'
   | 'QV_NATIVE_LOAD'
   | 'QV_LOCKED'
+  | 'QV_INDEX_NOT_FOUND'
   | 'QV_COLLECTION_NOT_FOUND'
   | 'QV_COLLECTION_EXISTS'
   | 'QV_PARTITION_NOT_FOUND'
@@ -244,6 +245,13 @@ export class PartitionNotFoundError extends QuiverError {
 export class PartitionExistsError extends QuiverError {
   constructor(message: string) {
     super('QV_PARTITION_EXISTS', message);
+  }
+}
+
+/** describeIndex or dropIndex of an index the collection does not have. */
+export class IndexNotFoundError extends QuiverError {
+  constructor(message: string) {
+    super('QV_INDEX_NOT_FOUND', message);
   }
 }
 

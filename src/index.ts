@@ -15,6 +15,7 @@ export {
   FilterError,
   ForeignMessageIdError,
   GroupNotFoundError,
+  IndexNotFoundError,
   InternalError,
   InvalidArgumentError,
   InvalidFileError,

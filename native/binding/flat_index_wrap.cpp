@@ -112,11 +112,9 @@ Napi::Value FlatIndexWrap::Search(const Napi::CallbackInfo& info) {
   return AsyncJob::Queue(env, std::make_unique<SearchJob>(env, index_, std::move(queries), k, std::move(exclude), bits));
 }
 
-std::shared_ptr<qv::FlatIndex> FlatIndexWrap::IndexOf(Napi::Env env, Napi::Value value, uint32_t i) {
+std::shared_ptr<qv::FlatIndex> FlatIndexWrap::Find(Napi::Env env, Napi::Value value) {
   Napi::Function constructor = Data(env).flat_index_constructor.Value();
-  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(constructor)) {
-    ThrowError(env, qv::code::kInvalidArgument, "index " + std::to_string(i) + " is not a FlatIndex");
-  }
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(constructor)) return nullptr;
   return Unwrap(value.As<Napi::Object>())->index_;
 }
 

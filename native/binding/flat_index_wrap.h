@@ -16,7 +16,8 @@ class FlatIndexWrap : public Napi::ObjectWrap<FlatIndexWrap> {
   static Napi::Function Define(Napi::Env env);
   explicit FlatIndexWrap(const Napi::CallbackInfo& info);
   // The index of a FlatIndex object (item i of a list, for the message); throws otherwise.
-  static std::shared_ptr<qv::FlatIndex> IndexOf(Napi::Env env, Napi::Value value, uint32_t i);
+  // The index behind a JavaScript FlatIndex, or null when value is not one.
+  static std::shared_ptr<qv::FlatIndex> Find(Napi::Env env, Napi::Value value);
 
  private:
   Napi::Value Add(const Napi::CallbackInfo& info);

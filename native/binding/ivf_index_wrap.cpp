@@ -66,7 +66,7 @@ class AddJob : public AsyncJob {
 class SearchJob : public AsyncJob {
  public:
   SearchJob(Napi::Env env, std::shared_ptr<qv::IvfIndex> index, std::vector<float> queries, size_t k,
-            qv::IvfSearchOptions options, std::vector<uint8_t> exclude)
+            qv::SearchParams options, std::vector<uint8_t> exclude)
       : AsyncJob(env),
         index_(std::move(index)),
         queries_(std::move(queries)),
@@ -76,8 +76,8 @@ class SearchJob : public AsyncJob {
 
  protected:
   void Run() override {
-    result_ = index_->search(queries_.data(), queries_.size() / index_->params().dim, k_, options_,
-                             qv::BitsetView(exclude_.data(), exclude_.size() * 8), qv::ThreadPool::shared());
+    result_ = index_->search(queries_.data(), queries_.size() / index_->params().dim, k_,
+                             qv::BitsetView(exclude_.data(), exclude_.size() * 8), qv::ThreadPool::shared(), options_);
   }
   Napi::Value Result(Napi::Env env) override { return ToJs(env, result_); }
 
@@ -85,7 +85,7 @@ class SearchJob : public AsyncJob {
   std::shared_ptr<qv::IvfIndex> index_;
   std::vector<float> queries_;
   size_t k_;
-  qv::IvfSearchOptions options_;
+  qv::SearchParams options_;
   std::vector<uint8_t> exclude_;
   qv::SearchResult result_;
 };
@@ -203,7 +203,7 @@ Napi::Value IvfIndexWrap::Search(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<float> queries = CopyFloat32Array(env, info[0], "queries");
   const uint32_t k = ToUint32(env, info[1], "k");
-  qv::IvfSearchOptions options;
+  qv::SearchParams options;
   options.nprobe = ToUint32(env, info[2], "nprobe");
   options.refine = ToUint32(env, info[3], "refine");
   if (queries.empty() || queries.size() % index_->params().dim != 0) {
@@ -224,6 +224,12 @@ Napi::Value IvfIndexWrap::Remove(const Napi::CallbackInfo& info) {
 Napi::Value IvfIndexWrap::Save(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return AsyncJob::Queue(env, std::make_unique<SaveJob>(env, index_, ToPath(env, info[0])));
+}
+
+std::shared_ptr<qv::IvfIndex> IvfIndexWrap::Find(Napi::Env env, Napi::Value value) {
+  Napi::Function constructor = Data(env).ivf_index_constructor.Value();
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(constructor)) return nullptr;
+  return Unwrap(value.As<Napi::Object>())->index_;
 }
 
 Napi::Value IvfIndexWrap::Load(const Napi::CallbackInfo& info) {

@@ -16,6 +16,8 @@ class IvfIndexWrap : public Napi::ObjectWrap<IvfIndexWrap> {
   explicit IvfIndexWrap(const Napi::CallbackInfo& info);
   // load(path): Promise<IvfIndex>
   static Napi::Value Load(const Napi::CallbackInfo& info);
+  // The index behind a JavaScript IvfIndex, or null when value is not one.
+  static std::shared_ptr<qv::IvfIndex> Find(Napi::Env env, Napi::Value value);
 
  private:
   Napi::Value Train(const Napi::CallbackInfo& info);

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "convert.h"
 #include "flat_index_wrap.h"
+#include "ivf_index_wrap.h"
 #include "lambda_job.h"
 #include "expr/filter.h"
 #include "probe/filter_probe.h"
@@ -70,17 +71,24 @@ void AppendTo(qv::SegmentRows& rows, const Stamped& batch) {
 
 std::shared_ptr<qv::SegmentRows> RowsOf(Napi::Env env, Napi::Value value, uint32_t i);
 
-// The segments of a read: SegmentRows objects (and, for a search, their FlatIndexes).
+// A segment's vector index: a FlatIndex or an IvfIndex.
+std::shared_ptr<const qv::VectorIndex> VectorIndexOf(Napi::Env env, Napi::Value value, uint32_t i) {
+  if (auto flat = FlatIndexWrap::Find(env, value)) return flat;
+  if (auto ivf = IvfIndexWrap::Find(env, value)) return ivf;
+  ThrowError(env, qv::code::kInvalidArgument, "index " + std::to_string(i) + " is neither a FlatIndex nor an IvfIndex");
+}
+
+// The segments of a read: SegmentRows objects (and, for a search, their vector indexes).
 std::vector<qv::SegmentPart> PartsOf(Napi::Env env, Napi::Value rows, Napi::Value indexes) {
   if (!rows.IsArray()) ThrowError(env, qv::code::kInvalidArgument, "segments must be an array of SegmentRows");
   Napi::Array list = rows.As<Napi::Array>();
   if (!indexes.IsUndefined() && (!indexes.IsArray() || indexes.As<Napi::Array>().Length() != list.Length())) {
-    ThrowError(env, qv::code::kInvalidArgument, "one FlatIndex per segment");
+    ThrowError(env, qv::code::kInvalidArgument, "one vector index per segment");
   }
   std::vector<qv::SegmentPart> parts;
   for (uint32_t i = 0; i < list.Length(); ++i) {
     qv::SegmentPart part{RowsOf(env, list.Get(i), i), nullptr};
-    if (!indexes.IsUndefined()) part.index = FlatIndexWrap::IndexOf(env, indexes.As<Napi::Array>().Get(i), i);
+    if (!indexes.IsUndefined()) part.index = VectorIndexOf(env, indexes.As<Napi::Array>().Get(i), i);
     if (i > 0 && part.rows->key_type() != parts[0].rows->key_type()) {
       ThrowError(env, qv::code::kInvalidArgument, "the segments of one read have one key type");
     }
@@ -373,8 +381,32 @@ Napi::Value SegmentRowsWrap::FindEach(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// SegmentRows.searchEach(segments: SegmentRows[], indexes: FlatIndex[], queries: Float32Array, k, readTs, plan?,
-// range?: { radius, rangeFilter? }):
+// How a search runs: { nprobe?, refine? } for IVF segments, { radius, rangeFilter? } for a
+// range search (in the metric's own terms).
+struct SearchOptions {
+  qv::SearchParams params;
+  bool ranged = false;
+  float radius = 0, range_filter = __builtin_nanf("");
+};
+
+SearchOptions SearchOptionsOf(Napi::Env env, Napi::Value value) {
+  SearchOptions out;
+  if (value.IsUndefined()) return out;
+  if (!value.IsObject()) ThrowError(env, qv::code::kInvalidArgument, "search options must be an object");
+  Napi::Object options = value.As<Napi::Object>();
+  if (!options.Get("nprobe").IsUndefined()) out.params.nprobe = ToUint32(env, options.Get("nprobe"), "nprobe");
+  if (!options.Get("refine").IsUndefined()) out.params.refine = ToUint32(env, options.Get("refine"), "refine");
+  if (!options.Get("radius").IsUndefined()) {
+    if (!options.Get("radius").IsNumber()) ThrowError(env, qv::code::kInvalidArgument, "radius must be a number");
+    out.ranged = true;
+    out.radius = options.Get("radius").As<Napi::Number>().FloatValue();
+    if (options.Get("rangeFilter").IsNumber()) out.range_filter = options.Get("rangeFilter").As<Napi::Number>().FloatValue();
+  }
+  return out;
+}
+
+// SegmentRows.searchEach(segments: SegmentRows[], indexes: (FlatIndex | IvfIndex)[], queries: Float32Array, k,
+// readTs, plan?, options?: { nprobe?, refine?, radius?, rangeFilter? }):
 // Promise<{ counts: Uint32Array, segments: Uint32Array, rows: Uint32Array, scores: Float32Array }>:
 // per query (in order) counts[q] hits, best first, merged over the segments.
 Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
@@ -384,15 +416,8 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
   const uint32_t k = ToUint32(env, info[3], "k");
   const int64_t read_ts = ToTimestamp(env, info[4], "readTs");
   auto filter = FilterOf(env, info[5]);
-  // A range search: { radius, rangeFilter? } in the metric's own terms.
-  float radius = 0, range_filter = __builtin_nanf("");
-  const bool ranged = info.Length() > 6 && info[6].IsObject();
-  if (ranged) {
-    Napi::Object range = info[6].As<Napi::Object>();
-    if (!range.Get("radius").IsNumber()) ThrowError(env, qv::code::kInvalidArgument, "range.radius must be a number");
-    radius = range.Get("radius").As<Napi::Number>().FloatValue();
-    if (range.Get("rangeFilter").IsNumber()) range_filter = range.Get("rangeFilter").As<Napi::Number>().FloatValue();
-  }
+  SearchOptions options = SearchOptionsOf(env, info[6]);
+  if (options.params.nprobe == 0 || options.params.refine == 0) ThrowError(env, qv::code::kInvalidArgument, "nprobe and refine must be at least 1");
   size_t nq = 0;
   for (const qv::SegmentPart& part : *parts) {
     if (queries->empty() || queries->size() % part.index->dim() != 0) {
@@ -410,10 +435,11 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
   auto hits = std::make_shared<std::vector<std::vector<qv::SegmentHit>>>();
   return LambdaJob::Queue(
       env,
-      [parts, queries, k, read_ts, nq, hits, filter, ranged, radius, range_filter] {
-        const qv::DistanceWindow window =
-            ranged && !parts->empty() ? qv::range_window((*parts)[0].index->metric(), radius, range_filter) : qv::DistanceWindow();
-        *hits = qv::search_segments(*parts, queries->data(), nq, k, read_ts, qv::ThreadPool::shared(), filter.get(), window);
+      [parts, queries, k, read_ts, nq, hits, filter, options]() mutable {
+        if (options.ranged && !parts->empty()) {
+          options.params.window = qv::range_window((*parts)[0].index->metric(), options.radius, options.range_filter);
+        }
+        *hits = qv::search_segments(*parts, queries->data(), nq, k, read_ts, qv::ThreadPool::shared(), filter.get(), options.params);
       },
       [hits](Napi::Env env) {
         size_t total = 0;

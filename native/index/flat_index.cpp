@@ -137,19 +137,6 @@ size_t FlatIndex::remove(const int64_t* ids, size_t n) {
   return removed;
 }
 
-DistanceWindow range_window(Metric metric, float radius, float range_filter) {
-  DistanceWindow w;
-  const bool filtered = !std::isnan(range_filter);
-  if (metric == Metric::L2) {
-    w.hi = radius;
-    if (filtered) w.lo = range_filter;
-  } else {
-    w.hi = -radius;
-    if (filtered) w.lo = -range_filter;
-  }
-  return w;
-}
-
 void FlatIndex::scan_rows(const float* queries, size_t nq, size_t first_panel, size_t end_panel, size_t rows,
                           BitsetView exclude, DistanceWindow window, std::vector<TopK>& heaps) const {
   const Kernels& k = kernels();
@@ -178,7 +165,8 @@ void FlatIndex::scan_rows(const float* queries, size_t nq, size_t first_panel, s
 }
 
 SearchResult FlatIndex::search(const float* queries, size_t nq, size_t k, BitsetView exclude, ThreadPool& pool,
-                               DistanceWindow window) const {
+                               const SearchParams& params) const {
+  const DistanceWindow window = params.window;
   check_search_shape(nq, k);
   check_finite(queries, nq, dim_, "query");
   std::vector<float> normalized;

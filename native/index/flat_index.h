@@ -15,26 +15,16 @@
 #include "../runtime/thread_pool.h"
 #include "bitset.h"
 #include "topk.h"
+#include "vector_index.h"
 
 namespace qv {
 
-// The hits a range search keeps, in the internal "smaller is better" terms: lo <= d < hi.
-struct DistanceWindow {
-  float lo = -__builtin_inff();
-  float hi = __builtin_inff();
-  bool bounded() const { return lo != -__builtin_inff() || hi != __builtin_inff(); }
-};
-
-// Milvus's range search in a metric's own terms: L2 keeps range_filter <= d < radius; IP and
-// COSINE keep radius < s <= range_filter (range_filter is optional: NaN for none).
-DistanceWindow range_window(Metric metric, float radius, float range_filter);
-
-class FlatIndex {
+class FlatIndex final : public VectorIndex {
  public:
   FlatIndex(size_t dim, Metric metric);
 
-  size_t dim() const { return dim_; }
-  Metric metric() const { return metric_; }
+  size_t dim() const override { return dim_; }
+  Metric metric() const override { return metric_; }
 
   // Adds n vectors (row-major) with their ids. All or nothing: a non-finite value or an
   // id already present (or repeated in the batch) throws and adds no row.
@@ -45,13 +35,13 @@ class FlatIndex {
 
   // Top-k of each of nq queries (row-major). Rows set in `exclude` are skipped, as are
   // removed rows. Runs on `pool`; safe to call while other searches run, and serialised
-  // against add and remove.
+  // against add and remove. Of the params, only the window applies.
   SearchResult search(const float* queries, size_t nq, size_t k, BitsetView exclude, ThreadPool& pool,
-                      DistanceWindow window = {}) const;
+                      const SearchParams& params = {}) const override;
 
   size_t size() const { return live_.load(std::memory_order_relaxed); }  // rows not removed
-  size_t rows() const;                                                    // rows ever added
-  size_t memory_bytes() const;
+  size_t rows() const override;                                           // rows ever added
+  size_t memory_bytes() const override;
 
   // The vectors of these rows as they were added, row-major, into out (n x dim). COSINE rows
   // are stored unit-length with their norm, so they come back within float rounding.

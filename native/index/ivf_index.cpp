@@ -261,8 +261,8 @@ struct IvfIndex::QueryTerms {
   std::vector<float> residual;
 };
 
-void IvfIndex::scan_list(size_t list_no, const float* query, QueryTerms& terms, BitsetView exclude, TopK& heap,
-                         std::vector<float>& scratch) const {
+void IvfIndex::scan_list(size_t list_no, const float* query, QueryTerms& terms, BitsetView exclude,
+                         DistanceWindow window, TopK& heap, std::vector<float>& scratch) const {
   const List& list = lists_[list_no];
   const size_t n = list.size();
   if (n == 0) return;
@@ -289,10 +289,13 @@ void IvfIndex::scan_list(size_t list_no, const float* query, QueryTerms& terms, 
       break;
   }
   if (shift != 0) for (size_t j = 0; j < n; ++j) scratch[j] += shift;
+  if (window.bounded()) {  // out of range: NaN, which never enters a heap
+    for (size_t j = 0; j < n; ++j) scratch[j] = window.contains(scratch[j]) ? scratch[j] : __builtin_nanf("");
+  }
   offer(heap, scratch.data(), n, [&](size_t j) { return exclude.test(list.rows[j]); }, [&](size_t j) { return list.ids[j]; });
 }
 
-void IvfIndex::search_one(const float* query, size_t k, const IvfSearchOptions& options, BitsetView exclude,
+void IvfIndex::search_one(const float* query, size_t k, const SearchParams& params, BitsetView exclude,
                           const std::vector<float>& coarse, TopK& heap) const {
   const size_t nlist = params_.nlist, dim = params_.dim;
   QueryTerms terms;
@@ -308,26 +311,27 @@ void IvfIndex::search_one(const float* query, size_t k, const IvfSearchOptions& 
   std::vector<uint32_t> order(nlist);
   std::iota(order.begin(), order.end(), 0u);
   auto nearer = [&](uint32_t a, uint32_t b) { return coarse[a] < coarse[b] || (coarse[a] == coarse[b] && a < b); };
-  const size_t nprobe = std::min(options.nprobe, nlist);
+  const size_t nprobe = std::min(params.nprobe, nlist);
   std::partial_sort(order.begin(), order.begin() + nprobe, order.end(), nearer);
   std::vector<float> scratch;
   for (size_t i = 0; i < nlist; ++i) {
     if (i == nprobe) {
       // The nprobe nearest lists did not yield k hits (small lists, or a filter that
-      // rejects most rows): keep going, nearest first, until they do.
-      if (heap.size() >= k) break;
+      // rejects most rows): keep going, nearest first, until they do. A range search does
+      // not: few hits inside its window is its usual answer, not a shortfall.
+      if (heap.size() >= k || params.window.bounded()) break;
       std::sort(order.begin() + nprobe, order.end(), nearer);
     }
     if (i > nprobe && heap.size() >= k) break;
-    scan_list(order[i], query, terms, exclude, heap, scratch);
+    scan_list(order[i], query, terms, exclude, params.window, heap, scratch);
   }
 }
 
-SearchResult IvfIndex::search(const float* queries, size_t nq, size_t k, const IvfSearchOptions& options,
-                              BitsetView exclude, ThreadPool& pool) const {
+SearchResult IvfIndex::search(const float* queries, size_t nq, size_t k, BitsetView exclude, ThreadPool& pool,
+                              const SearchParams& params) const {
   check_search_shape(nq, k);
-  if (options.nprobe == 0) throw Error(code::kInvalidArgument, "nprobe must be at least 1");
-  if (options.refine == 0) throw Error(code::kInvalidArgument, "refine must be at least 1");
+  if (params.nprobe == 0) throw Error(code::kInvalidArgument, "nprobe must be at least 1");
+  if (params.refine == 0) throw Error(code::kInvalidArgument, "refine must be at least 1");
   const size_t dim = params_.dim;
   check_finite(queries, nq, dim, "query");
   std::vector<float> normalized;
@@ -335,8 +339,8 @@ SearchResult IvfIndex::search(const float* queries, size_t nq, size_t k, const I
   std::shared_lock<std::shared_mutex> lock(mutex_);
   check_trained();
   SearchResult result(nq, std::min(k, where_.size()));
-  const bool refine = params_.kind == IvfKind::Pq && params_.keep_raw && options.refine > 1;
-  const size_t candidates = refine ? std::min(kMaxK, k * options.refine) : k;
+  const bool refine = params_.kind == IvfKind::Pq && params_.keep_raw && params.refine > 1;
+  const size_t candidates = refine ? std::min(kMaxK, k * params.refine) : k;
   const Kernels& kern = kernels();
   const size_t ld = panel_count(params_.nlist) * kPanelWidth;
   const size_t items = (nq + kQueriesPerItem - 1) / kQueriesPerItem;
@@ -351,14 +355,15 @@ SearchResult IvfIndex::search(const float* queries, size_t nq, size_t k, const I
       const float* query = queries + (q0 + i) * dim;
       std::copy(coarse_all.begin() + i * ld, coarse_all.begin() + i * ld + params_.nlist, coarse.begin());
       TopK heap(candidates);
-      search_one(query, candidates, options, exclude, coarse, heap);
+      search_one(query, candidates, params, exclude, coarse, heap);
       std::vector<Hit> hits = heap.take_sorted();
       if (refine) {  // exact distances from the kept vectors decide the final order
         TopK exact(k);
         for (const Hit& h : hits) {
           const Location at = where_.at(h.id);
           const float* v = lists_[at.list].raw.data() + size_t(at.position) * dim;
-          exact.push(Hit{by_ip() ? -kern.ip(query, v, dim) : kern.l2sq(query, v, dim), h.id});
+          const float d = by_ip() ? -kern.ip(query, v, dim) : kern.l2sq(query, v, dim);
+          if (params.window.contains(d)) exact.push(Hit{d, h.id});
         }
         hits = exact.take_sorted();
       }

@@ -23,6 +23,7 @@
 #include "pq.h"
 #include "sq8.h"
 #include "topk.h"
+#include "vector_index.h"
 
 namespace qv {
 
@@ -43,21 +44,17 @@ struct IvfParams {
 // At most this many training points per centroid are used (Milvus / faiss: 256).
 inline constexpr size_t kMaxTrainingPointsPerCentroid = 256;
 
-struct IvfSearchOptions {
-  size_t nprobe = 8;
-  // IVF_PQ with kept vectors: score k * refine candidates by PQ, then re-rank them exactly.
-  size_t refine = 1;
-};
-
-class IvfIndex {
+class IvfIndex final : public VectorIndex {
  public:
   explicit IvfIndex(const IvfParams& params);
 
   const IvfParams& params() const { return params_; }
+  size_t dim() const override { return params_.dim; }
+  Metric metric() const override { return params_.metric; }
   bool trained() const;
   size_t size() const;  // vectors held
-  size_t rows() const;  // rows ever added (removed ones included)
-  size_t memory_bytes() const;
+  size_t rows() const override;  // rows ever added (removed ones included)
+  size_t memory_bytes() const override;
   std::vector<uint32_t> list_sizes() const;
 
   // Learns the quantisers from a sample of at most 256 x nlist of these vectors. Refused
@@ -69,8 +66,11 @@ class IvfIndex {
 
   size_t remove(const int64_t* ids, size_t n);
 
-  SearchResult search(const float* queries, size_t nq, size_t k, const IvfSearchOptions& options, BitsetView exclude,
-                      ThreadPool& pool) const;
+  // Scans the params.nprobe nearest lists (more while fewer than k rows pass); with a window,
+  // keeps only scores inside it (the quantised scores for IVF_SQ8 and IVF_PQ, the exact ones
+  // after a refine).
+  SearchResult search(const float* queries, size_t nq, size_t k, BitsetView exclude, ThreadPool& pool,
+                      const SearchParams& params) const override;
 
   // Writes to a temporary file and renames it, so a crash never leaves half a file.
   void save(const std::string& path) const;
@@ -100,10 +100,10 @@ class IvfIndex {
   void check_trained() const;
   Encoded encode(const float* vectors, size_t n, ThreadPool& pool) const;
   void append(List& list, const int64_t* id, uint32_t row, const float* vector, const uint8_t* code);
-  void search_one(const float* query, size_t k, const IvfSearchOptions& options, BitsetView exclude,
+  void search_one(const float* query, size_t k, const SearchParams& params, BitsetView exclude,
                   const std::vector<float>& coarse, TopK& heap) const;
-  void scan_list(size_t list_no, const float* query, QueryTerms& terms, BitsetView exclude, TopK& heap,
-                 std::vector<float>& scratch) const;
+  void scan_list(size_t list_no, const float* query, QueryTerms& terms, BitsetView exclude, DistanceWindow window,
+                 TopK& heap, std::vector<float>& scratch) const;
 
   IvfParams params_;
   mutable std::shared_mutex mutex_;

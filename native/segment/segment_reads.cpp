@@ -66,13 +66,13 @@ std::vector<uint8_t> hidden_rows(const SegmentRows& segment, int64_t read_ts, si
 
 std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq,
                                                      size_t k, int64_t read_ts, ThreadPool& pool, const Filter* filter,
-                                                     DistanceWindow window) {
+                                                     const SearchParams& params) {
   std::vector<SearchResult> results(parts.size());
   for (size_t p = 0; p < parts.size(); ++p) {
     const SegmentPart& part = parts[p];
     // The index may hold rows whose keys are not appended yet: the bitset hides them too.
     const std::vector<uint8_t> hidden = hidden_rows(*part.rows, read_ts, part.index->rows(), filter);
-    results[p] = part.index->search(queries, nq, k, BitsetView(hidden.data(), hidden.size() * 8), pool, window);
+    results[p] = part.index->search(queries, nq, k, BitsetView(hidden.data(), hidden.size() * 8), pool, params);
   }
   ReadLocks locks(parts);
   std::vector<std::vector<SegmentHit>> out(nq);

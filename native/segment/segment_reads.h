@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "../expr/filter.h"
-#include "../index/flat_index.h"
+#include "../index/vector_index.h"
 #include "../runtime/thread_pool.h"
 #include "segment_rows.h"
 
@@ -19,7 +19,7 @@ namespace qv {
 // One segment as a read sees it: its rows, and the index of the vector field searched.
 struct SegmentPart {
   std::shared_ptr<const SegmentRows> rows;
-  std::shared_ptr<const FlatIndex> index;  // null for reads that need no vectors
+  std::shared_ptr<const VectorIndex> index;  // null for reads that need no vectors
 };
 
 struct SegmentHit {
@@ -30,10 +30,11 @@ struct SegmentHit {
 
 // The k best hits of each of nq queries over all parts at read_ts, best first; with a
 // filter, among the rows that pass it only (the filter is applied inside the scan, so k
-// come back when k rows pass); with a bounded window, among the hits inside it (range search).
+// come back when k rows pass); with a bounded params.window, among the hits inside it (range
+// search). IVF segments scan params.nprobe lists.
 std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq,
                                                      size_t k, int64_t read_ts, ThreadPool& pool, const Filter* filter = nullptr,
-                                                     DistanceWindow window = {});
+                                                     const SearchParams& params = {});
 
 struct RowRef {
   uint32_t part;

@@ -129,6 +129,20 @@ export class QuiverDB {
     return this.#call('hasPartition', request);
   }
 
+  // Indexes: built per sealed segment in the background; searches never wait for them
+  async createIndex(request: Request | Request[]) {
+    return this.#call('createIndex', request);
+  }
+  async describeIndex(request: Request) {
+    return this.#call('describeIndex', request);
+  }
+  async listIndexes(request: Request) {
+    return this.#call('listIndexes', request);
+  }
+  async dropIndex(request: Request) {
+    return this.#call('dropIndex', request);
+  }
+
   // Writes
   async insert(request: Request) {
     return this.#call('insert', request);

@@ -6,6 +6,7 @@
  *   s/<collection>/s/<segment>      SegmentInfo   (a flushed segment, written by the data node)
  *   s/<collection>/d/<delta>        DeltaInfo     (deletes flushed beside segments)
  *   s/<collection>/k/<channel>      a channel checkpoint: replay from this sequence
+ *   s/<collection>/x/<segment>/<field>  SegmentIndexInfo (an index built for a sealed segment, by the index node)
  *   tso, ids/...                    the timestamp oracle's window, id counters
  *
  * A collection's storage state shares one prefix, so one scan reads it consistently: the
@@ -29,6 +30,23 @@ export interface IndexInfo {
   index_type: string;
   metric_type: MetricType;
   params: Record<string, unknown>;
+  /** Changes with every createIndex: a segment's built index is current only if it has this id. */
+  id?: number;
+  /** dropIndex keeps the field's metric: its segments are then searched exactly. */
+  dropped?: boolean;
+}
+
+/** An index built for one vector field of one sealed segment. */
+export interface SegmentIndexInfo {
+  segmentId: number;
+  field: string;
+  /** The IndexInfo id it was built for. */
+  indexId: number;
+  indexType: string;
+  nlist: number;
+  /** The index file (it carries its own CRC-32C), in the segment store. */
+  file: string;
+  rows: number;
 }
 
 export interface CollectionInfo {
@@ -46,7 +64,7 @@ export interface CollectionInfo {
   consistencyLevel: ConsistencyLevel;
   createdMs: number;
   properties: Record<string, string>;
-  /** One per vector field: its metric (segments are searched exactly in this version). */
+  /** One per vector field: its metric, and the index sealed segments get (dropped: none). */
   indexes: IndexInfo[];
   loaded: boolean;
 }
@@ -98,6 +116,7 @@ export const keys = {
   segments: (collection: number) => `s/${pad(collection)}/s/`,
   delta: (collection: number, id: number) => `s/${pad(collection)}/d/${pad(id)}`,
   checkpoint: (collection: number, channel: string) => `s/${pad(collection)}/k/${channel}`,
+  segmentIndex: (collection: number, segment: number, field: string) => `s/${pad(collection)}/x/${pad(segment)}/${field}`,
 };
 
 /** A collection's storage state, read in one scan (one consistent view). */
@@ -106,6 +125,7 @@ export interface StorageState {
   deltas: DeltaInfo[];
   /** Per channel: replay from this sequence. */
   checkpoints: Map<string, bigint>;
+  segmentIndexes: SegmentIndexInfo[];
 }
 
 /** Per partition, the highest seal a flushed segment of this channel ends at: inserts at or before it are in segment files. */
@@ -121,12 +141,13 @@ export function flushedUpTo(state: StorageState, channel: string): Map<number, b
 
 export function storageState(collection: number, entries: [string, unknown][]): StorageState {
   const prefix = keys.storage(collection);
-  const state: StorageState = { segments: [], deltas: [], checkpoints: new Map() };
+  const state: StorageState = { segments: [], deltas: [], checkpoints: new Map(), segmentIndexes: [] };
   for (const [key, value] of entries) {
     const rest = key.slice(prefix.length);
     if (rest.startsWith('s/')) state.segments.push(value as SegmentInfo);
     else if (rest.startsWith('d/')) state.deltas.push(value as DeltaInfo);
     else if (rest.startsWith('k/')) state.checkpoints.set(rest.slice(2), BigInt(value as string));
+    else if (rest.startsWith('x/')) state.segmentIndexes.push(value as SegmentIndexInfo);
   }
   return state;
 }

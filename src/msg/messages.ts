@@ -61,7 +61,15 @@ export interface FlushedEvent {
   segmentIds: number[];
 }
 
-export type CoordMessage = DdlNotice | FlushedEvent;
+/** The index node built (and recorded) a segment's index for a vector field. */
+export interface IndexedEvent {
+  kind: 'indexed';
+  collectionId: number;
+  segmentId: number;
+  field: string;
+}
+
+export type CoordMessage = DdlNotice | FlushedEvent | IndexedEvent;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -126,6 +134,7 @@ export function encodeCoord(message: CoordMessage): Uint8Array[] {
 
 export function decodeCoord(bytes: Uint8Array): CoordMessage {
   const { header } = unframe(bytes);
-  if (header.kind !== 'ddl' && header.kind !== 'flushed') throw new InternalError(`unknown coordination message kind ${JSON.stringify(header.kind)}`);
+  if (header.kind !== 'ddl' && header.kind !== 'flushed' && header.kind !== 'indexed')
+    throw new InternalError(`unknown coordination message kind ${JSON.stringify(header.kind)}`);
   return header as unknown as CoordMessage;
 }

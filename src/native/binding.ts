@@ -155,12 +155,12 @@ export interface NativeBinding {
     /** Top k per query over the segments at readTs, merged (ties by the smaller key, each key once): counts[q] hits per query, in order. */
     searchEach(
       segments: NativeSegmentRows[],
-      indexes: NativeFlatIndex[],
+      indexes: (NativeFlatIndex | NativeIvfIndex)[],
       queries: Float32Array,
       k: number,
       readTs: bigint,
       plan?: string,
-      range?: { radius: number; rangeFilter?: number },
+      options?: { nprobe?: number; refine?: number; radius?: number; rangeFilter?: number },
     ): Promise<NativeRowRefs & { counts: Uint32Array; scores: Float32Array }>;
     /** The rows seen at readTs (and passing the filter plan) in key order, from offset, at most limit. */
     selectRows(segments: NativeSegmentRows[], readTs: bigint, offset: number, limit?: number, plan?: string): Promise<NativeRowRefs>;

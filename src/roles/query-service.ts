@@ -36,6 +36,9 @@ export interface SearchRequest extends ReadOptions {
   offset: number;
   /** Range search: only hits within radius (and beyond rangeFilter), in the metric's terms. */
   range?: { radius: number; rangeFilter?: number };
+  /** Segments with a built IVF index: lists scanned (default: by the index, see indexes/segment-index.ts), and IVF_PQ's refine. */
+  nprobe?: number;
+  refine?: number;
   /** Group-by search: `limit` groups of the field's values, up to `size` hits each; strict: fill every group. */
   groupBy?: { field: string; size: number; strict: boolean };
 }

@@ -1,7 +1,7 @@
 /**
  * Every role in one process, on one data folder: the meta store (and the folder's lock),
  * the log broker that mq.type names, the timestamp oracle, the segment store, then the
- * data node, the query node and the proxy, with the proxy's read seam wired straight to
+ * data node, the query node, the index node and the proxy, with the proxy's read seam wired straight to
  * the query node. Embedded mode is this; the server will be too.
  *
  *   <dir>/meta/       the meta store (RocksDB; its lock keeps out a second process)
@@ -23,6 +23,7 @@ import { COORD_TOPIC } from '../msg/channels.js';
 import { LocalSegmentStore } from '../segment/segment-store.js';
 import { Tso } from '../tso/tso.js';
 import { DataNode } from './datanode/datanode.js';
+import { IndexNode } from './indexnode/indexnode.js';
 import { ProxyNode } from './proxy/proxy.js';
 import { QueryNode } from './querynode/querynode.js';
 import type { Role } from './role.js';
@@ -78,9 +79,10 @@ export class Standalone {
       const store = new LocalSegmentStore(dir);
       const dataNode = new DataNode(broker, meta, store, config, log);
       const queryNode = new QueryNode(broker, meta, store, config, log);
+      const indexNode = new IndexNode(broker, meta, store, log);
       const proxy = new ProxyNode(broker, meta, tso, queryNode, config);
       const roles: Role[] = [];
-      for (const role of [dataNode, queryNode, proxy]) {
+      for (const role of [dataNode, queryNode, indexNode, proxy]) {
         await role.start();
         roles.unshift(role);
         opened.unshift({ close: () => role.stop() });

@@ -14,6 +14,13 @@ export interface SegmentStore {
   /** Writes a file of these chunks at a relative path; resolves once durable. */
   write(path: string, chunks: Uint8Array[]): Promise<FileInfo>;
   read(file: FileInfo): Promise<Uint8Array>;
+  /** Bytes [offset, offset + length) of a file, unchecked (the whole file was checked when its segment loaded). */
+  readRange(file: FileInfo, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Where native code reads and writes a file of the store itself (an index file, which
+   * carries its own CRC-32C): a path on this machine. A remote store will hand out a cached copy.
+   */
+  localPath(path: string): Promise<string>;
   /** Removes a folder of files (a segment's, a collection's). */
   remove(path: string): Promise<void>;
   /** The folders directly under a path (for cleaning up orphans). */
@@ -73,6 +80,29 @@ export class LocalSegmentStore implements SegmentStore {
       throw new InvalidFileError(`${full} is damaged: its length or CRC-32C is not what was recorded when it was written`);
     }
     return bytes;
+  }
+
+  async readRange(file: FileInfo, offset: number, length: number): Promise<Uint8Array> {
+    const full = join(this.root, file.name);
+    try {
+      const handle = await open(full, 'r');
+      try {
+        const out = new Uint8Array(length);
+        const { bytesRead } = await handle.read(out, 0, length, offset);
+        if (bytesRead !== length) throw new Error(`${bytesRead} of ${length} bytes at ${offset}`);
+        return out;
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw new IoError(`cannot read ${full}: ${(error as Error).message}`);
+    }
+  }
+
+  async localPath(path: string): Promise<string> {
+    const full = join(this.root, path);
+    await mkdir(dirname(full), { recursive: true });
+    return full;
   }
 
   async remove(path: string): Promise<void> {

@@ -150,16 +150,17 @@ TEST(a_distance_window_keeps_only_hits_inside_it) {
     // The scores of ranks 200 and 900 as the bounds (in the metric's own terms).
     const float near = all.distances[200], far = all.distances[900];
     // L2: near <= d < far; IP: far < s <= near (radius is the far bound, range_filter the near one).
-    const qv::DistanceWindow window = qv::range_window(metric, far, near);
+    qv::SearchParams ranged_params;
+    ranged_params.window = qv::range_window(metric, far, near);
     std::vector<int64_t> expected;
     for (size_t i = 0; i < n; ++i) {
       const float s = all.distances[i];
       const bool inside = metric == qv::Metric::L2 ? s >= near && s < far : s > far && s <= near;
       if (inside) expected.push_back(all.ids[i]);
     }
-    const auto ranged = index.search(query.data(), 1, n, qv::BitsetView(), pool(), window);
+    const auto ranged = index.search(query.data(), 1, n, qv::BitsetView(), pool(), ranged_params);
     CHECK(row_ids(ranged, 0) == expected);
-    const auto top = index.search(query.data(), 1, 10, qv::BitsetView(), pool(), window);
+    const auto top = index.search(query.data(), 1, 10, qv::BitsetView(), pool(), ranged_params);
     CHECK(row_ids(top, 0) == std::vector<int64_t>(expected.begin(), expected.begin() + 10));
   }
 }

@@ -85,10 +85,10 @@ TEST(every_kind_and_metric_reaches_high_recall) {
       index.train(f.base.data(), f.n, pool());
       index.add(f.base.data(), f.ids.data(), f.n, pool());
       CHECK_EQ(index.size(), f.n);
-      qv::IvfSearchOptions options;
+      qv::SearchParams options;
       options.nprobe = 16;
       options.refine = kind == qv::IvfKind::Pq ? 4 : 1;
-      const double r = recall(index.search(f.queries.data(), f.nq, f.k, options, {}, pool()), truth, f.k);
+      const double r = recall(index.search(f.queries.data(), f.nq, f.k, {}, pool(), options), truth, f.k);
       std::printf("  %s metric %d: recall@10 = %.3f\n", qv::ivf_kind_name(kind), int(metric), r);
       CHECK(r >= (kind == qv::IvfKind::Flat ? 0.97 : 0.85));
     }
@@ -101,11 +101,40 @@ TEST(ivf_flat_probing_every_list_is_exact) {
   qv::IvfIndex index(params(qv::IvfKind::Flat, qv::Metric::L2, f.dim, 32));
   index.train(f.base.data(), f.n, pool());
   index.add(f.base.data(), f.ids.data(), f.n, pool());
-  qv::IvfSearchOptions all;
+  qv::SearchParams all;
   all.nprobe = 32;
-  const auto got = index.search(f.queries.data(), f.nq, f.k, all, {}, pool());
+  const auto got = index.search(f.queries.data(), f.nq, f.k, {}, pool(), all);
   CHECK(got.ids == truth.ids);
   CHECK(got.distances == truth.distances);
+}
+
+TEST(a_range_search_probing_every_list_keeps_exactly_the_window) {
+  const Fixture f;
+  for (qv::Metric metric : {qv::Metric::L2, qv::Metric::IP}) {
+    qv::FlatIndex flat(f.dim, metric);
+    flat.add(f.base.data(), f.ids.data(), f.n);
+    const auto all = flat.search(f.queries.data(), 1, f.n, {}, pool());
+    const float near = all.distances[20], far = all.distances[300];
+    qv::SearchParams ranged;
+    ranged.window = qv::range_window(metric, far, near);
+    const auto expected = flat.search(f.queries.data(), 1, f.n, {}, pool(), ranged);
+    qv::IvfIndex index(params(qv::IvfKind::Flat, metric, f.dim, 32));
+    index.train(f.base.data(), f.n, pool());
+    index.add(f.base.data(), f.ids.data(), f.n, pool());
+    ranged.nprobe = 32;
+    const auto got = index.search(f.queries.data(), 1, f.n, {}, pool(), ranged);
+    CHECK(got.counts[0] == expected.counts[0]);
+    CHECK(std::vector<int64_t>(got.ids.begin(), got.ids.begin() + got.counts[0]) ==
+          std::vector<int64_t>(expected.ids.begin(), expected.ids.begin() + expected.counts[0]));
+    // With few lists probed it keeps fewer hits, never one outside the window.
+    ranged.nprobe = 2;
+    const auto few = index.search(f.queries.data(), 1, f.n, {}, pool(), ranged);
+    CHECK(few.counts[0] <= expected.counts[0]);
+    for (size_t i = 0; i < few.counts[0]; ++i) {
+      const float d = few.distances[i];
+      CHECK(metric == qv::Metric::L2 ? d >= near && d < far : d > far && d <= near);
+    }
+  }
 }
 
 TEST(pq_refinement_improves_recall) {
@@ -116,11 +145,11 @@ TEST(pq_refinement_improves_recall) {
   qv::IvfIndex index(p);
   index.train(f.base.data(), f.n, pool());
   index.add(f.base.data(), f.ids.data(), f.n, pool());
-  qv::IvfSearchOptions plain, refined;
+  qv::SearchParams plain, refined;
   plain.nprobe = refined.nprobe = 32;
   refined.refine = 8;
-  const double r0 = recall(index.search(f.queries.data(), f.nq, f.k, plain, {}, pool()), truth, f.k);
-  const double r1 = recall(index.search(f.queries.data(), f.nq, f.k, refined, {}, pool()), truth, f.k);
+  const double r0 = recall(index.search(f.queries.data(), f.nq, f.k, {}, pool(), plain), truth, f.k);
+  const double r1 = recall(index.search(f.queries.data(), f.nq, f.k, {}, pool(), refined), truth, f.k);
   std::printf("  IVF_PQ m=4: recall@10 %.3f by codes alone, %.3f re-ranked\n", r0, r1);
   CHECK(r1 > r0 + 0.1);
   CHECK(r1 >= 0.9);
@@ -138,9 +167,9 @@ TEST(filtered_search_returns_k_when_k_rows_pass_even_outside_the_probed_lists) {
     bits[r / 8] &= uint8_t(~(1u << (r % 8)));
     passing.insert(int64_t(r));
   }
-  qv::IvfSearchOptions one;
+  qv::SearchParams one;
   one.nprobe = 1;
-  const auto got = index.search(f.queries.data(), f.nq, f.k, one, qv::BitsetView(bits.data(), f.n), pool());
+  const auto got = index.search(f.queries.data(), f.nq, f.k, qv::BitsetView(bits.data(), f.n), pool(), one);
   for (size_t q = 0; q < f.nq; ++q) {
     CHECK_EQ(got.counts[q], uint32_t(f.k));
     for (size_t i = 0; i < f.k; ++i) CHECK(passing.count(got.ids[q * f.k + i]) == 1);
@@ -159,13 +188,13 @@ TEST(remove_hides_ids_and_keeps_the_rest_findable) {
     for (int64_t id = 0; id < int64_t(f.n); id += 3) gone.push_back(id);
     CHECK_EQ(index.remove(gone.data(), gone.size()), gone.size());
     CHECK_EQ(index.size(), f.n - gone.size());
-    qv::IvfSearchOptions all;
+    qv::SearchParams all;
     all.nprobe = 16;
     all.refine = 4;
     // Every kept vector is still its own nearest neighbour (ids moved inside lists).
     for (size_t i = 1; i < f.n; i += 97) {
       if (i % 3 == 0) continue;
-      const auto r = index.search(f.base.data() + i * f.dim, 1, 3, all, {}, pool());
+      const auto r = index.search(f.base.data() + i * f.dim, 1, 3, {}, pool(), all);
       bool found = false;
       for (size_t j = 0; j < r.counts[0]; ++j) {
         CHECK(r.ids[j] % 3 != 0);
@@ -191,11 +220,11 @@ TEST(save_and_load_give_the_same_results) {
     const auto loaded = qv::IvfIndex::load(path);
     CHECK_EQ(loaded->size(), index.size());
     CHECK_EQ(loaded->rows(), index.rows());
-    qv::IvfSearchOptions options;
+    qv::SearchParams options;
     options.nprobe = 4;
     options.refine = 3;
-    const auto a = index.search(f.queries.data(), f.nq, f.k, options, {}, pool());
-    const auto b = loaded->search(f.queries.data(), f.nq, f.k, options, {}, pool());
+    const auto a = index.search(f.queries.data(), f.nq, f.k, {}, pool(), options);
+    const auto b = loaded->search(f.queries.data(), f.nq, f.k, {}, pool(), options);
     CHECK(a.ids == b.ids);
     CHECK(a.distances == b.distances);
     // A loaded index takes more vectors like the original.
@@ -244,9 +273,9 @@ TEST(bad_input_gives_typed_errors) {
   CHECK_THROWS_CODE(qv::IvfIndex(params(qv::IvfKind::Pq, qv::Metric::L2, 30, 8, 0)), qv::code::kInvalidArgument);
   CHECK_THROWS_CODE(qv::IvfIndex(params(qv::IvfKind::Flat, qv::Metric::L2, 30, 0)), qv::code::kInvalidArgument);
   qv::IvfIndex index(params(qv::IvfKind::Flat, qv::Metric::L2, f.dim, 64));
-  qv::IvfSearchOptions options;
+  qv::SearchParams options;
   CHECK_THROWS_CODE(index.add(f.base.data(), f.ids.data(), 10, pool()), qv::code::kNotTrained);
-  CHECK_THROWS_CODE(index.search(f.queries.data(), 1, 10, options, {}, pool()), qv::code::kNotTrained);
+  CHECK_THROWS_CODE(index.search(f.queries.data(), 1, 10, {}, pool(), options), qv::code::kNotTrained);
   CHECK_THROWS_CODE(index.train(f.base.data(), 63, pool()), qv::code::kTrainingTooSmall);
   CHECK(!index.trained());
   index.train(f.base.data(), f.n, pool());
@@ -254,7 +283,7 @@ TEST(bad_input_gives_typed_errors) {
   CHECK_THROWS_CODE(index.add(f.base.data(), f.ids.data(), 2, pool()), qv::code::kDuplicateId);
   CHECK_THROWS_CODE(index.train(f.base.data(), f.n, pool()), qv::code::kInvalidArgument);
   options.nprobe = 0;
-  CHECK_THROWS_CODE(index.search(f.queries.data(), 1, 10, options, {}, pool()), qv::code::kInvalidArgument);
+  CHECK_THROWS_CODE(index.search(f.queries.data(), 1, 10, {}, pool(), options), qv::code::kInvalidArgument);
   CHECK_EQ(index.size(), size_t(10));
 }
 
@@ -277,8 +306,8 @@ TEST(searches_run_alongside_adds) {
   index.train(f.base.data(), f.n, pool());
   std::atomic<bool> done{false};
   std::thread reader([&] {
-    qv::IvfSearchOptions options;
-    while (!done.load()) index.search(f.queries.data(), 2, 5, options, {}, pool());
+    qv::SearchParams options;
+    while (!done.load()) index.search(f.queries.data(), 2, 5, {}, pool(), options);
   });
   for (size_t b = 0; b < 10; ++b) index.add(f.base.data() + b * 600 * f.dim, f.ids.data() + b * 600, 600, pool());
   done.store(true);
@@ -343,9 +372,9 @@ TEST(sq8_trained_on_values_near_the_float_limits_encodes_without_nan) {
   index.train(data.data(), n, pool());
   const auto ids = iota_ids(n);
   index.add(data.data(), ids.data(), n, pool());
-  qv::IvfSearchOptions options;
+  qv::SearchParams options;
   options.nprobe = 2;
-  const auto r = index.search(data.data(), 1, 5, options, {}, pool());
+  const auto r = index.search(data.data(), 1, 5, {}, pool(), options);
   CHECK_EQ(r.counts[0], uint32_t(5));
 }
 
@@ -364,9 +393,9 @@ TEST(an_add_racing_a_retrain_encodes_with_the_new_quantisers) {
     }
   });
   CHECK(retrained);
-  qv::IvfSearchOptions options;
+  qv::SearchParams options;
   options.nprobe = 1;
-  const auto r = index.search(other.data(), 200, 1, options, {}, pool());
+  const auto r = index.search(other.data(), 200, 1, {}, pool(), options);
   for (size_t q = 0; q < 200; ++q) CHECK_EQ(r.ids[q], int64_t(q));  // each in its nearest list
 }
 
@@ -376,10 +405,10 @@ TEST(a_search_allocates_for_the_rows_there_are_not_for_k) {
   index.train(ten.data(), 10, pool());
   index.add(ten.data(), iota_ids(10).data(), 10, pool());
   const std::vector<float> queries(qv::kMaxNq, 0.5f);
-  const auto r = index.search(queries.data(), queries.size(), qv::kMaxK, {}, {}, pool());
+  const auto r = index.search(queries.data(), queries.size(), qv::kMaxK, {}, pool(), {});
   CHECK_EQ(r.k, size_t(10));
   CHECK_EQ(r.ids.size(), queries.size() * 10);
-  CHECK_THROWS_CODE(index.search(queries.data(), qv::kMaxNq + 1, 1, {}, {}, pool()), qv::code::kInvalidArgument);
+  CHECK_THROWS_CODE(index.search(queries.data(), qv::kMaxNq + 1, 1, {}, pool(), {}), qv::code::kInvalidArgument);
 }
 
 TEST_MAIN()

@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "index/flat_index.h"
+#include "index/ivf_index.h"
 #include "random.h"
 #include "segment/segment_reads.h"
 #include "segment/segment_rows.h"
@@ -82,17 +83,17 @@ TEST(deletes_from_delta_files_take_the_first_later_timestamp) {
   CHECK_EQ(rows.find_live(int64_t(8)), int64_t(1));
 }
 
-// Two segments whose rows interleave keys; a reference over all rows must agree with the
-// merged search at several read timestamps, ties by the smaller key.
+// Two segments whose rows interleave keys, one exact (FLAT) and one IVF_FLAT probing all its
+// lists; a reference over all rows must agree with the merged search at several read
+// timestamps, ties by the smaller key.
 TEST(search_over_segments_equals_one_brute_force) {
-  const size_t dim = 8, per = 300;
+  const size_t dim = 8, per = 300, kLists = 4;
   qv::ThreadPool pool(2);
   std::vector<qv::SegmentPart> parts;
   std::vector<std::vector<float>> all_vectors;
   testdata::Rng rng(3);
   for (int s = 0; s < 2; ++s) {
     auto rows = std::make_shared<qv::SegmentRows>(qv::KeyType::kInt64);
-    auto index = std::make_shared<qv::FlatIndex>(dim, qv::Metric::L2);
     std::vector<int64_t> keys, ts, ids;
     // Small integer coordinates: many exact ties, so the key order matters.
     std::vector<float> vectors(per * dim);
@@ -103,7 +104,20 @@ TEST(search_over_segments_equals_one_brute_force) {
       ids.push_back(int64_t(i));
     }
     rows->append(keys.data(), ts.data(), per);
-    index->add(vectors.data(), ids.data(), per);
+    std::shared_ptr<qv::VectorIndex> index;
+    if (s == 0) {
+      auto flat = std::make_shared<qv::FlatIndex>(dim, qv::Metric::L2);
+      flat->add(vectors.data(), ids.data(), per);
+      index = flat;
+    } else {
+      qv::IvfParams params;
+      params.dim = dim;
+      params.nlist = kLists;
+      auto ivf = std::make_shared<qv::IvfIndex>(params);
+      ivf->train(vectors.data(), per, pool);
+      ivf->add(vectors.data(), ids.data(), per, pool);
+      index = ivf;
+    }
     for (uint32_t r = 0; r < per; r += 5) rows->remove(r, int64_t(150));
     all_vectors.push_back(vectors);
     parts.push_back(qv::SegmentPart{rows, index});
@@ -120,7 +134,9 @@ TEST(search_over_segments_equals_one_brute_force) {
       }
     }
     std::sort(expected.begin(), expected.end());
-    const auto hits = qv::search_segments(parts, query.data(), 1, 25, read_ts, pool);
+    qv::SearchParams every_list;
+    every_list.nprobe = kLists;
+    const auto hits = qv::search_segments(parts, query.data(), 1, 25, read_ts, pool, nullptr, every_list);
     CHECK_EQ(hits[0].size(), size_t(25));
     for (size_t i = 0; i < 25; ++i) {
       CHECK_EQ(parts[hits[0][i].part].rows->int_key(hits[0][i].row), expected[i].second);

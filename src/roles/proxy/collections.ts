@@ -4,6 +4,7 @@
  * change what is loaded wait for the query node to get there.
  */
 import { CollectionExistsError, InvalidArgumentError, PartitionExistsError, SchemaError } from '../../errors.js';
+import { checkVectorIndex } from '../../indexes/segment-index.js';
 import type { CollectionInfo, ConsistencyLevel, IndexInfo, PartitionInfo } from '../../meta/catalog.js';
 import { keys as metaKeys, type SegmentInfo } from '../../meta/catalog.js';
 import { dmlChannel } from '../../msg/channels.js';
@@ -28,17 +29,17 @@ function metricOf(value: unknown, where: string): MetricType {
   return metric;
 }
 
-/** One index description per vector field: from index_params, else the quick form's metric_type, else COSINE. */
-function indexesOf(schema: CollectionSchema, request: Record<string, unknown>): IndexInfo[] {
+/** One index description per vector field: from index_params, else the quick form's metric_type, else COSINE; AUTOINDEX unless named. */
+function indexesOf(schema: CollectionSchema, request: Record<string, unknown>, firstId: number): IndexInfo[] {
   const given = (Array.isArray(request.index_params) ? request.index_params : request.index_params ? [request.index_params] : []) as Record<string, unknown>[];
-  return vectorFields(schema).map((field) => {
+  return vectorFields(schema).map((field, i) => {
     const param = given.find((p) => p.field_name === field.name);
     return {
       field_name: field.name,
       index_name: String(param?.index_name ?? field.name),
-      index_type: String(param?.index_type ?? 'AUTOINDEX'),
+      ...checkVectorIndex(param?.index_type, param?.params, field.dim as number),
       metric_type: metricOf(param?.metric_type ?? request.metric_type, `field "${field.name}"`),
-      params: (param?.params as Record<string, unknown>) ?? {},
+      id: firstId + i,
     };
   });
 }
@@ -71,7 +72,9 @@ export async function createCollection(ctx: ProxyContext, request: Record<string
   const shardsNum = integerOption(request.shards_num, 'shards_num', 1, 16, 1);
   const keyed = partitionKeyField(schema) !== undefined;
   const numPartitions = keyed ? integerOption(request.num_partitions, 'num_partitions', 1, 1024, 16) : 0;
-  const id = Number(await ctx.catalogIds.alloc(1 + Math.max(1, numPartitions)));
+  // Ids: the collection's, its partitions', then its indexes'.
+  const id = Number(await ctx.catalogIds.alloc(1 + Math.max(1, numPartitions) + vectorFields(schema).length));
+  const indexes = indexesOf(schema, request, id + 1 + Math.max(1, numPartitions));
   const now = Date.now();
   const partitions: PartitionInfo[] = keyed
     ? Array.from({ length: numPartitions }, (_, i) => ({ id: id + 1 + i, name: `${DEFAULT_PARTITION}_${i}`, createdMs: now }))
@@ -90,7 +93,7 @@ export async function createCollection(ctx: ProxyContext, request: Record<string
     consistencyLevel: consistencyLevel(request.consistency_level, ctx.config['common.consistencyLevel'] as ConsistencyLevel),
     createdMs: now,
     properties,
-    indexes: indexesOf(schema, request),
+    indexes,
     loaded: true,
   };
   await ctx.catalog.put(info);

@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { primaryField } from '../../schema/schema.js';
 import { compareKeys, type Hit, type Key } from '../query-service.js';
 import type { ProxyContext } from './context.js';
-import { annsField, DEFAULT_LIMIT, filterOf, hitRow, keyString, metricOf, outputFields, queryVectors, rangeOf, readOptions, window } from './reads.js';
+import { annsField, DEFAULT_LIMIT, filterOf, hitRow, keyString, metricOf, outputFields, probeOf, queryVectors, rangeOf, readOptions, window } from './reads.js';
 import { ok } from './responses.js';
 
 const MAX_REQUESTS = 16;
@@ -63,6 +63,7 @@ export async function hybridSearch(ctx: ProxyContext, request: Record<string, un
     const range = rangeOf(sub.params, metric);
     const [hits] = await ctx.reads.search({
       ...options,
+      ...probeOf(sub.params),
       filter,
       range,
       field: field.name,

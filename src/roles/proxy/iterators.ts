@@ -5,9 +5,11 @@
  * (searches) from where the last page stopped, so a page costs the same wherever it is: there
  * is no offset to skip.
  */
+
 import { InvalidArgumentError } from '../../errors.js';
 import { toKey } from '../../expr/key-filter.js';
 import type { Plan } from '../../expr/plan.js';
+import { MAX_NPROBE } from '../../indexes/segment-index.js';
 import { DataType } from '../../schema/data-type.js';
 import { primaryField } from '../../schema/schema.js';
 import type { ProxyContext } from './context.js';
@@ -86,6 +88,8 @@ export async function searchPage(ctx: ProxyContext, request: Record<string, unkn
     readTs,
     filter: filterOf(info, request),
     range,
+    // Every list of an IVF segment: a page must not end the iteration because its window fell outside the probed lists.
+    nprobe: MAX_NPROBE,
     field: field.name,
     queries: packed,
     nq: 1,

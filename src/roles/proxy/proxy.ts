@@ -14,6 +14,7 @@ import { SerialQueues } from '../serial.js';
 import * as collections from './collections.js';
 import { Catalog, type ProxyContext } from './context.js';
 import * as hybrid from './hybrid.js';
+import * as indexes from './indexes.js';
 import type { QueryCursor, SearchCursor } from './iterators.js';
 import * as iterators from './iterators.js';
 import * as reads from './reads.js';
@@ -88,6 +89,10 @@ export class ProxyNode implements Role {
   dropPartition = (r: Request) => collections.dropPartition(this.#c, r);
   listPartitions = async (r: Request) => collections.listPartitions(this.#c, r);
   hasPartition = async (r: Request) => collections.hasPartition(this.#c, r);
+  createIndex = (r: Request | Request[]) => indexes.createIndex(this.#c, r);
+  describeIndex = (r: Request) => indexes.describeIndex(this.#c, r);
+  listIndexes = async (r: Request) => indexes.listIndexes(this.#c, r);
+  dropIndex = (r: Request) => indexes.dropIndex(this.#c, r);
   insert = (r: Request) => writes.insert(this.#c, r);
   upsert = (r: Request) => writes.upsert(this.#c, r);
   delete = (r: Request) => writes.deleteEntities(this.#c, r);

@@ -140,6 +140,20 @@ function groupByOf(info: CollectionInfo, request: Record<string, unknown>, windo
   return { field: field.name, size, strict: request.strict_group_size === true };
 }
 
+/** IVF search params: `nprobe` (lists scanned) and `refine` (IVF_PQ re-ranking), each a positive integer. */
+export function probeOf(params: unknown): { nprobe?: number; refine?: number } {
+  if (params === undefined || params === null || typeof params !== 'object') return {};
+  const out: { nprobe?: number; refine?: number } = {};
+  for (const name of ['nprobe', 'refine'] as const) {
+    const value = (params as Record<string, unknown>)[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65_536)
+      throw new InvalidArgumentError(`params.${name} must be an integer from 1 to 65536, got ${JSON.stringify(value)}`);
+    out[name] = value;
+  }
+  return out;
+}
+
 /** The metric a vector field is searched with. */
 export function metricOf(info: CollectionInfo, field: Field): string {
   return info.indexes.find((i) => i.field_name === field.name)?.metric_type ?? 'COSINE';
@@ -168,10 +182,11 @@ export async function search(ctx: ProxyContext, request: Record<string, unknown>
     throw new InvalidArgumentError(`metric_type ${JSON.stringify(asked)} does not match field "${field.name}", which uses ${metric}`);
   }
   const range = rangeOf(request.params, metric);
+  const probe = probeOf(request.params);
   const groupBy = groupByOf(info, request, (limit as number) + offset);
   const fields = outputFields(info, request.output_fields);
   const options = await readOptions(ctx, info, request, fields);
-  const hits = await ctx.reads.search({ ...options, filter, range, groupBy, field: field.name, queries: packed, nq, limit: limit as number, offset });
+  const hits = await ctx.reads.search({ ...options, ...probe, filter, range, groupBy, field: field.name, queries: packed, nq, limit: limit as number, offset });
   const pk = primaryField(info.schema).name;
   const results = hits.map((list) => list.map((hit) => hitRow(hit, fields, pk)));
   return ok({ results: single ? results[0] : results, recalls: [], session_ts: 0, collection_name: info.name });

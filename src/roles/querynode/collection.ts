@@ -7,16 +7,21 @@
  *   seal    → the partition's growing segment takes no more rows;
  *   tick    → the channel is serviceable up to its timestamp.
  */
+
+import { InternalError, native } from '../../errors.js';
 import type { Metric } from '../../indexes/metric.js';
-import { type CollectionInfo, partitionDropped, type SegmentInfo } from '../../meta/catalog.js';
+import { type CollectionInfo, partitionDropped, type SegmentInfo, type StoredColumn } from '../../meta/catalog.js';
 import type { DmlMessage } from '../../msg/messages.js';
-import type { NativeKeys } from '../../native/binding.js';
+import type { NativeIvfIndex, NativeKeys } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import type { Column } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { type Field, primaryField } from '../../schema/schema.js';
 import type { Key } from '../query-service.js';
-import { Segment } from './segment.js';
+import { type BuiltIndex, Segment } from './segment.js';
+
+/** Reads rows of a vector column from its segment file (rows x dim floats). */
+export type ReadStoredVectors = (column: StoredColumn, rows: Uint32Array) => Promise<Float32Array>;
 
 export interface ChannelState {
   /** The next sequence to apply. */
@@ -39,6 +44,7 @@ export class LoadedCollection {
     readonly info: CollectionInfo,
     /** Which load of the collection this is (each load replays the log again). */
     readonly load: number,
+    private readonly readStored: ReadStoredVectors,
   ) {
     this.#pk = primaryField(info.schema);
     this.#metrics = new Map(info.indexes.map((i) => [i.field_name, i.metric_type]));
@@ -48,8 +54,8 @@ export class LoadedCollection {
     return this.#metrics.get(field) ?? 'COSINE';
   }
 
-  #newSegment(partitionId: number, channel: string, state: Segment['state']): Segment {
-    const segment = new Segment(partitionId, channel, this.#pk, this.info.schema.fields, this.#metrics, state, this.info.schema.enableDynamicField);
+  #newSegment(partitionId: number, channel: string, state: Segment['state'], indexes?: Map<string, { native: NativeIvfIndex; built: BuiltIndex }>): Segment {
+    const segment = new Segment(partitionId, channel, this.#pk, this.info.schema.fields, this.#metrics, state, this.info.schema.enableDynamicField, indexes);
     this.segments.push(segment);
     return segment;
   }
@@ -81,12 +87,19 @@ export class LoadedCollection {
   }
 
   /**
-   * Adds a flushed segment read from its files (keys, timestamps, then the fields), with the
-   * deletes of its collection's delta files (keys and their delete timestamps).
+   * Adds a flushed segment read from its files (keys, timestamps, then the fields; not the
+   * vector fields that come with a built index), with the deletes of its collection's delta
+   * files (keys and their delete timestamps).
    */
-  async addSealed(info: SegmentInfo, columns: Column[], deletes: { keys: NativeKeys; ts: BigInt64Array }): Promise<void> {
-    const segment = this.#newSegment(info.partitionId, info.channel, 'sealed');
+  async addSealed(
+    info: SegmentInfo,
+    columns: Column[],
+    deletes: { keys: NativeKeys; ts: BigInt64Array },
+    indexes?: Map<string, { native: NativeIvfIndex; built: BuiltIndex }>,
+  ): Promise<void> {
+    const segment = this.#newSegment(info.partitionId, info.channel, 'sealed', indexes);
     segment.id = info.id;
+    segment.info = info;
     const [keys, ts, ...fields] = columns;
     await segment.load(keys, ts.values as BigInt64Array, fields, info.rows);
     if (deletes.ts.length > 0) await segment.keys.applyDeletes(deletes.keys, deletes.ts);
@@ -137,8 +150,17 @@ export class LoadedCollection {
   /** The data node flushed this channel's sealing segments: they are sealed now. */
   markFlushed(channel: string, segments: SegmentInfo[]): void {
     for (const info of segments) {
-      this.segments.find((s) => s.channel === channel && s.partitionId === info.partitionId && s.state === 'sealing')?.seal(info.id);
+      this.segments.find((s) => s.channel === channel && s.partitionId === info.partitionId && s.state === 'sealing')?.seal(info);
     }
+  }
+
+  /** The vectors of these rows of a segment: from its FlatIndex, or from its file once a built index replaced that. */
+  async vectorsOf(segment: Segment, field: string, rows: Uint32Array): Promise<Float32Array> {
+    const index = segment.vectors.get(field);
+    if (index && 'vectors' in index) return native(() => index.vectors(rows));
+    const column = segment.info?.columns.find((c) => c.name === field);
+    if (!column) throw new InternalError(`segment ${segment.id} has no file for vector field "${field}"`);
+    return this.readStored(column, rows);
   }
 
   /** Lets go of the segments of partitions dropped since they were loaded. */

@@ -12,7 +12,16 @@
 
 import type { Config } from '../../config/config.js';
 import { ClosedError, InternalError, NotLoadedError, TimeoutError, TopicNotFoundError } from '../../errors.js';
-import { type CollectionInfo, flushedUpTo, keys as metaKeys, partitionDropped, type SegmentInfo, storageState } from '../../meta/catalog.js';
+import {
+  type CollectionInfo,
+  flushedUpTo,
+  keys as metaKeys,
+  partitionDropped,
+  type SegmentIndexInfo,
+  type SegmentInfo,
+  type StoredColumn,
+  storageState,
+} from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
@@ -27,6 +36,7 @@ import type { Hit, Key, QueryRequest, QueryService, ReadOptions, SearchRequest }
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 import { LoadedCollection } from './collection.js';
+import { dropStaleIndexes, loadBuiltIndexes, swapIn } from './indexes.js';
 import { count, query, search } from './read.js';
 
 const BATCH = 256;
@@ -74,6 +84,7 @@ export class QueryNode implements Role, QueryService {
 
   async #onCoordination(event: CoordMessage): Promise<void> {
     if (event.kind === 'ddl') return this.#reconcile(event.collectionId);
+    if (event.kind === 'indexed') return this.#swapIn(event.collectionId, event.segmentId, event.field);
     const collection = this.#collections.get(event.collectionId);
     if (!collection) return;
     const infos = await Promise.all(event.segmentIds.map((id) => this.meta.get<SegmentInfo>(metaKeys.segment(event.collectionId, id))));
@@ -93,17 +104,39 @@ export class QueryNode implements Role, QueryService {
         if (loaded) await this.#unload(collectionId);
       } else if (!loaded) {
         await this.#load(info);
+      } else if (info.indexes.some((index) => loaded.metricOf(index.field_name) !== index.metric_type)) {
+        // A new metric: every segment is searched differently now, so load it all again.
+        await this.#unload(collectionId);
+        await this.#load(info);
       } else {
-        Object.assign(loaded.info, { name: info.name, partitions: info.partitions, droppedPartitions: info.droppedPartitions, properties: info.properties });
+        Object.assign(loaded.info, {
+          name: info.name,
+          partitions: info.partitions,
+          droppedPartitions: info.droppedPartitions,
+          properties: info.properties,
+          indexes: info.indexes,
+        });
         loaded.forgetDroppedPartitions();
+        await dropStaleIndexes(loaded, this.store);
       }
+    });
+  }
+
+  /** The index node built a segment's index: swap it in (in the collection's queue, so never across a reload). */
+  #swapIn(collectionId: number, segmentId: number, field: string): Promise<void> {
+    return this.#reconciling.run(collectionId, async () => {
+      const collection = this.#collections.get(collectionId);
+      const record = collection && (await this.meta.get<SegmentIndexInfo>(metaKeys.segmentIndex(collectionId, segmentId, field)));
+      if (collection && record) await swapIn(collection, record, this.store, this.log);
     });
   }
 
   async #load(info: CollectionInfo): Promise<void> {
     this.#failures.delete(info.id);
-    const collection = new LoadedCollection(info, ++this.#loads);
+    const collection = new LoadedCollection(info, ++this.#loads, (column, rows) => readStoredVectors(this.store, column, rows));
     const stored = storageState(info.id, await this.meta.entries(metaKeys.storage(info.id)));
+    const rowsOf = new Map(stored.segments.map((s) => [s.id, s.rows]));
+    const built = await loadBuiltIndexes(this.store, info, stored.segmentIndexes, (id) => rowsOf.get(id), this.log);
     for (const channel of info.channels) {
       collection.channels.set(channel, { next: stored.checkpoints.get(channel) ?? 1n, serviceableTs: 0n, flushedUpTo: flushedUpTo(stored, channel) });
     }
@@ -113,7 +146,10 @@ export class QueryNode implements Role, QueryService {
       ts: concatBigInt64(deltas.map(([, ts]) => ts.values as BigInt64Array)),
     };
     for (const segment of stored.segments.filter((s) => !partitionDropped(info, s.partitionId))) {
-      await collection.addSealed(segment, await readColumns(this.store, segment.columns), deletes);
+      const indexes = built.get(segment.id);
+      // A field with a built index needs no vectors in memory: its file stays on disk.
+      const columns = segment.columns.filter((c) => !indexes?.has(c.name));
+      await collection.addSealed(segment, await readColumns(this.store, columns), deletes, indexes);
     }
     this.#collections.set(info.id, collection);
     const readers: Reader[] = [];
@@ -260,4 +296,15 @@ function concatBigInt64(parts: BigInt64Array[]): BigInt64Array {
 function concatKeys(parts: NativeKeys[]): NativeKeys {
   if (parts.some((p) => Array.isArray(p))) return (parts as string[][]).flat();
   return concatBigInt64(parts as BigInt64Array[]);
+}
+
+/** Rows of a vector column read from its file, for output fields of segments whose vectors stay on disk. */
+async function readStoredVectors(store: SegmentStore, column: StoredColumn, rows: Uint32Array): Promise<Float32Array> {
+  const width = (column.dim as number) * 4;
+  const out = new Float32Array(rows.length * (column.dim as number));
+  for (let i = 0; i < rows.length; i++) {
+    const bytes = await store.readRange(column.file, rows[i] * width, width);
+    out.set(new Float32Array(bytes.buffer, bytes.byteOffset, column.dim as number), i * (column.dim as number));
+  }
+  return out;
 }

@@ -8,7 +8,8 @@
 import { native } from '../../errors.js';
 import { toNativePlan } from '../../expr/native-plan.js';
 import type { Plan } from '../../expr/plan.js';
-import type { NativeFlatIndex, NativeRowRefs } from '../../native/binding.js';
+import { defaultNprobe } from '../../indexes/segment-index.js';
+import type { NativeFlatIndex, NativeIvfIndex, NativeRowRefs } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD, primaryField } from '../../schema/schema.js';
@@ -64,12 +65,12 @@ async function fetchFields(collection: LoadedCollection, refs: RowRef[], outputF
     const rows = Uint32Array.from(positions, (i) => refs[i].row);
     const fields = new Map<string, unknown[]>();
     for (const name of wanted) {
-      const index = segment.vectors.get(name);
-      if (index) {
-        const packed = await native(() => index.vectors(rows));
+      if (segment.vectors.has(name)) {
+        const dim = collection.info.schema.fields.find((f) => f.name === name)?.dim as number;
+        const packed = await collection.vectorsOf(segment, name, rows);
         fields.set(
           name,
-          positions.map((_, j) => Array.from(packed.subarray(j * index.dim, (j + 1) * index.dim))),
+          positions.map((_, j) => Array.from(packed.subarray(j * dim, (j + 1) * dim))),
         );
       } else if (segment.columns.has(name)) {
         fields.set(name, resultValues(segment, name, rows));
@@ -124,6 +125,13 @@ function nativePlan(collection: LoadedCollection, segments: Segment[], filter: P
 
 type ScoredRef = RowRef & { score: number };
 
+/** nprobe when the search names none: by the field's index, for the largest nlist its segments were built with. */
+function nprobeFor(collection: LoadedCollection, segments: Segment[], field: string): number {
+  const index = collection.info.indexes.find((i) => i.field_name === field);
+  const nlist = Math.max(0, ...segments.map((s) => s.built.get(field)?.nlist ?? 0));
+  return index ? defaultNprobe(index, nlist) : 8;
+}
+
 /** The best `topk` hits of each query over the segments, merged natively. */
 async function nativeSearch(
   collection: LoadedCollection,
@@ -136,12 +144,12 @@ async function nativeSearch(
   const found = await native(() =>
     loadNative().SegmentRows.searchEach(
       segments.map((s) => s.keys),
-      segments.map((s) => s.vectors.get(request.field) as NativeFlatIndex),
+      segments.map((s) => s.vectors.get(request.field) as NativeFlatIndex | NativeIvfIndex),
       queries,
       topk,
       request.readTs,
       nativePlan(collection, segments, request.filter),
-      request.range,
+      { nprobe: request.nprobe ?? nprobeFor(collection, segments, request.field), ...(request.refine ? { refine: request.refine } : {}), ...request.range },
     ),
   );
   const perQuery: ScoredRef[][] = [];

@@ -1,9 +1,10 @@
 /**
  * A segment as the query node holds it: native SegmentRows with its keys, their insert and
  * delete timestamps (it also finds a key's row) and its scalar columns (JSON and Array values
- * as JSON text), and a native FlatIndex per vector field. A growing segment takes rows as the log delivers them and is
+ * as JSON text), and per vector field a native FlatIndex, or for a sealed segment the IVF
+ * index the index node built. A growing segment takes rows as the log delivers them and is
  * searchable at once; a sealed one was loaded from its files. Rows keep their numbers for
- * life, so bitsets over them stay valid.
+ * life, so bitsets over them stay valid (an index is built with the segment's row numbers).
  *
  * A batch's columns and vectors go in first and its keys last: reads cover only rows with a
  * key (a search's bitset hides index rows that have none yet), so no read at any consistency
@@ -11,7 +12,8 @@
  */
 import { native } from '../../errors.js';
 import type { Metric } from '../../indexes/metric.js';
-import type { NativeColumnType, NativeColumnValues, NativeFlatIndex, NativeKeys, NativeSegmentRows } from '../../native/binding.js';
+import type { SegmentInfo } from '../../meta/catalog.js';
+import type { NativeColumnType, NativeColumnValues, NativeFlatIndex, NativeIvfIndex, NativeKeys, NativeSegmentRows } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import type { Column } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
@@ -40,14 +42,26 @@ export interface SegmentColumn {
 
 export type SegmentState = 'growing' | 'sealing' | 'sealed';
 
+/** A vector field's index built by the index node, in use for a sealed segment. */
+export interface BuiltIndex {
+  /** The IndexInfo id it was built for. */
+  id: number;
+  nlist: number;
+}
+
 export class Segment {
   state: SegmentState;
   /** The catalog id, once the data node has flushed it. */
   id: number | undefined;
+  /** The catalog entry (its column files), once flushed. */
+  info: SegmentInfo | undefined;
   /** Keys, insert and delete timestamps, and each key's row (native). */
   readonly keys: NativeSegmentRows;
   readonly columns = new Map<string, SegmentColumn>();
-  readonly vectors = new Map<string, NativeFlatIndex>();
+  /** Per vector field: exact (FlatIndex, which also gives vectors back) or a built IVF index. */
+  readonly vectors = new Map<string, NativeFlatIndex | NativeIvfIndex>();
+  /** The vector fields searched through a built index, and which. */
+  readonly built = new Map<string, BuiltIndex>();
 
   constructor(
     readonly partitionId: number,
@@ -57,6 +71,8 @@ export class Segment {
     metrics: Map<string, Metric>,
     state: SegmentState,
     dynamic: boolean,
+    /** A sealed segment's built indexes, loaded from their files: their fields get no FlatIndex. */
+    indexes?: Map<string, { native: NativeIvfIndex; built: BuiltIndex }>,
   ) {
     this.state = state;
     const addon = loadNative();
@@ -67,7 +83,13 @@ export class Segment {
     };
     for (const field of fields) {
       if (field.dataType === DataType.FloatVector) {
-        this.vectors.set(field.name, new addon.FlatIndex(field.dim as number, metrics.get(field.name) ?? 'COSINE'));
+        const index = indexes?.get(field.name);
+        if (index) {
+          this.vectors.set(field.name, index.native);
+          this.built.set(field.name, index.built);
+        } else {
+          this.vectors.set(field.name, new addon.FlatIndex(field.dim as number, metrics.get(field.name) ?? 'COSINE'));
+        }
       } else if (!field.isPrimaryKey) {
         addColumn(field.name, field.dataType, field.elementType);
       }
@@ -105,13 +127,27 @@ export class Segment {
     }
     const ids = new BigInt64Array(rows);
     for (let i = 0; i < rows; i++) ids[i] = BigInt(first + i);
-    await native(() => Promise.all(columns.filter((c) => this.vectors.has(c.name)).map((c) => this.vectors.get(c.name)?.add(c.values as Float32Array, ids))));
+    const exact = columns.filter((c) => this.vectors.has(c.name) && !this.built.has(c.name));
+    await native(() => Promise.all(exact.map((c) => this.vectors.get(c.name)?.add(c.values as Float32Array, ids))));
+  }
+
+  /** Searches the field through a built index from now on (a read already running keeps the index it took). */
+  useIndex(field: string, index: NativeIvfIndex, built: BuiltIndex): void {
+    this.vectors.set(field, index);
+    this.built.set(field, built);
+  }
+
+  /** Searches the field exactly again (its index was dropped or replaced). */
+  useExact(field: string, index: NativeFlatIndex): void {
+    this.vectors.set(field, index);
+    this.built.delete(field);
   }
 
   /** Sealed: no more rows, so keys and columns give up their spare capacity. */
-  seal(id: number): void {
+  seal(info: SegmentInfo): void {
     this.state = 'sealed';
-    this.id = id;
+    this.id = info.id;
+    this.info = info;
     this.keys.shrink();
   }
 

@@ -1,0 +1,143 @@
+/**
+ * The index node: builds the index of every sealed segment, one at a time, in the
+ * background. It reads a segment's vector column from its file (checked against its CRC),
+ * trains and fills an IVF index on QuiverDB's native pool, writes it beside the segment
+ * (a temporary file renamed into place; the file carries its own CRC-32C), records it in
+ * the catalog, and then says so on the coordination topic, where the query node picks it up.
+ *
+ * It works from the catalog, never from memory: on start, on every flush event and on every
+ * DDL notice it compares, per collection, what is built with what the indexes ask for. So a
+ * build cut short by a crash (a file without a record) is simply done again, an index that
+ * was replaced is rebuilt, and one that was dropped has its records and files removed.
+ */
+import { InternalError } from '../../errors.js';
+import { segmentBuild } from '../../indexes/segment-index.js';
+import { type CollectionInfo, type IndexInfo, keys as metaKeys, type SegmentIndexInfo, type SegmentInfo, storageState } from '../../meta/catalog.js';
+import type { MetaStore } from '../../meta/meta-store.js';
+import type { LogBroker, Reader } from '../../mq/broker.js';
+import type { LogLine } from '../../mq/open-broker.js';
+import { COORD_TOPIC } from '../../msg/channels.js';
+import { type CoordMessage, encodeCoord } from '../../msg/messages.js';
+import { loadNative } from '../../native/load.js';
+import { segmentFolder } from '../../segment/segment-file.js';
+import type { SegmentStore } from '../../segment/segment-store.js';
+import { followCoordination } from '../coordination.js';
+import type { Role } from '../role.js';
+import { SerialQueues } from '../serial.js';
+
+/** Where a segment's index of one field lives; the index id in the name keeps a rebuild from overwriting what a reader may hold. */
+export function indexFile(collectionId: number, segmentId: number, field: string, indexId: number): string {
+  return `${segmentFolder(collectionId, segmentId)}/${field}.${indexId}.ivf`;
+}
+
+export class IndexNode implements Role {
+  readonly name = 'indexnode';
+  /** One build at a time, whatever the collection: searches keep the rest of the pool. */
+  readonly #work = new SerialQueues<'builds'>();
+  /** Collections with a reconcile queued and not started (more events for them coalesce). */
+  readonly #queued = new Set<number>();
+  #coord: Reader | undefined;
+  #following: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(
+    private readonly broker: LogBroker,
+    private readonly meta: MetaStore,
+    private readonly store: SegmentStore,
+    private readonly log: LogLine,
+  ) {}
+
+  async start(): Promise<void> {
+    this.#coord = await this.broker.reader(COORD_TOPIC, { start: 'latest' });
+    for (const info of await this.meta.scan<CollectionInfo>(metaKeys.collections)) this.#schedule(info.id);
+    this.#following = followCoordination(this.#coord, async (event) => this.#onCoordination(event), {
+      role: this.name,
+      stopped: () => this.#stopped,
+      log: this.log,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#coord?.close();
+    await this.#following;
+    await this.#work.idle();
+  }
+
+  #onCoordination(event: CoordMessage): void {
+    if (event.kind === 'ddl' || event.kind === 'flushed') this.#schedule(event.collectionId);
+  }
+
+  #schedule(collectionId: number): void {
+    if (this.#queued.has(collectionId)) return;
+    this.#queued.add(collectionId);
+    void this.#work
+      .run('builds', async () => {
+        this.#queued.delete(collectionId);
+        if (!this.#stopped) await this.#reconcile(collectionId);
+      })
+      .catch((error: Error) => this.log(`quiverdb: indexnode: collection ${collectionId}: ${error.message}`));
+  }
+
+  /** Builds what is missing and removes what is no longer wanted, segment by segment. */
+  async #reconcile(collectionId: number): Promise<void> {
+    const info = await this.meta.get<CollectionInfo>(metaKeys.collection(collectionId));
+    if (!info) return;
+    const stored = storageState(collectionId, await this.meta.entries(metaKeys.storage(collectionId)));
+    const segments = new Map(stored.segments.map((s) => [s.id, s]));
+    for (const record of stored.segmentIndexes) {
+      const index = info.indexes.find((i) => i.field_name === record.field);
+      const segment = segments.get(record.segmentId);
+      if (!segment || !index || index.id !== record.indexId || !segmentBuild(index, segment.rows)) await this.#forget(collectionId, record);
+    }
+    const built = new Set(stored.segmentIndexes.map((r) => `${r.segmentId}/${r.field}/${r.indexId}`));
+    for (const segment of stored.segments) {
+      for (const index of info.indexes) {
+        if (this.#stopped) return;
+        if (!segmentBuild(index, segment.rows) || built.has(`${segment.id}/${index.field_name}/${index.id}`)) continue;
+        await this.#build(info, segment, index);
+      }
+    }
+  }
+
+  async #forget(collectionId: number, record: SegmentIndexInfo): Promise<void> {
+    await this.meta.write({}, [metaKeys.segmentIndex(collectionId, record.segmentId, record.field)]);
+    await this.store.remove(record.file);
+  }
+
+  async #build(info: CollectionInfo, segment: SegmentInfo, index: IndexInfo): Promise<void> {
+    const build = segmentBuild(index, segment.rows);
+    const column = segment.columns.find((c) => c.name === index.field_name);
+    if (!build || !column?.dim) throw new InternalError(`segment ${segment.id} has no vector column "${index.field_name}"`);
+    const bytes = await this.store.read(column.file);
+    const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, segment.rows * column.dim);
+    const addon = loadNative();
+    const ivf = new addon.IvfIndex({ dim: column.dim, metric: index.metric_type, type: build.type, nlist: build.nlist, ...(build.m ? { m: build.m } : {}) });
+    await ivf.train(vectors);
+    // Rows are numbered as in the segment, so the query node's bitsets mean the same rows.
+    await ivf.add(
+      vectors,
+      BigInt64Array.from({ length: segment.rows }, (_, i) => BigInt(i)),
+    );
+    const file = indexFile(info.id, segment.id, index.field_name, index.id ?? 0);
+    await ivf.save(await this.store.localPath(file));
+    // The index may have been replaced, or the segment dropped, while it was built.
+    const now = await this.meta.get<CollectionInfo>(metaKeys.collection(info.id));
+    const segmentNow = await this.meta.get<SegmentInfo>(metaKeys.segment(info.id, segment.id));
+    if (!segmentNow || now?.indexes.find((i) => i.field_name === index.field_name)?.id !== index.id) {
+      await this.store.remove(file);
+      return;
+    }
+    const record: SegmentIndexInfo = {
+      segmentId: segment.id,
+      field: index.field_name,
+      indexId: index.id ?? 0,
+      indexType: build.type,
+      nlist: build.nlist,
+      file,
+      rows: segment.rows,
+    };
+    await this.meta.write({ [metaKeys.segmentIndex(info.id, segment.id, index.field_name)]: record });
+    await this.broker.producer(COORD_TOPIC).send(encodeCoord({ kind: 'indexed', collectionId: info.id, segmentId: segment.id, field: index.field_name }));
+  }
+}

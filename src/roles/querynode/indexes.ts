@@ -1,0 +1,98 @@
+/**
+ * The query node's side of segment indexes: loading the indexes the index node built, and
+ * keeping each sealed segment on the index its field asks for now. A swap replaces the
+ * segment's entry for the field; a search already running keeps the index it took, so it
+ * sees the old index or the new one, never neither.
+ */
+import { native } from '../../errors.js';
+import type { CollectionInfo, IndexInfo, SegmentIndexInfo, StoredColumn } from '../../meta/catalog.js';
+import type { LogLine } from '../../mq/open-broker.js';
+import type { NativeIvfIndex } from '../../native/binding.js';
+import { loadNative } from '../../native/load.js';
+import type { SegmentStore } from '../../segment/segment-store.js';
+import type { LoadedCollection } from './collection.js';
+import type { BuiltIndex, Segment } from './segment.js';
+
+export type LoadedIndexes = Map<string, { native: NativeIvfIndex; built: BuiltIndex }>;
+
+/** The field's index, if it asks for built indexes at all. */
+function currentIndex(info: CollectionInfo, field: string): IndexInfo | undefined {
+  const index = info.indexes.find((i) => i.field_name === field);
+  return index && !index.dropped ? index : undefined;
+}
+
+/** Whether a record is of the index its field has now. */
+export function isCurrent(info: CollectionInfo, record: SegmentIndexInfo): boolean {
+  return currentIndex(info, record.field)?.id === record.indexId;
+}
+
+/** Loads a built index from its file; undefined (logged) when it cannot be used: the segment is then searched exactly. */
+export async function loadBuilt(store: SegmentStore, record: SegmentIndexInfo, rows: number, log: LogLine): Promise<NativeIvfIndex | undefined> {
+  try {
+    const index = await native(async () => loadNative().IvfIndex.load(await store.localPath(record.file)));
+    if (index.rows === rows) return index;
+    log(`quiverdb: querynode: ${record.file} holds ${index.rows} rows, its segment ${rows}; searching the segment exactly`);
+  } catch (error) {
+    log(`quiverdb: querynode: cannot load ${record.file} (${(error as Error).message}); searching the segment exactly`);
+  }
+  return undefined;
+}
+
+/** Per segment, the current built indexes among these records, loaded. */
+export async function loadBuiltIndexes(
+  store: SegmentStore,
+  info: CollectionInfo,
+  records: SegmentIndexInfo[],
+  rowsOf: (segmentId: number) => number | undefined,
+  log: LogLine,
+): Promise<Map<number, LoadedIndexes>> {
+  const out = new Map<number, LoadedIndexes>();
+  for (const record of records) {
+    const rows = rowsOf(record.segmentId);
+    if (rows === undefined || !isCurrent(info, record)) continue;
+    const index = await loadBuiltIndex(store, record, rows, log);
+    if (!index) continue;
+    const loaded = out.get(record.segmentId) ?? new Map();
+    out.set(record.segmentId, loaded);
+    loaded.set(record.field, index);
+  }
+  return out;
+}
+
+async function loadBuiltIndex(store: SegmentStore, record: SegmentIndexInfo, rows: number, log: LogLine) {
+  const index = await loadBuilt(store, record, rows, log);
+  return index && { native: index, built: { id: record.indexId, nlist: record.nlist } };
+}
+
+/** Swaps a newly built index into its segment, if it is still of the field's current index. */
+export async function swapIn(collection: LoadedCollection, record: SegmentIndexInfo, store: SegmentStore, log: LogLine): Promise<void> {
+  const segment = collection.segments.find((s) => s.id === record.segmentId && s.state === 'sealed');
+  if (!segment || !isCurrent(collection.info, record) || segment.built.get(record.field)?.id === record.indexId) return;
+  const index = await loadBuiltIndex(store, record, segment.rows, log);
+  // Checked again: the index may have been replaced while its file was read.
+  if (index && isCurrent(collection.info, record)) segment.useIndex(record.field, index.native, index.built);
+}
+
+/** Puts segments whose built index is no longer their field's back on exact search, from their vector files. */
+export async function dropStaleIndexes(collection: LoadedCollection, store: SegmentStore): Promise<void> {
+  for (const segment of collection.segments) {
+    for (const [field, built] of [...segment.built]) {
+      if (currentIndex(collection.info, field)?.id === built.id) continue;
+      await useExact(collection, segment, field, store);
+    }
+  }
+}
+
+async function useExact(collection: LoadedCollection, segment: Segment, field: string, store: SegmentStore): Promise<void> {
+  const column = segment.info?.columns.find((c) => c.name === field) as StoredColumn;
+  const bytes = await store.read(column.file);
+  const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, segment.rows * (column.dim as number));
+  const flat = new (loadNative().FlatIndex)(column.dim as number, collection.metricOf(field));
+  await native(() =>
+    flat.add(
+      vectors,
+      BigInt64Array.from({ length: segment.rows }, (_, i) => BigInt(i)),
+    ),
+  );
+  segment.useExact(field, flat);
+}
