@@ -123,6 +123,7 @@ Napi::Function SegmentRowsWrap::Define(Napi::Env env) {
                          InstanceMethod<&SegmentRowsWrap::Visible>("visible"),
                          InstanceMethod<&SegmentRowsWrap::VisibleCount>("visibleCount"),
                          InstanceMethod<&SegmentRowsWrap::KeysAt>("keysAt"),
+                         InstanceMethod<&SegmentRowsWrap::Deletions>("deletions"),
                          InstanceMethod<&SegmentRowsWrap::InsertTs>("insertTs"),
                          InstanceMethod<&SegmentRowsWrap::Shrink>("shrink"),
                          InstanceMethod<&SegmentRowsWrap::MemoryBytes>("memoryBytes"),
@@ -328,6 +329,29 @@ Napi::Value SegmentRowsWrap::KeysAt(const Napi::CallbackInfo& info) {
     const std::string_view key = rows_->str_key(wanted[i]);
     out.Set(uint32_t(i), Napi::String::New(env, key.data(), key.size()));
   }
+  return out;
+}
+
+// deletions(): { rows: Uint32Array, ts: BigInt64Array }: the deleted rows and when each was deleted.
+Napi::Value SegmentRowsWrap::Deletions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<uint32_t> rows;
+  std::vector<int64_t> ts;
+  {
+    std::shared_lock<std::shared_mutex> lock(rows_->lock());  // applyDeletes may be running on the pool
+    for (uint32_t r = 0; r < rows_->rows(); ++r) {
+      if (!rows_->is_deleted(r)) continue;
+      rows.push_back(r);
+      ts.push_back(rows_->delete_ts(r));
+    }
+  }
+  auto out_rows = Napi::Uint32Array::New(env, rows.size());
+  auto out_ts = Napi::BigInt64Array::New(env, ts.size());
+  std::copy(rows.begin(), rows.end(), out_rows.Data());
+  std::copy(ts.begin(), ts.end(), out_ts.Data());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("rows", out_rows);
+  out.Set("ts", out_ts);
   return out;
 }
 

@@ -33,6 +33,7 @@ class SegmentRowsWrap : public Napi::ObjectWrap<SegmentRowsWrap> {
   Napi::Value Visible(const Napi::CallbackInfo& info);
   Napi::Value VisibleCount(const Napi::CallbackInfo& info);
   Napi::Value KeysAt(const Napi::CallbackInfo& info);
+  Napi::Value Deletions(const Napi::CallbackInfo& info);
   Napi::Value InsertTs(const Napi::CallbackInfo& info);
   Napi::Value Shrink(const Napi::CallbackInfo& info);
   Napi::Value Rows(const Napi::CallbackInfo& info);

@@ -143,6 +143,18 @@ export class QuiverDB {
     return this.#call('dropIndex', request);
   }
 
+  // Compaction: automatic by default; these ask for one now and follow it
+  async compact(request: Request) {
+    return this.#call('compact', request);
+  }
+  async getCompactionState(request: Request) {
+    return this.#call('getCompactionState', request);
+  }
+  /** The collection's flushed (sealed) segments and their rows. */
+  async getPersistentSegmentInfo(request: Request) {
+    return this.#call('getPersistentSegmentInfo', request);
+  }
+
   // Writes
   async insert(request: Request) {
     return this.#call('insert', request);

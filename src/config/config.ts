@@ -77,6 +77,26 @@ const KEYS: Record<string, KeySpec> = {
   'dataCoord.segment.maxRows': { default: 0, check: integer(0), expects: 'rows (0: no limit)', doc: 'seal at this many rows too (QuiverDB)' },
   'dataCoord.segment.maxIdleTime': { default: 600, check: number(0.001, 1e9), expects: 'seconds', doc: 'seal a segment that got no rows for this long' },
   'dataCoord.segment.maxLife': { default: 86400, check: number(0.001, 1e9), expects: 'seconds', doc: 'seal a segment this old, whatever its size' },
+  'dataCoord.segment.smallProportion': {
+    default: 0.5,
+    check: number(0.0001, 1),
+    expects: 'a number above 0 and at most 1',
+    doc: 'sealed segments under this share of the seal size are merged by compaction',
+  },
+  'dataCoord.compaction.enableAutoCompaction': { default: true, check: oneOf(true, false), expects: 'true or false', doc: 'compact in the background' },
+  'dataCoord.compaction.single.ratio.threshold': {
+    default: 0.2,
+    check: number(0.0001, 1),
+    expects: 'a number above 0 and at most 1',
+    doc: 'a segment with this share of its rows deleted is rewritten without them',
+  },
+  'dataCoord.compaction.interval': { default: 10, check: number(0.001, 1e9), expects: 'seconds', doc: 'how often automatic compaction looks (QuiverDB)' },
+  'dataCoord.gc.dropTolerance': {
+    default: 60,
+    check: number(0, 1e9),
+    expects: 'seconds',
+    doc: 'files of compacted segments are deleted this long after (QuiverDB 60; Milvus 10800)',
+  },
 
   'proxy.timeTickInterval': { default: 200, check: integer(1, 60_000), expects: 'ms from 1 to 60000', doc: 'time ticks on written channels' },
   'common.gracefulTime': { default: 5000, check: integer(0), expects: 'ms', doc: 'how stale a Bounded read may be' },

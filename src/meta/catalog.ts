@@ -7,6 +7,8 @@
  *   s/<collection>/d/<delta>        DeltaInfo     (deletes flushed beside segments)
  *   s/<collection>/k/<channel>      a channel checkpoint: replay from this sequence
  *   s/<collection>/x/<segment>/<field>  SegmentIndexInfo (an index built for a sealed segment, by the index node)
+ *   s/<collection>/g/<segment>      GarbageInfo   (a segment compacted away: its folder goes once no reader needs it)
+ *   compaction/<id>                 CompactionInfo (a compaction asked for with compact())
  *   tso, ids/...                    the timestamp oracle's window, id counters
  *
  * A collection's storage state shares one prefix, so one scan reads it consistently: the
@@ -90,6 +92,22 @@ export interface SegmentInfo {
 
 export type StoredColumn = ColumnHeader & { file: FileInfo };
 
+/** A segment folder no longer in the catalog, kept a while for reads that still use its files. */
+export interface GarbageInfo {
+  segmentId: number;
+  folder: string;
+  sinceMs: number;
+}
+
+export interface CompactionInfo {
+  id: number;
+  collectionId: number;
+  state: 'Executing' | 'Completed';
+  /** Segments merged or rewritten, and segments made. */
+  from: number[];
+  to: number[];
+}
+
 export interface DeltaInfo {
   id: number;
   collectionId: number;
@@ -117,6 +135,8 @@ export const keys = {
   delta: (collection: number, id: number) => `s/${pad(collection)}/d/${pad(id)}`,
   checkpoint: (collection: number, channel: string) => `s/${pad(collection)}/k/${channel}`,
   segmentIndex: (collection: number, segment: number, field: string) => `s/${pad(collection)}/x/${pad(segment)}/${field}`,
+  garbage: (collection: number, segment: number) => `s/${pad(collection)}/g/${pad(segment)}`,
+  compaction: (id: number) => `compaction/${pad(id)}`,
 };
 
 /** A collection's storage state, read in one scan (one consistent view). */
@@ -126,6 +146,7 @@ export interface StorageState {
   /** Per channel: replay from this sequence. */
   checkpoints: Map<string, bigint>;
   segmentIndexes: SegmentIndexInfo[];
+  garbage: GarbageInfo[];
 }
 
 /** Per partition, the highest seal a flushed segment of this channel ends at: inserts at or before it are in segment files. */
@@ -141,13 +162,14 @@ export function flushedUpTo(state: StorageState, channel: string): Map<number, b
 
 export function storageState(collection: number, entries: [string, unknown][]): StorageState {
   const prefix = keys.storage(collection);
-  const state: StorageState = { segments: [], deltas: [], checkpoints: new Map(), segmentIndexes: [] };
+  const state: StorageState = { segments: [], deltas: [], checkpoints: new Map(), segmentIndexes: [], garbage: [] };
   for (const [key, value] of entries) {
     const rest = key.slice(prefix.length);
     if (rest.startsWith('s/')) state.segments.push(value as SegmentInfo);
     else if (rest.startsWith('d/')) state.deltas.push(value as DeltaInfo);
     else if (rest.startsWith('k/')) state.checkpoints.set(rest.slice(2), BigInt(value as string));
     else if (rest.startsWith('x/')) state.segmentIndexes.push(value as SegmentIndexInfo);
+    else if (rest.startsWith('g/')) state.garbage.push(value as GarbageInfo);
   }
   return state;
 }

@@ -69,7 +69,24 @@ export interface IndexedEvent {
   field: string;
 }
 
-export type CoordMessage = DdlNotice | FlushedEvent | IndexedEvent;
+/** compact() asks the data node to compact a collection now. */
+export interface CompactRequest {
+  kind: 'compact';
+  collectionId: number;
+  compactionId: number;
+}
+
+/** The data node replaced segments `from` by `to` (none when every row was deleted). */
+export interface CompactedEvent {
+  kind: 'compacted';
+  collectionId: number;
+  from: number[];
+  to: number | null;
+}
+
+export type CoordMessage = DdlNotice | FlushedEvent | IndexedEvent | CompactRequest | CompactedEvent;
+
+const COORD_KINDS: readonly string[] = ['ddl', 'flushed', 'indexed', 'compact', 'compacted'];
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -134,7 +151,6 @@ export function encodeCoord(message: CoordMessage): Uint8Array[] {
 
 export function decodeCoord(bytes: Uint8Array): CoordMessage {
   const { header } = unframe(bytes);
-  if (header.kind !== 'ddl' && header.kind !== 'flushed' && header.kind !== 'indexed')
-    throw new InternalError(`unknown coordination message kind ${JSON.stringify(header.kind)}`);
+  if (!COORD_KINDS.includes(header.kind as string)) throw new InternalError(`unknown coordination message kind ${JSON.stringify(header.kind)}`);
   return header as unknown as CoordMessage;
 }

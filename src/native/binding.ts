@@ -126,6 +126,8 @@ export interface NativeSegmentRows {
   visible(row: number, readTs: bigint): boolean;
   visibleCount(readTs: bigint): number;
   keysAt(rows: Uint32Array): NativeKeys;
+  /** The deleted rows, and when each was deleted. */
+  deletions(): { rows: Uint32Array; ts: BigInt64Array };
   insertTs(row: number): bigint;
   /** No more rows: drops spare capacity. */
   shrink(): void;
@@ -245,6 +247,7 @@ export const BINDING_SHAPE = {
       visible: true,
       visibleCount: true,
       keysAt: true,
+      deletions: true,
       insertTs: true,
       shrink: true,
       memoryBytes: true,

@@ -156,3 +156,25 @@ export function valueAt(column: Column, row: number): unknown {
   if (column.type === DataType.Bool) return (values as Uint8Array)[row] === 1;
   return values[row];
 }
+
+/** The rows of a column at these indices. */
+export function pickRows(column: Column, rows: ArrayLike<number>): Column {
+  const width = column.dim ?? 1;
+  const Typed = typedArrayOf(column.type);
+  let values: Column['values'];
+  if (Typed) {
+    const out = new (Typed as unknown as new (n: number) => Exclude<Column['values'], unknown[]>)(rows.length * width);
+    const source = column.values as Exclude<Column['values'], unknown[]>;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      if (width === 1) (out as unknown as unknown[])[i] = (source as unknown as unknown[])[r];
+      else (out as Float32Array).set((source as Float32Array).subarray(r * width, r * width + width), i * width);
+    }
+    values = out;
+  } else {
+    values = Array.from(rows, (r) => (column.values as unknown[])[r]);
+  }
+  const picked: Column = { name: column.name, type: column.type, values, ...(column.dim ? { dim: column.dim } : {}) };
+  if (column.valid) picked.valid = Uint8Array.from(rows, (r) => (column.valid as Uint8Array)[r]);
+  return picked;
+}

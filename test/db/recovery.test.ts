@@ -2,13 +2,13 @@
 // typed error naming the holder; a writer killed (SIGKILL) at random moments, 20 times,
 // loses nothing it was told was written.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { DatabaseLockedError, DataType, QuiverDB } from '../../src/index.js';
+import { DatabaseLockedError, QuiverDB } from '../../src/index.js';
 import { root } from '../helpers.js';
+import { checkAfterCrashes, createCrashCollection, killWriterAtRandom, spawnTs } from './crash-helpers.js';
 import { docs, docsSchema, expectedIds, workFolder } from './db-helpers.js';
 
 const folder = workFolder('recovery');
@@ -50,10 +50,6 @@ test('reopen: flushed segments, rows only in the log, deletes and upserts all co
     await db.close();
   }
 });
-
-function spawnTs(file: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 test('files a crash left between writing a segment and cataloguing it are removed on reopen', async () => {
   const dir = folder('orphans');
@@ -101,78 +97,10 @@ test('a second process opening the folder gets DatabaseLockedError naming the ho
   await db.close();
 });
 
-type Op = { kind: 'insert' | 'upsert' | 'delete' | 'flush'; ids: number[]; tag: string };
-
 test('SIGKILL at 20 random moments: every acknowledged row is there once with its latest value, no deleted row is', { timeout: 600_000 }, async () => {
   const dir = folder('crash');
-  const db = await QuiverDB.open(dir);
-  await db.createCollection({
-    collection_name: 'c',
-    fields: [
-      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-      { name: 'tag', data_type: DataType.VarChar, max_length: 32 },
-      { name: 'vector', data_type: DataType.FloatVector, dim: 4 },
-    ],
-  });
-  // Keys 0..999 exist before the first kill; writes upsert and delete among them.
-  await db.insert({ collection_name: 'c', data: Array.from({ length: 1000 }, (_, id) => ({ id, tag: 'start', vector: [0, 0, 0, 1] })) });
-  await db.close();
-
-  // Per key: its value after the last acknowledged write (null: deleted), and the writes cut short after it.
-  const last = new Map<number, string | null>(Array.from({ length: 1000 }, (_, id) => [id, 'start']));
-  const pending = new Map<number, (string | null)[]>();
-  const stateAfter = (op: Op) => (op.kind === 'delete' ? null : op.tag);
-  let acknowledged = 0;
-  for (let round = 1; round <= 20; round++) {
-    const child = spawnTs(join(root, 'test/fixtures/db-writer.ts'), [dir, String(round), String(round * 7919)]);
-    let buffered = '';
-    let begun: Op | undefined;
-    let ready = false;
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        ready = true;
-        if (line.startsWith('B ')) begun = JSON.parse(line.slice(2)) as Op;
-        else if (line === 'A' && begun) {
-          for (const id of begun.ids) {
-            last.set(id, stateAfter(begun));
-            pending.delete(id);
-          }
-          acknowledged++;
-          begun = undefined;
-        }
-      }
-    });
-    const started = Date.now();
-    while (!ready && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 100 + Math.random() * 700));
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
-    if (begun) for (const id of begun.ids) pending.set(id, [...(pending.get(id) ?? []), stateAfter(begun)]);
-  }
-  assert.ok(acknowledged > 40, `only ${acknowledged} writes were acknowledged`);
-
-  const reopened = await QuiverDB.open(dir);
-  // Keys of an insert cut short are in `pending` only: there or not, either is right.
-  const keys = [...new Set([...last.keys(), ...pending.keys()])];
-  const found = new Map<number, string>();
-  for (let i = 0; i < keys.length; i += 5000) {
-    const rows = (await reopened.get({ collection_name: 'c', ids: keys.slice(i, i + 5000), output_fields: ['tag'] })).data;
-    for (const row of rows) {
-      assert.ok(!found.has(Number(row.id)), `key ${row.id} came back twice`);
-      found.set(Number(row.id), row.tag as string);
-    }
-  }
-  for (const id of keys) {
-    const allowed = [last.get(id) ?? null, ...(pending.get(id) ?? [])];
-    const got = found.get(id) ?? null;
-    assert.ok(allowed.includes(got), `key ${id}: ${JSON.stringify(got)}, expected one of ${JSON.stringify(allowed)}`);
-  }
-  // Nothing else: the count matches the rows found, and search finds only live keys.
-  assert.equal((await reopened.count({ collection_name: 'c' })).data, found.size);
-  const hits = (await reopened.search({ collection_name: 'c', data: [0, 0, 0, 1], limit: 100 })).results;
-  for (const hit of hits) assert.ok(found.has(Number(hit.id)), `search found ${hit.id}, which get did not`);
-  await reopened.close();
+  await createCrashCollection(dir);
+  const state = await killWriterAtRandom(dir, 20);
+  assert.ok(state.acknowledged > 40, `only ${state.acknowledged} writes were acknowledged`);
+  await checkAfterCrashes(dir, state);
 });

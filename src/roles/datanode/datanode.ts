@@ -5,11 +5,12 @@
  * reads: that is the query node's job.
  */
 import type { Config } from '../../config/config.js';
-import { type CollectionInfo, keys as metaKeys, partitionDropped, storageState } from '../../meta/catalog.js';
+import { type CollectionInfo, type CompactionInfo, keys as metaKeys, partitionDropped, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import type { LogBroker, Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
 import { COORD_TOPIC, collectionOfChannel } from '../../msg/channels.js';
+import type { CoordMessage } from '../../msg/messages.js';
 import { deltaFolder, segmentFolder } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { IdAllocator } from '../../tso/tso.js';
@@ -17,6 +18,7 @@ import { followCoordination } from '../coordination.js';
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 import { ChannelWriter } from './channel-writer.js';
+import { type CompactionContext, collectGarbage, compact, planCompactions } from './compaction.js';
 
 const SEAL_CHECK_MS = 1000;
 
@@ -29,6 +31,9 @@ export class DataNode implements Role {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #following: Promise<void> = Promise.resolve();
+  #compactionTimer: NodeJS.Timeout | undefined;
+  readonly #deletedCounts = new Map<number, { deltas: number; count: number }>();
+  readonly #compacting = new Set<number>();
 
   constructor(
     private readonly broker: LogBroker,
@@ -44,12 +49,16 @@ export class DataNode implements Role {
     const known = await this.meta.scan<CollectionInfo>(metaKeys.collections);
     // Before any writer starts: a writer's flush writes its files before the catalog names them.
     await this.#removeOrphans(new Set(known.map((c) => c.id)));
+    // Nothing reads a compacted segment's files before the roles start: delete them now.
+    for (const info of known) await collectGarbage(this.#compaction, info.id, 0);
     for (const info of known) await this.#reconcile(info.id);
-    this.#following = followCoordination(this.#coord, async (event) => (event.kind === 'ddl' ? this.#reconcile(event.collectionId) : undefined), {
+    this.#following = followCoordination(this.#coord, async (event) => this.#onCoordination(event), {
       role: this.name,
       stopped: () => this.#stopped,
       log: this.log,
     });
+    this.#compactionTimer = setInterval(() => this.#compactAll(), (this.config['dataCoord.compaction.interval'] as number) * 1000);
+    this.#compactionTimer.unref();
     this.#timer = setInterval(() => {
       const now = Date.now();
       for (const writers of this.#writers.values()) for (const writer of writers) writer.checkTime(now);
@@ -60,11 +69,63 @@ export class DataNode implements Role {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    clearInterval(this.#compactionTimer);
     await this.#coord?.close();
     await this.#following;
     await this.#reconciling.idle();
     for (const writers of this.#writers.values()) for (const writer of writers) await writer.stop();
     this.#writers.clear();
+  }
+
+  async #onCoordination(event: CoordMessage): Promise<void> {
+    if (event.kind === 'ddl') await this.#reconcile(event.collectionId);
+    else if (event.kind === 'compact') await this.#compact(event.collectionId, event.compactionId);
+  }
+
+  get #compaction(): CompactionContext {
+    return { meta: this.meta, store: this.store, broker: this.broker, ids: this.#ids as IdAllocator, config: this.config, deletedCounts: this.#deletedCounts };
+  }
+
+  /** The automatic round: every collection written here is compacted if it needs to be, and old files are collected. */
+  #compactAll(): void {
+    const tolerance = (this.config['dataCoord.gc.dropTolerance'] as number) * 1000;
+    for (const collectionId of this.#writers.keys()) {
+      void this.#reconciling
+        .run(collectionId, () => collectGarbage(this.#compaction, collectionId, tolerance))
+        .catch((error: Error) => this.log(`quiverdb: datanode: collection ${collectionId}: ${error.message}`));
+      if (this.config['dataCoord.compaction.enableAutoCompaction'] && !this.#compacting.has(collectionId)) {
+        this.#compacting.add(collectionId); // one automatic round at a time per collection
+        void this.#compact(collectionId)
+          .catch((error: Error) => this.log(`quiverdb: datanode: compaction of collection ${collectionId}: ${error.message}`))
+          .finally(() => this.#compacting.delete(collectionId));
+      }
+    }
+  }
+
+  /** Runs the compactions a collection needs now (in its queue, so never beside a drop); records them under compactionId if given. */
+  #compact(collectionId: number, compactionId?: number): Promise<void> {
+    return this.#reconciling.run(collectionId, async () => {
+      const info = await this.meta.get<CollectionInfo>(metaKeys.collection(collectionId));
+      if (!info || this.#stopped) return;
+      const state = storageState(collectionId, await this.meta.entries(metaKeys.storage(collectionId)));
+      state.segments = state.segments.filter((s) => !partitionDropped(info, s.partitionId));
+      const from: number[] = [];
+      const to: number[] = [];
+      try {
+        for (const plan of await planCompactions(this.#compaction, info, state)) {
+          if (this.#stopped) return;
+          const made = await compact(this.#compaction, info, plan, state);
+          from.push(...plan.map((s) => s.id));
+          if (made !== null) to.push(made);
+        }
+      } finally {
+        // Recorded also when a plan failed: what was done is done, and compact() may be asked again.
+        if (compactionId !== undefined) {
+          const record: CompactionInfo = { id: compactionId, collectionId, state: 'Completed', from, to };
+          await this.meta.write({ [metaKeys.compaction(compactionId)]: record });
+        }
+      }
+    });
   }
 
   #reconcile(collectionId: number): Promise<void> {

@@ -65,7 +65,7 @@ export class IndexNode implements Role {
   }
 
   #onCoordination(event: CoordMessage): void {
-    if (event.kind === 'ddl' || event.kind === 'flushed') this.#schedule(event.collectionId);
+    if (event.kind === 'ddl' || event.kind === 'flushed' || event.kind === 'compacted') this.#schedule(event.collectionId);
   }
 
   #schedule(collectionId: number): void {
@@ -112,7 +112,13 @@ export class IndexNode implements Role {
     const bytes = await this.store.read(column.file);
     const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, segment.rows * column.dim);
     const addon = loadNative();
-    const ivf = new addon.IvfIndex({ dim: column.dim, metric: index.metric_type, type: build.type, nlist: build.nlist, ...(build.m ? { m: build.m } : {}) });
+    const ivf = new addon.IvfIndex({
+      dim: column.dim,
+      metric: index.metric_type,
+      type: build.type,
+      nlist: build.nlist,
+      ...(build.m ? { m: build.m } : {}),
+    });
     await ivf.train(vectors);
     // Rows are numbered as in the segment, so the query node's bitsets mean the same rows.
     await ivf.add(

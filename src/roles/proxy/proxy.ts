@@ -12,6 +12,7 @@ import type { QueryService } from '../query-service.js';
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 import * as collections from './collections.js';
+import * as compactions from './compactions.js';
 import { Catalog, type ProxyContext } from './context.js';
 import * as hybrid from './hybrid.js';
 import * as indexes from './indexes.js';
@@ -93,6 +94,9 @@ export class ProxyNode implements Role {
   describeIndex = (r: Request) => indexes.describeIndex(this.#c, r);
   listIndexes = async (r: Request) => indexes.listIndexes(this.#c, r);
   dropIndex = (r: Request) => indexes.dropIndex(this.#c, r);
+  compact = (r: Request) => compactions.compact(this.#c, r);
+  getCompactionState = (r: Request) => compactions.getCompactionState(this.#c, r);
+  getPersistentSegmentInfo = (r: Request) => compactions.getPersistentSegmentInfo(this.#c, r);
   insert = (r: Request) => writes.insert(this.#c, r);
   upsert = (r: Request) => writes.upsert(this.#c, r);
   delete = (r: Request) => writes.deleteEntities(this.#c, r);

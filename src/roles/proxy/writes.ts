@@ -12,7 +12,7 @@ import type { CollectionInfo } from '../../meta/catalog.js';
 import type { MessageId, Payload } from '../../mq/broker.js';
 import { COORD_TOPIC, channelOf, hashKey } from '../../msg/channels.js';
 import { decodeCoord, encodeDml, HEADER_ALLOWANCE, type InsertMessage } from '../../msg/messages.js';
-import { type Column, typedArrayOf } from '../../schema/columns.js';
+import { type Column, pickRows, typedArrayOf } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { toColumns } from '../../schema/rows.js';
 import { partitionKeyField, primaryField } from '../../schema/schema.js';
@@ -21,27 +21,6 @@ import { DEFAULT_PARTITION, type ProxyContext, partitionByName } from './context
 import { PendingWrites } from './pending.js';
 import { selection } from './reads.js';
 import { mutationResult, SUCCESS } from './responses.js';
-
-/** The rows of a column at these indices. */
-function pick(column: Column, rows: number[]): Column {
-  const width = column.dim ?? 1;
-  const Typed = typedArrayOf(column.type);
-  let values: Column['values'];
-  if (Typed) {
-    const out = new (Typed as unknown as new (n: number) => Exclude<Column['values'], unknown[]>)(rows.length * width);
-    const source = column.values as Exclude<Column['values'], unknown[]>;
-    rows.forEach((r, i) => {
-      if (width === 1) (out as unknown as unknown[])[i] = (source as unknown as unknown[])[r];
-      else (out as Float32Array).set((source as Float32Array).subarray(r * width, r * width + width), i * width);
-    });
-    values = out;
-  } else {
-    values = rows.map((r) => (column.values as unknown[])[r]);
-  }
-  const picked: Column = { name: column.name, type: column.type, values, ...(column.dim ? { dim: column.dim } : {}) };
-  if (column.valid) picked.valid = Uint8Array.from(rows, (r) => (column.valid as Uint8Array)[r]);
-  return picked;
-}
 
 /** Bytes each row takes in a message (typed columns exactly, JSON columns as encoded). */
 function rowSizes(columns: Column[], rows: number): Float64Array {
@@ -191,7 +170,7 @@ async function write(ctx: ProxyContext, request: Record<string, unknown>, mode: 
             upsert: mode === 'upsert',
             rows: run.length,
             pk: pk.name,
-            columns: whole ? batch.columns : batch.columns.map((c) => pick(c, run)),
+            columns: whole ? batch.columns : batch.columns.map((c) => pickRows(c, run)),
           };
           payloads.push(encodeDml(message));
         }

@@ -12,13 +12,15 @@ import { InternalError, native } from '../../errors.js';
 import type { Metric } from '../../indexes/metric.js';
 import { type CollectionInfo, partitionDropped, type SegmentInfo, type StoredColumn } from '../../meta/catalog.js';
 import type { DmlMessage } from '../../msg/messages.js';
-import type { NativeIvfIndex, NativeKeys } from '../../native/binding.js';
+import type { NativeKeys } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import type { Column } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { type Field, primaryField } from '../../schema/schema.js';
 import type { Key } from '../query-service.js';
-import { type BuiltIndex, Segment } from './segment.js';
+import { SerialQueues } from '../serial.js';
+import type { LoadedIndexes } from './indexes.js';
+import { Segment } from './segment.js';
 
 /** Reads rows of a vector column from its segment file (rows x dim floats). */
 export type ReadStoredVectors = (column: StoredColumn, rows: Uint32Array) => Promise<Float32Array>;
@@ -39,6 +41,7 @@ export class LoadedCollection {
   readonly #growing = new Map<string, Segment>(); // channel/partition → its growing segment
   readonly #pk: Field;
   readonly #metrics: Map<string, Metric>;
+  readonly #applying = new SerialQueues<'apply'>();
 
   constructor(
     readonly info: CollectionInfo,
@@ -54,8 +57,8 @@ export class LoadedCollection {
     return this.#metrics.get(field) ?? 'COSINE';
   }
 
-  #newSegment(partitionId: number, channel: string, state: Segment['state'], indexes?: Map<string, { native: NativeIvfIndex; built: BuiltIndex }>): Segment {
-    const segment = new Segment(partitionId, channel, this.#pk, this.info.schema.fields, this.#metrics, state, this.info.schema.enableDynamicField, indexes);
+  #newSegment(partitionId: number, channel: string, state: Segment['state']): Segment {
+    const segment = new Segment(partitionId, channel, this.#pk, this.info.schema.fields, this.#metrics, state, this.info.schema.enableDynamicField);
     this.segments.push(segment);
     return segment;
   }
@@ -91,27 +94,58 @@ export class LoadedCollection {
    * vector fields that come with a built index), with the deletes of its collection's delta
    * files (keys and their delete timestamps).
    */
-  async addSealed(
-    info: SegmentInfo,
-    columns: Column[],
-    deletes: { keys: NativeKeys; ts: BigInt64Array },
-    indexes?: Map<string, { native: NativeIvfIndex; built: BuiltIndex }>,
-  ): Promise<void> {
-    const segment = this.#newSegment(info.partitionId, info.channel, 'sealed', indexes);
+  async addSealed(info: SegmentInfo, columns: Column[], deletes: { keys: NativeKeys; ts: BigInt64Array }, indexes?: LoadedIndexes): Promise<void> {
+    const segment = await this.sealedSegment(info, columns, indexes);
+    this.segments.push(segment);
+    if (deletes.ts.length > 0) await segment.keys.applyDeletes(deletes.keys, deletes.ts);
+  }
+
+  /** A flushed segment read from its files, not yet among the collection's segments. */
+  async sealedSegment(info: SegmentInfo, columns: Column[], indexes?: LoadedIndexes): Promise<Segment> {
+    const segment = new Segment(
+      info.partitionId,
+      info.channel,
+      this.#pk,
+      this.info.schema.fields,
+      this.#metrics,
+      'sealed',
+      this.info.schema.enableDynamicField,
+      indexes,
+    );
     segment.id = info.id;
     segment.info = info;
     const [keys, ts, ...fields] = columns;
     await segment.load(keys, ts.values as BigInt64Array, fields, info.rows);
-    if (deletes.ts.length > 0) await segment.keys.applyDeletes(deletes.keys, deletes.ts);
     this.#saw(keys.values as ArrayLike<Key>, info.rows);
+    return segment;
+  }
+
+  /**
+   * Replaces segments by the one compaction made of them (none when no row was left). The
+   * deletes applied to the old segments are applied to the new one first, and no message is
+   * applied meanwhile, so no delete is lost; a read sees the old segments or the new one.
+   */
+  replaceSegments(olds: Segment[], fresh: Segment | undefined): Promise<void> {
+    return this.#applying.run('apply', async () => {
+      for (const old of fresh ? olds : []) {
+        const { rows, ts } = old.keys.deletions();
+        if (rows.length > 0) await fresh?.keys.applyDeletes(old.keys.keysAt(rows), ts);
+      }
+      const kept = this.segments.filter((s) => !olds.includes(s));
+      this.segments.splice(0, this.segments.length, ...kept, ...(fresh ? [fresh] : []));
+    });
   }
 
   #deleteKeys(keys: Column, ts: bigint): void {
     for (const at of this.locate(keys.values as ArrayLike<Key>)) at?.segment.delete(at.row, ts);
   }
 
-  /** Applies one message of a channel at sequence seq. */
-  async apply(channel: string, seq: bigint, message: DmlMessage): Promise<void> {
+  /** Applies one message of a channel at sequence seq (one message at a time, never during a segment swap). */
+  apply(channel: string, seq: bigint, message: DmlMessage): Promise<void> {
+    return this.#applying.run('apply', () => this.#apply(channel, seq, message));
+  }
+
+  async #apply(channel: string, seq: bigint, message: DmlMessage): Promise<void> {
     const state = this.channels.get(channel) as ChannelState;
     switch (message.kind) {
       case 'insert': {

@@ -36,6 +36,7 @@ import type { Hit, Key, QueryRequest, QueryService, ReadOptions, SearchRequest }
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 import { LoadedCollection } from './collection.js';
+import { CompactionSwaps, columnsToRead } from './compactions.js';
 import { dropStaleIndexes, loadBuiltIndexes, swapIn } from './indexes.js';
 import { count, query, search } from './read.js';
 
@@ -54,6 +55,7 @@ export class QueryNode implements Role, QueryService {
   #following: Promise<void> = Promise.resolve();
   #loads = 0;
   #stopped = false;
+  readonly #compactions: CompactionSwaps;
 
   constructor(
     private readonly broker: LogBroker,
@@ -61,7 +63,9 @@ export class QueryNode implements Role, QueryService {
     private readonly store: SegmentStore,
     private readonly config: Config,
     private readonly log: LogLine,
-  ) {}
+  ) {
+    this.#compactions = new CompactionSwaps(meta, store, log);
+  }
 
   async start(): Promise<void> {
     // The reader first: a notice sent while the catalog is read is then seen too (reconciling is idempotent).
@@ -85,6 +89,11 @@ export class QueryNode implements Role, QueryService {
   async #onCoordination(event: CoordMessage): Promise<void> {
     if (event.kind === 'ddl') return this.#reconcile(event.collectionId);
     if (event.kind === 'indexed') return this.#swapIn(event.collectionId, event.segmentId, event.field);
+    if (event.kind === 'compact') return;
+    if (event.kind === 'compacted') {
+      this.#compactions.add(event);
+      return this.#trySwaps(event.collectionId);
+    }
     const collection = this.#collections.get(event.collectionId);
     if (!collection) return;
     const infos = await Promise.all(event.segmentIds.map((id) => this.meta.get<SegmentInfo>(metaKeys.segment(event.collectionId, id))));
@@ -118,6 +127,7 @@ export class QueryNode implements Role, QueryService {
         });
         loaded.forgetDroppedPartitions();
         await dropStaleIndexes(loaded, this.store);
+        await this.#compactions.trySwaps(loaded); // a dropped index no longer holds a swap back
       }
     });
   }
@@ -128,6 +138,15 @@ export class QueryNode implements Role, QueryService {
       const collection = this.#collections.get(collectionId);
       const record = collection && (await this.meta.get<SegmentIndexInfo>(metaKeys.segmentIndex(collectionId, segmentId, field)));
       if (collection && record) await swapIn(collection, record, this.store, this.log);
+      if (collection) await this.#compactions.trySwaps(collection); // a compacted segment may have been waiting for it
+    });
+  }
+
+  /** Compacted segments whose replacement is ready are swapped in. */
+  #trySwaps(collectionId: number): Promise<void> {
+    return this.#reconciling.run(collectionId, async () => {
+      const collection = this.#collections.get(collectionId);
+      if (collection) await this.#compactions.trySwaps(collection);
     });
   }
 
@@ -148,8 +167,7 @@ export class QueryNode implements Role, QueryService {
     for (const segment of stored.segments.filter((s) => !partitionDropped(info, s.partitionId))) {
       const indexes = built.get(segment.id);
       // A field with a built index needs no vectors in memory: its file stays on disk.
-      const columns = segment.columns.filter((c) => !indexes?.has(c.name));
-      await collection.addSealed(segment, await readColumns(this.store, columns), deletes, indexes);
+      await collection.addSealed(segment, await readColumns(this.store, columnsToRead(segment, indexes)), deletes, indexes);
     }
     this.#collections.set(info.id, collection);
     const readers: Reader[] = [];
@@ -163,6 +181,7 @@ export class QueryNode implements Role, QueryService {
 
   async #unload(collectionId: number): Promise<void> {
     this.#collections.delete(collectionId);
+    this.#compactions.forget(collectionId);
     for (const reader of this.#readers.get(collectionId) ?? []) await reader.close();
     this.#readers.delete(collectionId);
     this.#notify();

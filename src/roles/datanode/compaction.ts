@@ -1,0 +1,196 @@
+/**
+ * Compaction, as the data node runs it for one collection at a time:
+ *   - a sealed segment whose deleted share (by flushed deletes) reaches
+ *     dataCoord.compaction.single.ratio.threshold is rewritten without those rows;
+ *   - sealed segments of one channel and partition under dataCoord.segment.smallProportion of
+ *     the seal size are merged, as long as the result stays under the seal size.
+ * Rows keep their keys and insert timestamps. The new segment's files are written first;
+ * then one catalog write adds it and removes the old ones (and their index records), so a
+ * reader of the catalog sees the old set or the new. The old folders are kept for
+ * dataCoord.gc.dropTolerance seconds (a read may still fetch vectors from them), then
+ * deleted; a restart deletes them at once (no reader is left).
+ *
+ * Only deletes flushed in delta files remove rows: a delete still in the log is applied by
+ * the query node to the new segment as it did to the old ones.
+ */
+import type { Config } from '../../config/config.js';
+import {
+  type CollectionInfo,
+  type DeltaInfo,
+  type GarbageInfo,
+  keys as metaKeys,
+  type SegmentInfo,
+  type StorageState,
+  storageState,
+} from '../../meta/catalog.js';
+import type { MetaStore } from '../../meta/meta-store.js';
+import type { LogBroker } from '../../mq/broker.js';
+import { COORD_TOPIC } from '../../msg/channels.js';
+import { encodeCoord } from '../../msg/messages.js';
+import type { NativeKeys, NativeSegmentRows } from '../../native/binding.js';
+import { loadNative } from '../../native/load.js';
+import { type Column, pickRows } from '../../schema/columns.js';
+import { DataType } from '../../schema/data-type.js';
+import { primaryField } from '../../schema/schema.js';
+import { readColumns, segmentFolder, writeColumns } from '../../segment/segment-file.js';
+import type { SegmentStore } from '../../segment/segment-store.js';
+import type { IdAllocator } from '../../tso/tso.js';
+
+export interface CompactionContext {
+  meta: MetaStore;
+  store: SegmentStore;
+  broker: LogBroker;
+  ids: IdAllocator;
+  config: Config;
+  /** Per segment: its deleted rows as last counted, and how many delta files there were then. */
+  deletedCounts: Map<number, { deltas: number; count: number }>;
+}
+
+const bytesOf = (segment: SegmentInfo) => segment.columns.reduce((sum, c) => sum + c.file.bytes, 0);
+
+/** The flushed deletes of a collection, as one list of keys and their timestamps. */
+async function flushedDeletes(store: SegmentStore, deltas: DeltaInfo[], keyType: DataType): Promise<{ keys: NativeKeys; ts: BigInt64Array }> {
+  const parts = await Promise.all(deltas.map((delta) => readColumns(store, delta.columns)));
+  const ts = new BigInt64Array(parts.reduce((n, [, t]) => n + (t.values as BigInt64Array).length, 0));
+  let at = 0;
+  for (const [, t] of parts) {
+    ts.set(t.values as BigInt64Array, at);
+    at += (t.values as BigInt64Array).length;
+  }
+  const keys =
+    keyType === DataType.VarChar
+      ? parts.flatMap(([k]) => k.values as string[])
+      : BigInt64Array.from(parts.flatMap(([k]) => Array.from(k.values as BigInt64Array)));
+  return { keys, ts };
+}
+
+/** A segment's rows with the flushed deletes applied: which are deleted. */
+async function rowsOf(
+  segment: SegmentInfo,
+  columns: Column[],
+  keyType: DataType,
+  deletes: { keys: NativeKeys; ts: BigInt64Array },
+): Promise<NativeSegmentRows> {
+  const rows = new (loadNative().SegmentRows)(keyType === DataType.VarChar ? 'varchar' : 'int64');
+  await rows.load(columns[0].values as NativeKeys, columns[1].values as BigInt64Array);
+  if (deletes.ts.length > 0) await rows.applyDeletes(deletes.keys, deletes.ts);
+  if (rows.rows !== segment.rows) throw new Error(`segment ${segment.id} has ${rows.rows} rows in its files, ${segment.rows} in the catalog`);
+  return rows;
+}
+
+/** How many rows of each segment the flushed deletes remove (its key and timestamp files are read when new deltas came). */
+async function deletedCounts(ctx: CompactionContext, info: CollectionInfo, state: StorageState): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (state.deltas.length === 0) return out;
+  const stale = state.segments.filter((s) => ctx.deletedCounts.get(s.id)?.deltas !== state.deltas.length);
+  if (stale.length > 0) {
+    const keyType = primaryField(info.schema).dataType;
+    const deletes = await flushedDeletes(ctx.store, state.deltas, keyType);
+    for (const segment of stale) {
+      const columns = await readColumns(ctx.store, segment.columns.slice(0, 2));
+      ctx.deletedCounts.set(segment.id, { deltas: state.deltas.length, count: (await rowsOf(segment, columns, keyType, deletes)).deleted });
+    }
+  }
+  for (const segment of state.segments) out.set(segment.id, ctx.deletedCounts.get(segment.id)?.count ?? 0);
+  return out;
+}
+
+/** The groups of segments to compact now: each rewritten or merged into one new segment. */
+export async function planCompactions(ctx: CompactionContext, info: CollectionInfo, state: StorageState): Promise<SegmentInfo[][]> {
+  const deleted = await deletedCounts(ctx, info, state);
+  const threshold = ctx.config['dataCoord.compaction.single.ratio.threshold'] as number;
+  const sealBytes = (ctx.config['dataCoord.segment.maxSize'] as number) * (ctx.config['dataCoord.segment.sealProportion'] as number) * 2 ** 20;
+  const sealRows = (ctx.config['dataCoord.segment.maxRows'] as number) || Number.POSITIVE_INFINITY;
+  const small = ctx.config['dataCoord.segment.smallProportion'] as number;
+  const plans: SegmentInfo[][] = [];
+  const rest: SegmentInfo[] = [];
+  for (const segment of state.segments) {
+    if ((deleted.get(segment.id) ?? 0) >= threshold * segment.rows) plans.push([segment]);
+    else rest.push(segment);
+  }
+  const groups = new Map<string, SegmentInfo[]>();
+  for (const segment of rest) {
+    if (segment.rows >= small * sealRows || bytesOf(segment) >= small * sealBytes) continue;
+    const key = `${segment.channel}/${segment.partitionId}`;
+    groups.set(key, [...(groups.get(key) ?? []), segment]);
+  }
+  for (const group of groups.values()) {
+    let merge: SegmentInfo[] = [];
+    let rows = 0;
+    let bytes = 0;
+    for (const segment of group.sort((a, b) => a.id - b.id)) {
+      if (merge.length > 0 && (rows + segment.rows > sealRows || bytes + bytesOf(segment) > sealBytes)) {
+        if (merge.length > 1) plans.push(merge);
+        merge = [];
+        rows = 0;
+        bytes = 0;
+      }
+      merge.push(segment);
+      rows += segment.rows;
+      bytes += bytesOf(segment);
+    }
+    if (merge.length > 1) plans.push(merge);
+  }
+  return plans;
+}
+
+/** Writes the live rows of `inputs` as one new segment and swaps it in for them in the catalog; returns its id (null: no row was left). */
+export async function compact(ctx: CompactionContext, info: CollectionInfo, inputs: SegmentInfo[], state: StorageState): Promise<number | null> {
+  const keyType = primaryField(info.schema).dataType;
+  const deletes = await flushedDeletes(ctx.store, state.deltas, keyType);
+  const batches: Column[][] = [];
+  let rows = 0;
+  for (const input of inputs) {
+    const columns = await readColumns(ctx.store, input.columns);
+    const segment = await rowsOf(input, columns, keyType, deletes);
+    const gone = new Set(segment.deletions().rows);
+    const keep = Array.from({ length: input.rows }, (_, r) => r).filter((r) => !gone.has(r));
+    if (keep.length === 0) continue;
+    batches.push(keep.length === input.rows ? columns : columns.map((c) => pickRows(c, keep)));
+    rows += keep.length;
+  }
+  const id = rows > 0 ? Number(await ctx.ids.alloc(1)) : null;
+  const puts: Record<string, unknown> = {};
+  if (id !== null) {
+    const made: SegmentInfo = {
+      id,
+      collectionId: info.id,
+      partitionId: inputs[0].partitionId,
+      channel: inputs[0].channel,
+      // The log range of all inputs: replay skips what the new segment holds, as it skipped the inputs.
+      startSeq: inputs
+        .map((s) => BigInt(s.startSeq))
+        .reduce((a, b) => (b < a ? b : a))
+        .toString(),
+      sealSeq: inputs
+        .map((s) => BigInt(s.sealSeq))
+        .reduce((a, b) => (b > a ? b : a))
+        .toString(),
+      rows,
+      columns: await writeColumns(ctx.store, segmentFolder(info.id, id), batches),
+    };
+    puts[metaKeys.segment(info.id, id)] = made;
+  }
+  const removed: string[] = [];
+  for (const input of inputs) {
+    removed.push(metaKeys.segment(info.id, input.id));
+    for (const record of state.segmentIndexes) if (record.segmentId === input.id) removed.push(metaKeys.segmentIndex(info.id, input.id, record.field));
+    const garbage: GarbageInfo = { segmentId: input.id, folder: segmentFolder(info.id, input.id), sinceMs: Date.now() };
+    puts[metaKeys.garbage(info.id, input.id)] = garbage;
+  }
+  await ctx.meta.write(puts, removed);
+  await ctx.broker.producer(COORD_TOPIC).send(encodeCoord({ kind: 'compacted', collectionId: info.id, from: inputs.map((s) => s.id), to: id }));
+  return id;
+}
+
+/** Deletes the folders of segments compacted away more than `toleranceMs` ago, then their records. */
+export async function collectGarbage(ctx: CompactionContext, collectionId: number, toleranceMs: number): Promise<void> {
+  const { garbage } = storageState(collectionId, await ctx.meta.entries(metaKeys.storage(collectionId)));
+  const due = garbage.filter((g) => Date.now() - g.sinceMs >= toleranceMs);
+  for (const g of due) await ctx.store.remove(g.folder);
+  if (due.length > 0)
+    await ctx.meta.write(
+      {},
+      due.map((g) => metaKeys.garbage(collectionId, g.segmentId)),
+    );
+}

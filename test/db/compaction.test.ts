@@ -1,0 +1,161 @@
+// Compaction: small segments merged, segments with many deleted rows rewritten, deletes that
+// are only in the log carried over, reads during a swap, the new segment indexed before it
+// is swapped in, and old files deleted after dataCoord.gc.dropTolerance.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+
+import type { QuiverDB } from '../../src/index.js';
+import { checkAfterCrashes, createCrashCollection, killWriterAtRandom } from './crash-helpers.js';
+import { type Doc, docs, docsSchema, expectedIds, openDb, workFolder } from './db-helpers.js';
+
+const folder = workFolder('compaction');
+/** No automatic rounds: each test asks for its compactions. */
+const manual = { 'dataCoord.compaction.enableAutoCompaction': false };
+
+async function segments(db: QuiverDB): Promise<{ segmentID: number; num_rows: number }[]> {
+  const { infos } = (await db.getPersistentSegmentInfo({ collectionName: 'c' })) as unknown as { infos: { segmentID: number; num_rows: number }[] };
+  return infos;
+}
+
+/** compact(), then waits for it to complete; returns the segments after. */
+async function compactNow(db: QuiverDB): Promise<{ segmentID: number; num_rows: number }[]> {
+  const { compactionID } = (await db.compact({ collection_name: 'c' })) as unknown as { compactionID: string };
+  for (let i = 0; i < 600; i++) {
+    const { state } = (await db.getCompactionState({ compactionID })) as unknown as { state: string };
+    if (state === 'Completed') return segments(db);
+    await delay(20);
+  }
+  throw new Error('the compaction did not complete');
+}
+
+async function allRows(db: QuiverDB): Promise<Map<string, Doc>> {
+  const { data } = await db.query({ collection_name: 'c', filter: 'id >= 0', output_fields: ['id', 'n', 'tag', 'vector'], limit: 16384 });
+  return new Map((data as unknown as (Doc & { id: string })[]).map((row) => [row.id, row]));
+}
+
+const queries = docs(10, 50_000, 9).map((d) => d.vector);
+
+async function assertRows(db: QuiverDB, live: Doc[]): Promise<void> {
+  const rows = await allRows(db);
+  assert.equal(rows.size, live.length);
+  for (const doc of live) {
+    const row = rows.get(String(doc.id));
+    assert.ok(row, `row ${doc.id} is missing`);
+    assert.equal(row.tag, doc.tag);
+    assert.deepEqual(
+      row.vector,
+      doc.vector.map((x) => Math.fround(x)),
+    );
+  }
+  const { results } = await db.search({ collection_name: 'c', data: queries, limit: 10 });
+  assert.deepEqual(
+    (results as { id: string }[][]).map((hits) => hits.map((h) => h.id)),
+    queries.map((q) => expectedIds(live, q, 10, 'L2')),
+  );
+}
+
+test('small segments are merged into one; rows, values and searches are unchanged; old files go after the tolerance', async () => {
+  const dir = folder('merge');
+  const db = await openDb(dir, { ...manual, 'dataCoord.segment.maxRows': 1000, 'dataCoord.gc.dropTolerance': 0.2, 'dataCoord.compaction.interval': 0.1 });
+  await db.createCollection(docsSchema('c'));
+  const rows: Doc[] = [];
+  for (let i = 0; i < 6; i++) {
+    const batch = docs(100, i * 100, 4);
+    rows.push(...batch);
+    await db.insert({ collection_name: 'c', data: batch });
+    await db.flush({ collection_names: ['c'] });
+  }
+  const before = await segments(db);
+  assert.equal(before.length, 6);
+  await db.delete({ collection_name: 'c', ids: [3, 250] }); // in the log only: carried over by the query node
+  const live = rows.filter((r) => r.id !== 3 && r.id !== 250);
+  const after = await compactNow(db);
+  assert.equal(after.length, 1);
+  assert.equal(after[0].num_rows, 600);
+  await assertRows(db, live);
+  // The old folders are deleted by a later round, once the tolerance has passed.
+  const { collectionID } = await db.describeCollection({ collection_name: 'c' });
+  const olds = before.map((s) => join(dir, 'segments', String(collectionID), String(s.segmentID)));
+  for (let i = 0; i < 200 && olds.some((path) => existsSync(path)); i++) await delay(20);
+  for (const path of olds) assert.ok(!existsSync(path), `${path} is still there`);
+});
+
+test('a segment with many deleted rows is rewritten without them, and reopened the same', async () => {
+  const dir = folder('deletes');
+  let db = await openDb(dir, { ...manual, 'dataCoord.segment.maxRows': 2000 });
+  await db.createCollection(docsSchema('c'));
+  const rows = docs(2000, 0, 6);
+  await db.insert({ collection_name: 'c', data: rows });
+  await db.delete({ collection_name: 'c', filter: 'id < 700' });
+  await db.flush({ collection_names: ['c'] }); // the deletes go to a delta file
+  const live = rows.filter((r) => r.id >= 700);
+  const after = await compactNow(db);
+  assert.deepEqual(
+    after.map((s) => s.num_rows),
+    [1300],
+  );
+  await assertRows(db, live);
+  // A key deleted before the rewrite can be inserted again, and is found once.
+  await db.insert({ collection_name: 'c', data: [rows[5]] });
+  await assertRows(db, [...live, rows[5]]);
+  await db.close();
+  db = await openDb(dir, manual);
+  await assertRows(db, [...live, rows[5]]);
+});
+
+test('reads during compactions see every row once; an indexed collection swaps in the new segment once it is indexed', async () => {
+  const db = await openDb(folder('reads'), { ...manual, 'dataCoord.segment.maxRows': 3000 });
+  await db.createCollection(docsSchema('c'));
+  await db.createIndex({ collection_name: 'c', field_name: 'vector', index_type: 'IVF_FLAT', params: { nlist: 8 } });
+  const rows: Doc[] = [];
+  for (let i = 0; i < 4; i++) {
+    const batch = docs(1100, i * 1100, 8);
+    rows.push(...batch);
+    await db.insert({ collection_name: 'c', data: batch });
+    await db.flush({ collection_names: ['c'] });
+  }
+  let reading = true;
+  let reads = 0;
+  const reader = (async () => {
+    while (reading) {
+      const { data } = await db.count({ collection_name: 'c' });
+      assert.equal(data, rows.length);
+      const { results } = await db.search({ collection_name: 'c', data: queries[reads % queries.length], limit: 10, params: { nprobe: 8 } });
+      assert.deepEqual(
+        (results as { id: string }[]).map((h) => h.id),
+        expectedIds(rows, queries[reads % queries.length], 10, 'L2'),
+      );
+      reads++;
+    }
+  })();
+  const after = await compactNow(db);
+  assert.deepEqual(
+    after.map((s) => s.num_rows),
+    [2200, 2200],
+  ); // merged two by two: a third would pass the seal size
+  for (let i = 0; i < 600; i++) {
+    const { index_descriptions } = (await db.describeIndex({ collection_name: 'c', field_name: 'vector' })) as unknown as {
+      index_descriptions: { state: string }[];
+    };
+    if (index_descriptions[0].state === 'Finished') break;
+    await delay(20);
+  }
+  await delay(200); // the swap follows the index event
+  reading = false;
+  await reader;
+  assert.ok(reads > 0);
+  await assertRows(db, rows);
+});
+
+test('SIGKILL at 12 random moments while compactions and index builds run: every acknowledged row once, no deleted row', { timeout: 600_000 }, async () => {
+  const dir = folder('crash');
+  await createCrashCollection(dir, undefined, async (db) => {
+    await db.createIndex({ collection_name: 'c', field_name: 'vector', index_type: 'IVF_FLAT', params: { nlist: 4 } });
+  });
+  const state = await killWriterAtRandom(dir, 12, 'compacting');
+  assert.ok(state.acknowledged > 20, `only ${state.acknowledged} writes were acknowledged`);
+  await checkAfterCrashes(dir, state);
+});
