@@ -27,33 +27,34 @@ uint32_t OptionalUint(Napi::Env env, Napi::Object options, const char* key, uint
 
 class TrainJob : public AsyncJob {
  public:
-  TrainJob(Napi::Env env, std::shared_ptr<qv::IvfIndex> index, std::vector<float> vectors, Napi::Value on_progress)
-      : AsyncJob(env), index_(std::move(index)), vectors_(std::move(vectors)), progress_(ProgressTo(on_progress)) {}
+  TrainJob(Napi::Env env, std::shared_ptr<qv::IvfIndex> index, std::vector<float> vectors, Napi::Value on_progress,
+           qv::ThreadPool& pool)
+      : AsyncJob(env), index_(std::move(index)), vectors_(std::move(vectors)), progress_(ProgressTo(on_progress)), pool_(pool) {}
 
  protected:
-  void Run() override {
-    index_->train(vectors_.data(), vectors_.size() / index_->params().dim, qv::ThreadPool::shared(), progress_);
-  }
+  void Run() override { index_->train(vectors_.data(), vectors_.size() / index_->params().dim, pool_, progress_); }
   Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
 
  private:
   std::shared_ptr<qv::IvfIndex> index_;
   std::vector<float> vectors_;
   std::function<void(double)> progress_;
+  qv::ThreadPool& pool_;
 };
 
 class AddJob : public AsyncJob {
  public:
   AddJob(Napi::Env env, std::shared_ptr<qv::IvfIndex> index, std::vector<float> vectors, std::vector<int64_t> ids,
-         Napi::Value on_progress)
+         Napi::Value on_progress, qv::ThreadPool& pool)
       : AsyncJob(env),
         index_(std::move(index)),
         vectors_(std::move(vectors)),
         ids_(std::move(ids)),
-        progress_(ProgressTo(on_progress)) {}
+        progress_(ProgressTo(on_progress)),
+        pool_(pool) {}
 
  protected:
-  void Run() override { index_->add(vectors_.data(), ids_.data(), ids_.size(), qv::ThreadPool::shared(), progress_); }
+  void Run() override { index_->add(vectors_.data(), ids_.data(), ids_.size(), pool_, progress_); }
   Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
 
  private:
@@ -61,6 +62,7 @@ class AddJob : public AsyncJob {
   std::vector<float> vectors_;
   std::vector<int64_t> ids_;
   std::function<void(double)> progress_;
+  qv::ThreadPool& pool_;
 };
 
 class SearchJob : public AsyncJob {
@@ -167,6 +169,9 @@ IvfIndexWrap::IvfIndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Iv
   p.keep_raw = options.Get("keepVectors").ToBoolean().Value();
   p.seed = OptionalUint(env, options, "seed", 42);
   p.iterations = OptionalUint(env, options, "iterations", 10);
+  // An index built in the background (the index node's) trains, adds and saves on the
+  // low-priority pool, so that searches keep the CPU.
+  background_ = options.Get("background").ToBoolean().Value();
   try {
     index_ = std::make_shared<qv::IvfIndex>(p);
   } catch (const qv::Error& e) {
@@ -182,7 +187,7 @@ Napi::Value IvfIndexWrap::Train(const Napi::CallbackInfo& info) {
     ThrowError(env, qv::code::kDimensionMismatch, "the training vectors are not a whole number of vectors of dimension " +
                                                       std::to_string(index_->params().dim));
   }
-  return AsyncJob::Queue(env, std::make_unique<TrainJob>(env, index_, std::move(vectors), info[1]));
+  return AsyncJob::Queue(env, std::make_unique<TrainJob>(env, index_, std::move(vectors), info[1], pool()), pool());
 }
 
 // add(vectors: Float32Array, ids: BigInt64Array, onProgress?): Promise<void>
@@ -195,7 +200,7 @@ Napi::Value IvfIndexWrap::Add(const Napi::CallbackInfo& info) {
                std::to_string(vectors.size()) + " floats do not make " + std::to_string(ids.size()) +
                    " vectors of dimension " + std::to_string(index_->params().dim));
   }
-  return AsyncJob::Queue(env, std::make_unique<AddJob>(env, index_, std::move(vectors), std::move(ids), info[2]));
+  return AsyncJob::Queue(env, std::make_unique<AddJob>(env, index_, std::move(vectors), std::move(ids), info[2], pool()), pool());
 }
 
 // search(queries: Float32Array, k: number, nprobe: number, refine: number, exclude?: Uint8Array): Promise<Result>
@@ -223,7 +228,7 @@ Napi::Value IvfIndexWrap::Remove(const Napi::CallbackInfo& info) {
 
 Napi::Value IvfIndexWrap::Save(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return AsyncJob::Queue(env, std::make_unique<SaveJob>(env, index_, ToPath(env, info[0])));
+  return AsyncJob::Queue(env, std::make_unique<SaveJob>(env, index_, ToPath(env, info[0])), pool());
 }
 
 std::shared_ptr<qv::IvfIndex> IvfIndexWrap::Find(Napi::Env env, Napi::Value value) {

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "index/ivf_index.h"
+#include "runtime/thread_pool.h"
 
 namespace qvnode {
 
@@ -32,7 +33,10 @@ class IvfIndexWrap : public Napi::ObjectWrap<IvfIndexWrap> {
   Napi::Value Trained(const Napi::CallbackInfo& info);
   Napi::Value Params(const Napi::CallbackInfo& info);
 
+  qv::ThreadPool& pool() const { return background_ ? qv::ThreadPool::background() : qv::ThreadPool::shared(); }
+
   std::shared_ptr<qv::IvfIndex> index_;
+  bool background_ = false;
 };
 
 }  // namespace qvnode

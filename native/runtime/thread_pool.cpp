@@ -6,6 +6,15 @@
 #include <exception>
 #include <memory>
 
+#if defined(__APPLE__)
+#include <pthread.h>
+#include <sys/qos.h>
+#elif defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace qv {
 
 size_t hardware_threads() {
@@ -13,7 +22,17 @@ size_t hardware_threads() {
   return n == 0 ? 1 : n;
 }
 
-ThreadPool::ThreadPool(size_t threads) { resize(threads); }
+ThreadPool::ThreadPool(size_t threads, ThreadPriority priority) : priority_(priority) { resize(threads); }
+
+// Lowers the calling thread's priority: Linux schedules threads alone (a nice value per
+// thread id); macOS by quality of service.
+static void lower_this_thread() {
+#if defined(__APPLE__)
+  pthread_set_qos_class_self_np(QOS_CLASS_BACKGROUND, 0);
+#elif defined(__linux__)
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+#endif
+}
 
 ThreadPool::~ThreadPool() {
   {
@@ -77,6 +96,7 @@ size_t ThreadPool::size() const {
 }
 
 void ThreadPool::worker_loop(size_t index) {
+  if (priority_ == ThreadPriority::kBackground) lower_this_thread();
   std::unique_lock<std::mutex> lock(mutex_);
   Slot& slot = *slots_[index];
   for (;;) {
@@ -162,6 +182,12 @@ ThreadPool& ThreadPool::shared() {
 
 ThreadPool& ThreadPool::io() {
   static ThreadPool* pool = new ThreadPool(threads_from_env("QUIVERDB_IO_THREADS", 16));  // leaked, as shared()
+  return *pool;
+}
+
+ThreadPool& ThreadPool::background() {
+  static ThreadPool* pool = new ThreadPool(threads_from_env("QUIVERDB_BACKGROUND_THREADS", std::max<size_t>(1, hardware_threads() / 2)),
+                                           ThreadPriority::kBackground);  // leaked, as shared()
   return *pool;
 }
 

@@ -13,9 +13,12 @@
 
 namespace qv {
 
+// How the operating system schedules a pool's threads against the rest of the process.
+enum class ThreadPriority { kNormal, kBackground };
+
 class ThreadPool {
  public:
-  explicit ThreadPool(size_t threads);
+  explicit ThreadPool(size_t threads, ThreadPriority priority = ThreadPriority::kNormal);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -42,6 +45,11 @@ class ThreadPool {
   // QUIVERDB_IO_THREADS or 16; made on first use and, like shared(), never destroyed.
   static ThreadPool& io();
 
+  // The pool for background work that may take minutes (index builds): half the cores (at
+  // least one), at the lowest scheduling priority, so that searches on shared() keep the
+  // CPU whenever they want it. Sized from QUIVERDB_BACKGROUND_THREADS; never destroyed.
+  static ThreadPool& background();
+
  private:
   // One per thread index: its own wake-up, so that submit() wakes a chosen thread.
   struct Slot {
@@ -54,6 +62,7 @@ class ThreadPool {
   void wake_latest_idle();     // under mutex_
   void wake_all();          // under mutex_
 
+  const ThreadPriority priority_;
   mutable std::mutex mutex_;
   std::deque<std::function<void()>> tasks_;
   std::vector<std::thread> threads_;

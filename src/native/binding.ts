@@ -177,7 +177,8 @@ export interface NativeBinding {
     ): Promise<{ filterMs: number; loopMs: number; filterRows: number; loopRows: number }>;
   };
   IvfIndex: {
-    new (params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'>): NativeIvfIndex;
+    /** background: train, add and save on the low-priority pool (index builds that searches must not wait for). */
+    new (params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'> & { background?: boolean }): NativeIvfIndex;
     load(path: string): Promise<NativeIvfIndex>;
   };
   mergeResults(parts: NativeResult[], k: number, metric: NativeMetric): Promise<NativeResult>;

@@ -6,6 +6,12 @@
 #include <stdexcept>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include "harness.h"
 #include "runtime/thread_pool.h"
 
@@ -79,5 +85,19 @@ TEST(tasks_submitted_one_at_a_time_run_on_one_thread) {
   for (int i = 0; i < 50; ++i) seen.insert(run_one());
   CHECK_EQ(seen.size(), size_t(1));
 }
+
+#if defined(__linux__)
+TEST(background_threads_run_at_the_lowest_priority_and_normal_ones_do_not) {
+  auto nice_on = [](qv::ThreadPool& pool) {
+    std::promise<int> ran;
+    pool.submit([&] { ran.set_value(getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)))); });
+    return ran.get_future().get();
+  };
+  qv::ThreadPool background(1, qv::ThreadPriority::kBackground);
+  qv::ThreadPool normal(1);
+  CHECK_EQ(nice_on(background), 19);
+  CHECK_EQ(nice_on(normal), getpriority(PRIO_PROCESS, 0));
+}
+#endif
 
 TEST_MAIN()

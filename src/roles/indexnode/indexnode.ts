@@ -118,6 +118,7 @@ export class IndexNode implements Role {
       type: build.type,
       nlist: build.nlist,
       ...(build.m ? { m: build.m } : {}),
+      background: true, // on the low-priority pool: searches keep the CPU
     });
     await ivf.train(vectors);
     // Rows are numbered as in the segment, so the query node's bitsets mean the same rows.
