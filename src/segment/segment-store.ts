@@ -27,6 +27,23 @@ export interface SegmentStore {
   list(path: string): Promise<string[]>;
 }
 
+/** The CRC is taken this many bytes at a time, the event loop turning in between. */
+const CRC_STEP = 1 << 20;
+
+/**
+ * CRC-32C of bytes, continuing crc. The hardware CRC is fast, but the first pass over memory
+ * a file was just read into can run at a twentieth of its speed (seen here: 176 ms for
+ * 123 MB, then 10 ms): in steps, a large file never stalls the JavaScript thread for long.
+ */
+async function crcInSteps(bytes: Uint8Array, crc: number): Promise<number> {
+  const { crc32c } = loadNative();
+  for (let at = 0; at < bytes.byteLength; at += CRC_STEP) {
+    if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+    crc = crc32c(bytes.subarray(at, at + CRC_STEP), crc);
+  }
+  return crc;
+}
+
 export class LocalSegmentStore implements SegmentStore {
   constructor(readonly root: string) {}
 
@@ -37,11 +54,10 @@ export class LocalSegmentStore implements SegmentStore {
    */
   async write(path: string, chunks: Uint8Array[]): Promise<FileInfo> {
     const full = join(this.root, path);
-    const { crc32c } = loadNative();
     let crc = 0;
     let bytes = 0;
     for (const chunk of chunks) {
-      crc = crc32c(chunk, crc);
+      crc = await crcInSteps(chunk, crc);
       bytes += chunk.byteLength;
     }
     try {
@@ -76,7 +92,7 @@ export class LocalSegmentStore implements SegmentStore {
     } catch (error) {
       throw new IoError(`cannot read ${full}: ${(error as Error).message}`);
     }
-    if (bytes.byteLength !== file.bytes || loadNative().crc32c(bytes) !== file.crc) {
+    if (bytes.byteLength !== file.bytes || (await crcInSteps(bytes, 0)) !== file.crc) {
       throw new InvalidFileError(`${full} is damaged: its length or CRC-32C is not what was recorded when it was written`);
     }
     return bytes;

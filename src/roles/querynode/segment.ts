@@ -42,6 +42,9 @@ export interface SegmentColumn {
 
 export type SegmentState = 'growing' | 'sealing' | 'sealed';
 
+/** Vectors are handed to the native index at most this many bytes at a time. */
+const ADD_PIECE_BYTES = 2 << 20;
+
 /** A vector field's index built by the index node, in use for a sealed segment. */
 export interface BuiltIndex {
   /** The IndexInfo id it was built for. */
@@ -125,10 +128,18 @@ export class Segment {
       const target = this.columns.get(column.name);
       if (target) this.keys.appendColumn(target.index, nativeValues(column, target, rows), column.valid?.subarray(0, rows));
     }
-    const ids = new BigInt64Array(rows);
-    for (let i = 0; i < rows; i++) ids[i] = BigInt(first + i);
-    const exact = columns.filter((c) => this.vectors.has(c.name) && !this.built.has(c.name));
-    await native(() => Promise.all(exact.map((c) => this.vectors.get(c.name)?.add(c.values as Float32Array, ids))));
+    for (const column of columns.filter((c) => this.vectors.has(c.name) && !this.built.has(c.name))) {
+      const index = this.vectors.get(column.name) as NativeFlatIndex;
+      // In pieces: the binding copies each one on the JavaScript thread, which must not stall
+      // for the whole of a segment loaded from its file (hundreds of MB).
+      const step = Math.max(1, Math.floor(ADD_PIECE_BYTES / (index.dim * 4)));
+      for (let at = 0; at < rows; at += step) {
+        const n = Math.min(step, rows - at);
+        const ids = new BigInt64Array(n);
+        for (let i = 0; i < n; i++) ids[i] = BigInt(first + at + i);
+        await native(() => index.add((column.values as Float32Array).subarray(at * index.dim, (at + n) * index.dim), ids));
+      }
+    }
   }
 
   /** Searches the field through a built index from now on (a read already running keeps the index it took). */
