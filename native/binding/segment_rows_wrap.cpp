@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -27,6 +28,14 @@ int64_t ToTimestamp(Napi::Env env, Napi::Value value, const char* what) {
   const int64_t ts = value.As<Napi::BigInt>().Int64Value(&lossless);
   if (!lossless) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " does not fit in 64 bits");
   return ts;
+}
+
+// What a read sees: a bigint read timestamp, or { ts, expiredBefore } with a collection TTL.
+qv::ReadAt ToReadAt(Napi::Env env, Napi::Value value) {
+  if (value.IsBigInt()) return qv::ReadAt(ToTimestamp(env, value, "readTs"));
+  if (!value.IsObject()) ThrowError(env, qv::code::kInvalidArgument, "readTs must be a bigint or { ts, expiredBefore }");
+  Napi::Object at = value.As<Napi::Object>();
+  return qv::ReadAt(ToTimestamp(env, at.Get("ts"), "readTs.ts"), ToTimestamp(env, at.Get("expiredBefore"), "readTs.expiredBefore"));
 }
 
 std::vector<std::string> CopyStrings(Napi::Env env, Napi::Value value, const char* what) {
@@ -299,13 +308,13 @@ Napi::Value SegmentRowsWrap::Remove(const Napi::CallbackInfo& info) {
 Napi::Value SegmentRowsWrap::Visible(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint32_t row = ToUint32(env, info[0], "row");
-  return Napi::Boolean::New(env, row < rows_->rows() && rows_->visible(row, ToTimestamp(env, info[1], "readTs")));
+  return Napi::Boolean::New(env, row < rows_->rows() && rows_->visible(row, ToReadAt(env, info[1])));
 }
 
 // visibleCount(readTs: bigint): number
 Napi::Value SegmentRowsWrap::VisibleCount(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return Napi::Number::New(env, double(rows_->visible_count(ToTimestamp(env, info[0], "readTs"))));
+  return Napi::Number::New(env, double(rows_->visible_count(ToReadAt(env, info[0]))));
 }
 
 // keysAt(rows: Uint32Array): BigInt64Array | string[]
@@ -391,12 +400,15 @@ Napi::Value SegmentRowsWrap::FindEach(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < n; ++i) {
     segments[i] = -1;
     rows[i] = 0;
+    // The newest live row: with a TTL, an expired row stays live (not deleted) beside the
+    // row its key was inserted with again.
+    int64_t newest_ts = std::numeric_limits<int64_t>::min();
     for (size_t p = 0; p < parts.size(); ++p) {
       const int64_t row = type == qv::KeyType::kInt64 ? parts[p].rows->find_live(keys.ints[i]) : parts[p].rows->find_live(std::string_view(keys.strings[i]));
-      if (row < 0) continue;
+      if (row < 0 || parts[p].rows->insert_ts(uint32_t(row)) < newest_ts) continue;
+      newest_ts = parts[p].rows->insert_ts(uint32_t(row));
       segments[i] = int32_t(p);
       rows[i] = uint32_t(row);
-      break;
     }
   }
   Napi::Object out = Napi::Object::New(env);
@@ -438,7 +450,7 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
   auto parts = std::make_shared<std::vector<qv::SegmentPart>>(PartsOf(env, info[0], info[1]));
   auto queries = std::make_shared<std::vector<float>>(CopyFloat32Array(env, info[2], "queries"));
   const uint32_t k = ToUint32(env, info[3], "k");
-  const int64_t read_ts = ToTimestamp(env, info[4], "readTs");
+  const qv::ReadAt read_at = ToReadAt(env, info[4]);
   auto filter = FilterOf(env, info[5]);
   SearchOptions options = SearchOptionsOf(env, info[6]);
   if (options.params.nprobe == 0 || options.params.refine == 0) ThrowError(env, qv::code::kInvalidArgument, "nprobe and refine must be at least 1");
@@ -459,11 +471,11 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
   auto hits = std::make_shared<std::vector<std::vector<qv::SegmentHit>>>();
   return LambdaJob::Queue(
       env,
-      [parts, queries, k, read_ts, nq, hits, filter, options]() mutable {
+      [parts, queries, k, read_at, nq, hits, filter, options]() mutable {
         if (options.ranged && !parts->empty()) {
           options.params.window = qv::range_window((*parts)[0].index->metric(), options.radius, options.range_filter);
         }
-        *hits = qv::search_segments(*parts, queries->data(), nq, k, read_ts, qv::ThreadPool::shared(), filter.get(), options.params);
+        *hits = qv::search_segments(*parts, queries->data(), nq, k, read_at, qv::ThreadPool::shared(), filter.get(), options.params);
       },
       [hits](Napi::Env env) {
         size_t total = 0;
@@ -496,13 +508,13 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
 Napi::Value SegmentRowsWrap::SelectRows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto parts = std::make_shared<std::vector<qv::SegmentPart>>(PartsOf(env, info[0], env.Undefined()));
-  const int64_t read_ts = ToTimestamp(env, info[1], "readTs");
+  const qv::ReadAt read_at = ToReadAt(env, info[1]);
   const size_t offset = ToUint32(env, info[2], "offset");
   const size_t limit = info[3].IsUndefined() ? SIZE_MAX : ToUint32(env, info[3], "limit");
   auto filter = FilterOf(env, info[4]);
   auto refs = std::make_shared<std::vector<qv::RowRef>>();
   return LambdaJob::Queue(
-      env, [parts, read_ts, offset, limit, refs, filter] { *refs = qv::select_rows(*parts, read_ts, offset, limit, filter.get()); },
+      env, [parts, read_at, offset, limit, refs, filter] { *refs = qv::select_rows(*parts, read_at, offset, limit, filter.get()); },
       [refs](Napi::Env env) {
         auto segments = Napi::Uint32Array::New(env, refs->size());
         auto rows = Napi::Uint32Array::New(env, refs->size());
@@ -521,12 +533,12 @@ Napi::Value SegmentRowsWrap::SelectRows(const Napi::CallbackInfo& info) {
 Napi::Value SegmentRowsWrap::CountRows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto parts = std::make_shared<std::vector<qv::SegmentPart>>(PartsOf(env, info[0], env.Undefined()));
-  const int64_t read_ts = ToTimestamp(env, info[1], "readTs");
+  const qv::ReadAt read_at = ToReadAt(env, info[1]);
   auto filter = FilterOf(env, info[2]);
   if (!filter) ThrowError(env, qv::code::kInvalidArgument, "countRows needs a filter plan");
   auto count = std::make_shared<size_t>(0);
   return LambdaJob::Queue(
-      env, [parts, read_ts, filter, count] { *count = qv::count_rows(*parts, read_ts, *filter); },
+      env, [parts, read_at, filter, count] { *count = qv::count_rows(*parts, read_at, *filter); },
       [count](Napi::Env env) { return Napi::Number::New(env, double(*count)); });
 }
 

@@ -49,9 +49,9 @@ namespace {
 
 // The bitset of the first `rows` rows of a part that a read must not see: deleted, newer
 // than read_ts, past the rows with keys, or (with a filter) not passing it.
-std::vector<uint8_t> hidden_rows(const SegmentRows& segment, int64_t read_ts, size_t rows, const Filter* filter) {
+std::vector<uint8_t> hidden_rows(const SegmentRows& segment, ReadAt at, size_t rows, const Filter* filter) {
   std::shared_lock<std::shared_mutex> read(segment.lock());
-  std::vector<uint8_t> hidden = segment.hidden(read_ts, rows);
+  std::vector<uint8_t> hidden = segment.hidden(at, rows);
   if (filter == nullptr) return hidden;
   if (hidden.empty()) hidden.assign((rows + 7) / 8, 0);
   const size_t have = std::min(rows, segment.rows());
@@ -65,13 +65,13 @@ std::vector<uint8_t> hidden_rows(const SegmentRows& segment, int64_t read_ts, si
 }  // namespace
 
 std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq,
-                                                     size_t k, int64_t read_ts, ThreadPool& pool, const Filter* filter,
+                                                     size_t k, ReadAt at, ThreadPool& pool, const Filter* filter,
                                                      const SearchParams& params) {
   std::vector<SearchResult> results(parts.size());
   for (size_t p = 0; p < parts.size(); ++p) {
     const SegmentPart& part = parts[p];
     // The index may hold rows whose keys are not appended yet: the bitset hides them too.
-    const std::vector<uint8_t> hidden = hidden_rows(*part.rows, read_ts, part.index->rows(), filter);
+    const std::vector<uint8_t> hidden = hidden_rows(*part.rows, at, part.index->rows(), filter);
     results[p] = part.index->search(queries, nq, k, BitsetView(hidden.data(), hidden.size() * 8), pool, params);
   }
   ReadLocks locks(parts);
@@ -101,7 +101,7 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
   return out;
 }
 
-std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, int64_t read_ts, size_t offset, size_t limit,
+std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, ReadAt at, size_t offset, size_t limit,
                                 const Filter* filter) {
   ReadLocks locks(parts);
   std::vector<RowRef> refs;
@@ -109,7 +109,7 @@ std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, int64_t r
     const SegmentRows& rows = *parts[p].rows;
     const std::vector<uint8_t> pass = filter != nullptr ? filter->evaluate(rows, rows.rows()) : std::vector<uint8_t>();
     for (uint32_t row = 0; row < rows.rows(); ++row) {
-      if (rows.visible(row, read_ts) && (filter == nullptr || pass[row])) refs.push_back(RowRef{uint32_t(p), row});
+      if (rows.visible(row, at) && (filter == nullptr || pass[row])) refs.push_back(RowRef{uint32_t(p), row});
     }
   }
   auto less = [&](const RowRef& a, const RowRef& b) {
@@ -131,13 +131,13 @@ std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, int64_t r
   return out;
 }
 
-size_t count_rows(const std::vector<SegmentPart>& parts, int64_t read_ts, const Filter& filter) {
+size_t count_rows(const std::vector<SegmentPart>& parts, ReadAt at, const Filter& filter) {
   ReadLocks locks(parts);
   size_t count = 0;
   for (const SegmentPart& part : parts) {
     const SegmentRows& rows = *part.rows;
     const std::vector<uint8_t> pass = filter.evaluate(rows, rows.rows());
-    for (uint32_t row = 0; row < rows.rows(); ++row) count += pass[row] && rows.visible(row, read_ts) ? 1 : 0;
+    for (uint32_t row = 0; row < rows.rows(); ++row) count += pass[row] && rows.visible(row, at) ? 1 : 0;
   }
   return count;
 }

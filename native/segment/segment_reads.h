@@ -28,12 +28,12 @@ struct SegmentHit {
   float score;  // in the metric's own terms
 };
 
-// The k best hits of each of nq queries over all parts at read_ts, best first; with a
+// The k best hits of each of nq queries over all parts as a read at `at` sees them, best first; with a
 // filter, among the rows that pass it only (the filter is applied inside the scan, so k
 // come back when k rows pass); with a bounded params.window, among the hits inside it (range
 // search). IVF segments scan params.nprobe lists.
 std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq,
-                                                     size_t k, int64_t read_ts, ThreadPool& pool, const Filter* filter = nullptr,
+                                                     size_t k, ReadAt at, ThreadPool& pool, const Filter* filter = nullptr,
                                                      const SearchParams& params = {});
 
 struct RowRef {
@@ -41,12 +41,12 @@ struct RowRef {
   uint32_t row;
 };
 
-// The rows visible at read_ts (and passing the filter, if any) in key order, each key once,
+// The rows a read at `at` sees (and passing the filter, if any) in key order, each key once,
 // skipping `offset` and returning at most `limit`.
-std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, int64_t read_ts, size_t offset, size_t limit,
+std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, ReadAt at, size_t offset, size_t limit,
                                 const Filter* filter = nullptr);
 
-// How many rows are visible at read_ts and pass the filter.
-size_t count_rows(const std::vector<SegmentPart>& parts, int64_t read_ts, const Filter& filter);
+// How many rows a read at `at` sees and pass the filter.
+size_t count_rows(const std::vector<SegmentPart>& parts, ReadAt at, const Filter& filter);
 
 }  // namespace qv

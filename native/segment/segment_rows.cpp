@@ -74,7 +74,10 @@ int64_t SegmentRows::find_newest(uint64_t hash, Equal equal) const {
 
 void SegmentRows::after_append(const int64_t* ts, size_t first, size_t n) {
   insert_ts_.insert(insert_ts_.end(), ts, ts + n);
-  for (size_t i = 0; i < n; ++i) max_insert_ts_ = std::max(max_insert_ts_, ts[i]);
+  for (size_t i = 0; i < n; ++i) {
+    max_insert_ts_ = std::max(max_insert_ts_, ts[i]);
+    min_insert_ts_ = std::min(min_insert_ts_, ts[i]);
+  }
   if (grow_table(first + n)) return;  // rebuilt with every row
   for (size_t row = first; row < first + n; ++row) index_row(uint32_t(row));
 }
@@ -151,16 +154,20 @@ int64_t SegmentRows::find_live(std::string_view key) const {
   return row >= 0 && !is_deleted(uint32_t(row)) ? row : -1;
 }
 
-size_t SegmentRows::visible_count(int64_t read_ts) const {
-  if (max_insert_ts_ <= read_ts && max_delete_ts_ <= read_ts) return rows() - deleted_;
+size_t SegmentRows::visible_count(ReadAt at) const {
+  if (all_seen(at)) return rows() - deleted_;
   size_t count = 0;
-  for (uint32_t row = 0; row < rows(); ++row) count += visible(row, read_ts) ? 1 : 0;
+  for (uint32_t row = 0; row < rows(); ++row) count += visible(row, at) ? 1 : 0;
   return count;
 }
 
-std::vector<uint8_t> SegmentRows::hidden(int64_t read_ts, size_t rows) const {
+bool SegmentRows::all_seen(ReadAt at) const {
+  return max_insert_ts_ <= at.ts && max_delete_ts_ <= at.ts && min_insert_ts_ >= at.expired_before;
+}
+
+std::vector<uint8_t> SegmentRows::hidden(ReadAt at, size_t rows) const {
   const size_t have = std::min(rows, this->rows());
-  const bool all_seen = max_insert_ts_ <= read_ts && max_delete_ts_ <= read_ts;
+  const bool all_seen = this->all_seen(at);
   if (all_seen && deleted_ == 0 && have == rows) return {};
   std::vector<uint8_t> bits((rows + 7) / 8, 0);
   if (all_seen) {
@@ -168,7 +175,7 @@ std::vector<uint8_t> SegmentRows::hidden(int64_t read_ts, size_t rows) const {
     std::copy(deleted_bits_.begin(), deleted_bits_.begin() + bytes, bits.begin());
   } else {
     for (uint32_t row = 0; row < have; ++row) {
-      if (!visible(row, read_ts)) bits[row >> 3] |= uint8_t(1u << (row & 7));
+      if (!visible(row, at)) bits[row >> 3] |= uint8_t(1u << (row & 7));
     }
   }
   for (size_t row = have; row < rows; ++row) bits[row >> 3] |= uint8_t(1u << (row & 7));

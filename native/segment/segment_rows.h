@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -25,6 +26,14 @@
 namespace qv {
 
 enum class KeyType { kInt64, kVarChar };
+
+// What a read sees: rows inserted at or before ts, not deleted at or before it, and (with a
+// collection TTL) inserted at or after expired_before.
+struct ReadAt {
+  ReadAt(int64_t ts, int64_t expired_before = std::numeric_limits<int64_t>::min()) : ts(ts), expired_before(expired_before) {}
+  int64_t ts;
+  int64_t expired_before;
+};
 
 class SegmentRows {
  public:
@@ -58,17 +67,18 @@ class SegmentRows {
   int64_t find_live(std::string_view key) const;
 
   bool is_deleted(uint32_t row) const { return row < delete_ts_.size() && delete_ts_[row] != 0; }
-  bool visible(uint32_t row, int64_t read_ts) const {
+  bool visible(uint32_t row, ReadAt at) const {
     const int64_t deleted = row < delete_ts_.size() ? delete_ts_[row] : 0;
-    return insert_ts_[row] <= read_ts && (deleted == 0 || deleted > read_ts);
+    const int64_t inserted = insert_ts_[row];
+    return inserted <= at.ts && inserted >= at.expired_before && (deleted == 0 || deleted > at.ts);
   }
-  // Rows seen at read_ts.
-  size_t visible_count(int64_t read_ts) const;
+  // Rows seen by a read.
+  size_t visible_count(ReadAt at) const;
 
-  // The bitset (least significant bit first) of the first `rows` rows that a read at
-  // read_ts must not see: deleted, newer than read_ts, or past the rows appended so far.
+  // The bitset (least significant bit first) of the first `rows` rows that a read must not
+  // see: deleted, newer than its timestamp, expired, or past the rows appended so far.
   // Empty when it would hide nothing.
-  std::vector<uint8_t> hidden(int64_t read_ts, size_t rows) const;
+  std::vector<uint8_t> hidden(ReadAt at, size_t rows) const;
 
   int64_t int_key(uint32_t row) const { return int_keys_[row]; }
   std::string_view str_key(uint32_t row) const {
@@ -96,6 +106,7 @@ class SegmentRows {
   template <class Key, class KeyOf>
   void delete_by_key(std::unordered_map<Key, std::vector<int64_t>>& stamps, KeyOf key_of);
   void after_append(const int64_t* ts, size_t first, size_t n);
+  bool all_seen(ReadAt at) const;  // every row's insert and delete is what a read at `at` sees
 
   const KeyType type_;
   std::vector<int64_t> int_keys_;
@@ -107,6 +118,7 @@ class SegmentRows {
   std::vector<uint8_t> deleted_bits_;
   size_t deleted_ = 0;
   int64_t max_insert_ts_ = 0;
+  int64_t min_insert_ts_ = std::numeric_limits<int64_t>::max();
   int64_t max_delete_ts_ = 0;
   // Open addressing over row + 1 (0: empty); at most half full, so probes stay short.
   std::vector<uint32_t> table_;

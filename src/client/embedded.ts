@@ -96,6 +96,13 @@ export class QuiverDB {
   async renameCollection(request: Request) {
     return this.#call('renameCollection', request);
   }
+  /** Sets collection properties, e.g. collection.ttl.seconds (rows expire that long after their insert). */
+  async alterCollectionProperties(request: Request) {
+    return this.#call('alterCollectionProperties', request);
+  }
+  async alterCollection(request: Request) {
+    return this.#call('alterCollectionProperties', request);
+  }
   async loadCollection(request: Request) {
     return this.#call('loadCollection', request);
   }

@@ -119,6 +119,18 @@ export interface DeltaInfo {
   columns: StoredColumn[];
 }
 
+/** The collection property that makes rows expire this many seconds after their insert (0: never). */
+export const TTL_PROPERTY = 'collection.ttl.seconds';
+
+/**
+ * With a TTL, the insert timestamp before which rows have expired for a read at ts (a
+ * hybrid timestamp: milliseconds << 18); undefined without one.
+ */
+export function expiredBefore(info: CollectionInfo, ts: bigint): bigint | undefined {
+  const seconds = Number(info.properties[TTL_PROPERTY] ?? 0);
+  return seconds > 0 ? ts - (BigInt(Math.round(seconds * 1000)) << 18n) : undefined;
+}
+
 export function partitionDropped(info: CollectionInfo, partitionId: number): boolean {
   return info.droppedPartitions?.includes(partitionId) ?? false;
 }

@@ -13,6 +13,9 @@ export interface NativeResult {
   counts: Uint32Array;
 }
 
+/** What a read sees: rows at or before a read timestamp; with a collection TTL, also inserted at or after expiredBefore. */
+export type NativeReadAt = bigint | { ts: bigint; expiredBefore: bigint };
+
 export interface NativeFlatIndex {
   add(vectors: Float32Array, ids: BigInt64Array): Promise<void>;
   search(queries: Float32Array, k: number, exclude?: Uint8Array): Promise<NativeResult>;
@@ -123,8 +126,8 @@ export interface NativeSegmentRows {
   applyDeletes(keys: NativeKeys, ts: BigInt64Array): Promise<void>;
   /** Deletes a row at ts; false if it was not inserted before ts or is deleted already. */
   remove(row: number, ts: bigint): boolean;
-  visible(row: number, readTs: bigint): boolean;
-  visibleCount(readTs: bigint): number;
+  visible(row: number, readTs: NativeReadAt): boolean;
+  visibleCount(readTs: NativeReadAt): number;
   keysAt(rows: Uint32Array): NativeKeys;
   /** The deleted rows, and when each was deleted. */
   deletions(): { rows: Uint32Array; ts: BigInt64Array };
@@ -152,7 +155,7 @@ export interface NativeBinding {
   };
   SegmentRows: {
     new (keyType: 'int64' | 'varchar', columns?: NativeColumnType[]): NativeSegmentRows;
-    /** Each key's live row over these segments. */
+    /** Each key's newest live row over these segments. */
     findEach(segments: NativeSegmentRows[], keys: NativeKeys): NativeRowRefs & { segments: Int32Array };
     /** Top k per query over the segments at readTs, merged (ties by the smaller key, each key once): counts[q] hits per query, in order. */
     searchEach(
@@ -160,14 +163,14 @@ export interface NativeBinding {
       indexes: (NativeFlatIndex | NativeIvfIndex)[],
       queries: Float32Array,
       k: number,
-      readTs: bigint,
+      readTs: NativeReadAt,
       plan?: string,
       options?: { nprobe?: number; refine?: number; radius?: number; rangeFilter?: number },
     ): Promise<NativeRowRefs & { counts: Uint32Array; scores: Float32Array }>;
     /** The rows seen at readTs (and passing the filter plan) in key order, from offset, at most limit. */
-    selectRows(segments: NativeSegmentRows[], readTs: bigint, offset: number, limit?: number, plan?: string): Promise<NativeRowRefs>;
+    selectRows(segments: NativeSegmentRows[], readTs: NativeReadAt, offset: number, limit?: number, plan?: string): Promise<NativeRowRefs>;
     /** How many rows seen at readTs pass the filter plan. */
-    countRows(segments: NativeSegmentRows[], readTs: bigint, plan: string): Promise<number>;
+    countRows(segments: NativeSegmentRows[], readTs: NativeReadAt, plan: string): Promise<number>;
     /** For bench/db: the evaluator on a plan against a plain loop for its shape (native/probe/filter_probe.h). */
     measureFilter(
       segment: NativeSegmentRows,

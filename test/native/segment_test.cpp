@@ -68,6 +68,20 @@ TEST(mvcc_visibility_and_hidden_bits) {
   CHECK(clean.hidden(100, 4).empty());
 }
 
+TEST(a_ttl_hides_rows_inserted_before_the_cutoff) {
+  qv::SegmentRows rows(qv::KeyType::kInt64);
+  const int64_t keys[] = {1, 2, 3, 4};
+  const int64_t ts[] = {10, 20, 30, 40};
+  rows.append(keys, ts, 4);
+  const qv::ReadAt at(100, 25);  // rows inserted before 25 have expired
+  CHECK(!rows.visible(0, at) && !rows.visible(1, at) && rows.visible(2, at) && rows.visible(3, at));
+  CHECK_EQ(rows.visible_count(at), size_t(2));
+  CHECK_EQ(int(rows.hidden(at, 4)[0]), 0b0011);
+  CHECK_EQ(rows.visible_count(qv::ReadAt(100, 5)), size_t(4));  // nothing expired yet
+  CHECK(rows.hidden(qv::ReadAt(100, 5), 4).empty());
+  CHECK_EQ(int(rows.hidden(qv::ReadAt(35, 25), 4)[0]), 0b1011);  // expired, and newer than the read
+}
+
 TEST(deletes_from_delta_files_take_the_first_later_timestamp) {
   qv::SegmentRows rows(qv::KeyType::kInt64);
   const int64_t keys[] = {7, 8, 7};

@@ -1,7 +1,8 @@
 /**
  * Compaction, as the data node runs it for one collection at a time:
- *   - a sealed segment whose deleted share (by flushed deletes) reaches
- *     dataCoord.compaction.single.ratio.threshold is rewritten without those rows;
+ *   - a sealed segment whose share of gone rows (deleted by flushed deletes, or expired by
+ *     the collection's TTL) reaches dataCoord.compaction.single.ratio.threshold is rewritten
+ *     without them;
  *   - sealed segments of one channel and partition under dataCoord.segment.smallProportion of
  *     the seal size are merged, as long as the result stays under the seal size.
  * Rows keep their keys and insert timestamps. The new segment's files are written first;
@@ -17,6 +18,7 @@ import type { Config } from '../../config/config.js';
 import {
   type CollectionInfo,
   type DeltaInfo,
+  expiredBefore,
   type GarbageInfo,
   keys as metaKeys,
   type SegmentInfo,
@@ -34,7 +36,7 @@ import { DataType } from '../../schema/data-type.js';
 import { primaryField } from '../../schema/schema.js';
 import { readColumns, segmentFolder, writeColumns } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
-import type { IdAllocator } from '../../tso/tso.js';
+import { composeTs, type IdAllocator } from '../../tso/tso.js';
 
 export interface CompactionContext {
   meta: MetaStore;
@@ -42,8 +44,21 @@ export interface CompactionContext {
   broker: LogBroker;
   ids: IdAllocator;
   config: Config;
-  /** Per segment: its deleted rows as last counted, and how many delta files there were then. */
-  deletedCounts: Map<number, { deltas: number; count: number }>;
+  /** Per segment: which rows flushed deletes remove (as of that many delta files), and with a TTL its insert timestamps. */
+  goneRows: Map<number, GoneRows>;
+}
+
+export interface GoneRows {
+  deltas: number;
+  deleted: Uint8Array;
+  ts?: BigInt64Array;
+}
+
+/** Rows a compaction drops: deleted by a flushed delete, or expired (inserted before the cutoff). */
+function goneCount(gone: GoneRows, cutoff: bigint | undefined): number {
+  let count = 0;
+  for (let r = 0; r < gone.deleted.length; r++) count += gone.deleted[r] || (cutoff !== undefined && (gone.ts as BigInt64Array)[r] < cutoff) ? 1 : 0;
+  return count;
 }
 
 const bytesOf = (segment: SegmentInfo) => segment.columns.reduce((sum, c) => sum + c.file.bytes, 0);
@@ -78,26 +93,29 @@ async function rowsOf(
   return rows;
 }
 
-/** How many rows of each segment the flushed deletes remove (its key and timestamp files are read when new deltas came). */
-async function deletedCounts(ctx: CompactionContext, info: CollectionInfo, state: StorageState): Promise<Map<number, number>> {
-  const out = new Map<number, number>();
-  if (state.deltas.length === 0) return out;
-  const stale = state.segments.filter((s) => ctx.deletedCounts.get(s.id)?.deltas !== state.deltas.length);
+/** Which rows of each segment are gone (its key and timestamp files are read again only when new deltas came). */
+async function goneRows(ctx: CompactionContext, info: CollectionInfo, state: StorageState, ttl: boolean): Promise<Map<number, GoneRows>> {
+  const stale = state.segments.filter((s) => {
+    const known = ctx.goneRows.get(s.id);
+    return !known || known.deltas !== state.deltas.length || (ttl && !known.ts);
+  });
   if (stale.length > 0) {
     const keyType = primaryField(info.schema).dataType;
     const deletes = await flushedDeletes(ctx.store, state.deltas, keyType);
     for (const segment of stale) {
       const columns = await readColumns(ctx.store, segment.columns.slice(0, 2));
-      ctx.deletedCounts.set(segment.id, { deltas: state.deltas.length, count: (await rowsOf(segment, columns, keyType, deletes)).deleted });
+      const deleted = new Uint8Array(segment.rows);
+      if (deletes.ts.length > 0) for (const row of (await rowsOf(segment, columns, keyType, deletes)).deletions().rows) deleted[row] = 1;
+      ctx.goneRows.set(segment.id, { deltas: state.deltas.length, deleted, ...(ttl ? { ts: columns[1].values as BigInt64Array } : {}) });
     }
   }
-  for (const segment of state.segments) out.set(segment.id, ctx.deletedCounts.get(segment.id)?.count ?? 0);
-  return out;
+  return new Map(state.segments.map((s) => [s.id, ctx.goneRows.get(s.id) as GoneRows]));
 }
 
 /** The groups of segments to compact now: each rewritten or merged into one new segment. */
 export async function planCompactions(ctx: CompactionContext, info: CollectionInfo, state: StorageState): Promise<SegmentInfo[][]> {
-  const deleted = await deletedCounts(ctx, info, state);
+  const cutoff = expiredBefore(info, composeTs(Date.now()));
+  const gone = await goneRows(ctx, info, state, cutoff !== undefined);
   const threshold = ctx.config['dataCoord.compaction.single.ratio.threshold'] as number;
   const sealBytes = (ctx.config['dataCoord.segment.maxSize'] as number) * (ctx.config['dataCoord.segment.sealProportion'] as number) * 2 ** 20;
   const sealRows = (ctx.config['dataCoord.segment.maxRows'] as number) || Number.POSITIVE_INFINITY;
@@ -105,7 +123,7 @@ export async function planCompactions(ctx: CompactionContext, info: CollectionIn
   const plans: SegmentInfo[][] = [];
   const rest: SegmentInfo[] = [];
   for (const segment of state.segments) {
-    if ((deleted.get(segment.id) ?? 0) >= threshold * segment.rows) plans.push([segment]);
+    if (goneCount(gone.get(segment.id) as GoneRows, cutoff) >= threshold * segment.rows) plans.push([segment]);
     else rest.push(segment);
   }
   const groups = new Map<string, SegmentInfo[]>();
@@ -138,13 +156,15 @@ export async function planCompactions(ctx: CompactionContext, info: CollectionIn
 export async function compact(ctx: CompactionContext, info: CollectionInfo, inputs: SegmentInfo[], state: StorageState): Promise<number | null> {
   const keyType = primaryField(info.schema).dataType;
   const deletes = await flushedDeletes(ctx.store, state.deltas, keyType);
+  const cutoff = expiredBefore(info, composeTs(Date.now()));
   const batches: Column[][] = [];
   let rows = 0;
   for (const input of inputs) {
     const columns = await readColumns(ctx.store, input.columns);
     const segment = await rowsOf(input, columns, keyType, deletes);
     const gone = new Set(segment.deletions().rows);
-    const keep = Array.from({ length: input.rows }, (_, r) => r).filter((r) => !gone.has(r));
+    const ts = columns[1].values as BigInt64Array;
+    const keep = Array.from({ length: input.rows }, (_, r) => r).filter((r) => !gone.has(r) && (cutoff === undefined || ts[r] >= cutoff));
     if (keep.length === 0) continue;
     batches.push(keep.length === input.rows ? columns : columns.map((c) => pickRows(c, keep)));
     rows += keep.length;

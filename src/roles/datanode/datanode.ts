@@ -18,7 +18,7 @@ import { followCoordination } from '../coordination.js';
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 import { ChannelWriter } from './channel-writer.js';
-import { type CompactionContext, collectGarbage, compact, planCompactions } from './compaction.js';
+import { type CompactionContext, collectGarbage, compact, type GoneRows, planCompactions } from './compaction.js';
 
 const SEAL_CHECK_MS = 1000;
 
@@ -32,7 +32,7 @@ export class DataNode implements Role {
   #stopped = false;
   #following: Promise<void> = Promise.resolve();
   #compactionTimer: NodeJS.Timeout | undefined;
-  readonly #deletedCounts = new Map<number, { deltas: number; count: number }>();
+  readonly #goneRows = new Map<number, GoneRows>();
   readonly #compacting = new Set<number>();
 
   constructor(
@@ -83,7 +83,7 @@ export class DataNode implements Role {
   }
 
   get #compaction(): CompactionContext {
-    return { meta: this.meta, store: this.store, broker: this.broker, ids: this.#ids as IdAllocator, config: this.config, deletedCounts: this.#deletedCounts };
+    return { meta: this.meta, store: this.store, broker: this.broker, ids: this.#ids as IdAllocator, config: this.config, goneRows: this.#goneRows };
   }
 
   /** The automatic round: every collection written here is compacted if it needs to be, and old files are collected. */

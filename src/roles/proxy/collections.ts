@@ -6,7 +6,7 @@
 import { CollectionExistsError, InvalidArgumentError, PartitionExistsError, SchemaError } from '../../errors.js';
 import { checkVectorIndex } from '../../indexes/segment-index.js';
 import type { CollectionInfo, ConsistencyLevel, IndexInfo, PartitionInfo } from '../../meta/catalog.js';
-import { keys as metaKeys, type SegmentInfo } from '../../meta/catalog.js';
+import { keys as metaKeys, type SegmentInfo, TTL_PROPERTY } from '../../meta/catalog.js';
 import { dmlChannel } from '../../msg/channels.js';
 import { dataTypeName } from '../../schema/data-type.js';
 import { type CollectionSchema, checkName, type MetricType, makeSchema, partitionKeyField, quickSchema, vectorFields } from '../../schema/schema.js';
@@ -81,7 +81,7 @@ export async function createCollection(ctx: ProxyContext, request: Record<string
     : [{ id: id + 1, name: DEFAULT_PARTITION, createdMs: now }];
   const channels = Array.from({ length: shardsNum }, (_, i) => dmlChannel(id, i));
   for (const channel of channels) await ctx.broker.createTopic(channel);
-  const properties = Object.fromEntries(Object.entries((request.properties as object) ?? {}).map(([k, v]) => [k, String(v)]));
+  const properties = propertiesOf(request.properties);
   const info: CollectionInfo = {
     id,
     name,
@@ -127,6 +127,30 @@ function fieldSchema(field: CollectionSchema['fields'][number]) {
     ...(field.maxLength !== undefined ? { max_length: String(field.maxLength) } : {}),
     ...(field.maxCapacity !== undefined ? { max_capacity: String(field.maxCapacity) } : {}),
   };
+}
+
+/** Collection properties as strings; collection.ttl.seconds must be a number of seconds (0: no TTL). */
+function propertiesOf(given: unknown): Record<string, string> {
+  if (given === undefined || given === null) return {};
+  if (typeof given !== 'object' || Array.isArray(given)) throw new InvalidArgumentError('properties must be an object of keys and values');
+  const out = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, String(v)]));
+  const ttl = out[TTL_PROPERTY];
+  if (ttl !== undefined && !(/^\d+(\.\d+)?$/.test(ttl) && Number(ttl) <= 10 * 365 * 86400)) {
+    throw new InvalidArgumentError(`${TTL_PROPERTY} must be a number of seconds from 0 (no TTL) to ten years, got ${JSON.stringify(ttl)}`);
+  }
+  return out;
+}
+
+/** Sets (and with delete_keys removes) collection properties; a new collection.ttl.seconds applies to the next read. */
+export async function alterCollectionProperties(ctx: ProxyContext, request: Record<string, unknown>) {
+  const info = ctx.catalog.get(request.collection_name);
+  if (!Array.isArray(request.delete_keys ?? [])) throw new InvalidArgumentError('delete_keys must be an array of property names');
+  const removed = ((request.delete_keys ?? []) as unknown[]).map(String);
+  const properties = { ...info.properties, ...propertiesOf(request.properties) };
+  for (const key of removed) delete properties[key];
+  await ctx.catalog.put({ ...info, properties });
+  await ctx.reads.waitForLoadState(info.id);
+  return ok({});
 }
 
 export function describeCollection(ctx: ProxyContext, request: Record<string, unknown>) {

@@ -82,6 +82,7 @@ export class ProxyNode implements Role {
   hasCollection = async (r: Request) => collections.hasCollection(this.#c, r);
   dropCollection = (r: Request) => collections.dropCollection(this.#c, r);
   renameCollection = (r: Request) => collections.renameCollection(this.#c, r);
+  alterCollectionProperties = (r: Request) => collections.alterCollectionProperties(this.#c, r);
   loadCollection = (r: Request) => collections.setLoaded(this.#c, r, true);
   releaseCollection = (r: Request) => collections.setLoaded(this.#c, r, false);
   getLoadState = async (r: Request) => collections.getLoadState(this.#c, r);

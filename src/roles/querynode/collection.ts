@@ -10,9 +10,9 @@
 
 import { InternalError, native } from '../../errors.js';
 import type { Metric } from '../../indexes/metric.js';
-import { type CollectionInfo, partitionDropped, type SegmentInfo, type StoredColumn } from '../../meta/catalog.js';
+import { type CollectionInfo, expiredBefore, partitionDropped, type SegmentInfo, type StoredColumn } from '../../meta/catalog.js';
 import type { DmlMessage } from '../../msg/messages.js';
-import type { NativeKeys } from '../../native/binding.js';
+import type { NativeKeys, NativeReadAt } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import type { Column } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
@@ -51,6 +51,12 @@ export class LoadedCollection {
   ) {
     this.#pk = primaryField(info.schema);
     this.#metrics = new Map(info.indexes.map((i) => [i.field_name, i.metric_type]));
+  }
+
+  /** What a read at readTs sees: with a TTL, only rows inserted after the expiry cutoff. */
+  readAt(readTs: bigint): NativeReadAt {
+    const cutoff = expiredBefore(this.info, readTs);
+    return cutoff === undefined ? readTs : { ts: readTs, expiredBefore: cutoff };
   }
 
   metricOf(field: string): Metric {

@@ -14,6 +14,7 @@ import type { Config } from '../../config/config.js';
 import { ClosedError, InternalError, NotLoadedError, TimeoutError, TopicNotFoundError } from '../../errors.js';
 import {
   type CollectionInfo,
+  expiredBefore,
   flushedUpTo,
   keys as metaKeys,
   partitionDropped,
@@ -287,7 +288,13 @@ export class QueryNode implements Role, QueryService {
     const highest = collection.highestKey;
     if (highest === undefined || keys.every((key) => key > highest)) return new Set();
     const where = collection.locate(keys);
-    return new Set(keys.filter((_, i) => where[i] !== undefined));
+    // With a TTL, an expired row's key is free again: reads no longer see it.
+    const cutoff = expiredBefore(collection.info, composeTs(Date.now()));
+    const live = (i: number) => {
+      const at = where[i];
+      return at !== undefined && (cutoff === undefined || at.segment.keys.insertTs(at.row) >= cutoff);
+    };
+    return new Set(keys.filter((_, i) => live(i)));
   }
 
   async applied(collectionId: number): Promise<{ load: number; channels: Record<string, bigint> } | undefined> {

@@ -147,7 +147,7 @@ async function nativeSearch(
       segments.map((s) => s.vectors.get(request.field) as NativeFlatIndex | NativeIvfIndex),
       queries,
       topk,
-      request.readTs,
+      collection.readAt(request.readTs),
       nativePlan(collection, segments, request.filter),
       { nprobe: request.nprobe ?? nprobeFor(collection, segments, request.field), ...(request.refine ? { refine: request.refine } : {}), ...request.range },
     ),
@@ -235,7 +235,7 @@ async function selectRows(collection: LoadedCollection, request: Omit<QueryReque
     const refs: RowRef[] = [];
     unique.forEach((key, i) => {
       const at = where[i];
-      if (at && (!wanted || wanted.has(at.segment.partitionId)) && at.segment.visible(at.row, request.readTs)) refs.push({ ...at, key });
+      if (at && (!wanted || wanted.has(at.segment.partitionId)) && at.segment.visible(at.row, collection.readAt(request.readTs))) refs.push({ ...at, key });
     });
     return refs.slice(request.offset, request.limit === undefined ? undefined : request.offset + request.limit);
   }
@@ -243,7 +243,7 @@ async function selectRows(collection: LoadedCollection, request: Omit<QueryReque
   const found = await native(() =>
     loadNative().SegmentRows.selectRows(
       segments.map((s) => s.keys),
-      request.readTs,
+      collection.readAt(request.readTs),
       request.offset,
       request.limit,
       nativePlan(collection, segments, request.filter),
@@ -264,9 +264,9 @@ export async function count(collection: LoadedCollection, request: Omit<QueryReq
     return native(() =>
       loadNative().SegmentRows.countRows(
         segments.map((s) => s.keys),
-        request.readTs,
+        collection.readAt(request.readTs),
         plan,
       ),
     );
-  return segments.reduce((sum, s) => sum + s.visibleCount(request.readTs), 0);
+  return segments.reduce((sum, s) => sum + s.visibleCount(collection.readAt(request.readTs)), 0);
 }

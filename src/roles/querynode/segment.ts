@@ -13,7 +13,15 @@
 import { native } from '../../errors.js';
 import type { Metric } from '../../indexes/metric.js';
 import type { SegmentInfo } from '../../meta/catalog.js';
-import type { NativeColumnType, NativeColumnValues, NativeFlatIndex, NativeIvfIndex, NativeKeys, NativeSegmentRows } from '../../native/binding.js';
+import type {
+  NativeColumnType,
+  NativeColumnValues,
+  NativeFlatIndex,
+  NativeIvfIndex,
+  NativeKeys,
+  NativeReadAt,
+  NativeSegmentRows,
+} from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import type { Column } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
@@ -167,13 +175,13 @@ export class Segment {
     return this.keys.remove(row, ts);
   }
 
-  visible(row: number, readTs: bigint): boolean {
-    return this.keys.visible(row, readTs);
+  visible(row: number, at: NativeReadAt): boolean {
+    return this.keys.visible(row, at);
   }
 
-  /** Rows seen at readTs. */
-  visibleCount(readTs: bigint): number {
-    return this.keys.visibleCount(readTs);
+  /** Rows a read sees. */
+  visibleCount(at: NativeReadAt): number {
+    return this.keys.visibleCount(at);
   }
 }
 
