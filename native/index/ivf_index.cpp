@@ -80,8 +80,7 @@ size_t IvfIndex::memory_bytes() const {
     bytes += l.ids.capacity() * sizeof(int64_t) + l.rows.capacity() * sizeof(uint32_t) +
              l.vectors.capacity() * sizeof(float) + l.codes.capacity() + l.raw.capacity() * sizeof(float);
   }
-  return bytes + where_.size() * (sizeof(int64_t) + sizeof(Location) + 2 * sizeof(void*)) +
-         where_.bucket_count() * sizeof(void*);
+  return bytes + where_.memory_bytes();
 }
 
 size_t IvfIndex::code_bytes() const {
@@ -197,7 +196,7 @@ void IvfIndex::add(const float* vectors, const int64_t* ids, size_t n, ThreadPoo
     std::unordered_map<int64_t, bool> batch;
     batch.reserve(n);
     for (size_t i = 0; i < n; ++i) {
-      if (where_.count(ids[i]) != 0 || !batch.emplace(ids[i], true).second) {
+      if (where_.contains(ids[i]) || !batch.emplace(ids[i], true).second) {
         throw Error(code::kDuplicateId, "id " + std::to_string(ids[i]) + " is already in the index");
       }
     }
@@ -219,7 +218,7 @@ void IvfIndex::add(const float* vectors, const int64_t* ids, size_t n, ThreadPoo
   for (size_t i = 0; i < n; ++i) {
     const uint32_t list_no = encoded.lists[i];
     List& list = lists_[list_no];
-    where_[ids[i]] = Location{list_no, uint32_t(list.size())};
+    where_.insert(ids[i], IdLocation{list_no, uint32_t(list.size())});
     append(list, ids + i, next_row_ + uint32_t(i), encoded.vectors.data() + i * params_.dim,
            encoded.codes.data() + i * code_bytes());
   }
@@ -232,10 +231,10 @@ size_t IvfIndex::remove(const int64_t* ids, size_t n) {
   const size_t dim = params_.dim, width = code_bytes();
   size_t removed = 0;
   for (size_t i = 0; i < n; ++i) {
-    auto it = where_.find(ids[i]);
-    if (it == where_.end()) continue;
-    const Location at = it->second;
-    where_.erase(it);
+    const IdLocation* found = where_.find(ids[i]);
+    if (found == nullptr) continue;
+    const IdLocation at = *found;
+    where_.erase(ids[i]);
     List& list = lists_[at.list];
     const size_t last = list.size() - 1;
     if (at.position != last) {  // the last entry takes the removed one's place
@@ -244,7 +243,7 @@ size_t IvfIndex::remove(const int64_t* ids, size_t n) {
       if (params_.kind == IvfKind::Flat) panel_move(list.vectors.data(), dim, last, at.position);
       else panel_move(list.codes.data(), width, last, at.position);
       if (!list.raw.empty()) std::copy(list.raw.begin() + last * dim, list.raw.begin() + (last + 1) * dim, list.raw.begin() + at.position * dim);
-      where_[list.ids[at.position]] = at;
+      where_.update(list.ids[at.position], at);
     }
     list.ids.pop_back();
     list.rows.pop_back();
@@ -360,7 +359,7 @@ SearchResult IvfIndex::search(const float* queries, size_t nq, size_t k, BitsetV
       if (refine) {  // exact distances from the kept vectors decide the final order
         TopK exact(k);
         for (const Hit& h : hits) {
-          const Location at = where_.at(h.id);
+          const IdLocation at = *where_.find(h.id);
           const float* v = lists_[at.list].raw.data() + size_t(at.position) * dim;
           const float d = by_ip() ? -kern.ip(query, v, dim) : kern.l2sq(query, v, dim);
           if (params.window.contains(d)) exact.push(Hit{d, h.id});

@@ -19,6 +19,7 @@
 #include "../kernels/kernels.h"
 #include "../runtime/thread_pool.h"
 #include "bitset.h"
+#include "id_locations.h"
 #include "kmeans.h"
 #include "pq.h"
 #include "sq8.h"
@@ -87,10 +88,6 @@ class IvfIndex final : public VectorIndex {
     std::vector<float> raw;      // IVF_PQ with keep_raw: row-major
     size_t size() const { return ids.size(); }
   };
-  struct Location {
-    uint32_t list;
-    uint32_t position;
-  };
   struct Encoded;     // a batch assigned to lists and encoded, ready to append
   struct QueryTerms;  // per-query values every list scan reuses
 
@@ -113,7 +110,7 @@ class IvfIndex final : public VectorIndex {
   Sq8 sq8_;
   Pq pq_;
   std::vector<List> lists_;
-  std::unordered_map<int64_t, Location> where_;
+  IdLocations where_;
   uint32_t next_row_ = 0;
   uint64_t generation_ = 0;  // counts train() calls: add() checks its codes are of the current quantisers
 };

@@ -168,7 +168,8 @@ std::unique_ptr<IvfIndex> IvfIndex::load_checked(const std::string& path) {
       if (p.kind == IvfKind::Flat) r.array(vector.data(), p.dim);
       else r.array(code.data(), width);
       if (rows[i] >= x.next_row_) throw corrupt("row number");
-      if (!x.where_.emplace(ids[i], Location{list_no, uint32_t(i)}).second) throw corrupt("duplicate id");
+      if (x.where_.contains(ids[i])) throw corrupt("duplicate id");
+      x.where_.insert(ids[i], IdLocation{list_no, uint32_t(i)});
       x.append(list, &ids[i], rows[i], vector.data(), code.data());
     }
     if (p.keep_raw) r.array(list.raw.data(), list.raw.size());  // append() sized it

@@ -176,6 +176,38 @@ TEST(filtered_search_returns_k_when_k_rows_pass_even_outside_the_probed_lists) {
   }
 }
 
+// Small ids are kept densely, others in a map (id_locations.h): both kinds, and the switch
+// between them, give the same results.
+TEST(arbitrary_ids_after_dense_ones_are_found_removed_and_saved) {
+  const Fixture f;
+  std::vector<int64_t> ids = f.ids;
+  for (size_t i = f.n / 2; i < f.n; ++i) ids[i] = int64_t(i) * 1'000'000'007 - 5'000'000'000'000;  // huge and negative ones
+  qv::IvfIndex index(params(qv::IvfKind::Flat, qv::Metric::L2, f.dim, 16));
+  index.train(f.base.data(), f.n, pool());
+  index.add(f.base.data(), ids.data(), f.n / 2, pool());
+  index.add(f.base.data() + (f.n / 2) * f.dim, ids.data() + f.n / 2, f.n - f.n / 2, pool());
+  CHECK_EQ(index.size(), f.n);
+  CHECK_THROWS_CODE(index.add(f.base.data(), ids.data() + f.n - 1, 1, pool()), qv::code::kDuplicateId);
+  qv::SearchParams all;
+  all.nprobe = 16;
+  for (size_t i : {size_t(3), f.n / 2 + 11, f.n - 1}) {
+    const auto hit = index.search(f.base.data() + i * f.dim, 1, 1, {}, pool(), all);
+    CHECK_EQ(hit.ids[0], ids[i]);
+  }
+  const int64_t gone[] = {ids[3], ids[f.n - 1]};
+  CHECK_EQ(index.remove(gone, 2), size_t(2));
+  CHECK_EQ(index.size(), f.n - 2);
+  const auto after = index.search(f.base.data() + (f.n - 1) * f.dim, 1, 1, {}, pool(), all);
+  CHECK(after.ids[0] != ids[f.n - 1]);
+  const std::string path = "ivf_test_mixed_ids.qvivf";
+  index.save(path);
+  const auto loaded = qv::IvfIndex::load(path);
+  std::remove(path.c_str());
+  CHECK_EQ(loaded->size(), f.n - 2);
+  const auto again = loaded->search(f.base.data() + (f.n / 2 + 11) * f.dim, 1, 1, {}, pool(), all);
+  CHECK_EQ(again.ids[0], ids[f.n / 2 + 11]);
+}
+
 TEST(remove_hides_ids_and_keeps_the_rest_findable) {
   const Fixture f;
   for (qv::IvfKind kind : {qv::IvfKind::Flat, qv::IvfKind::Sq8, qv::IvfKind::Pq}) {

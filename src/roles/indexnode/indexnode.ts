@@ -19,6 +19,7 @@ import type { LogLine } from '../../mq/open-broker.js';
 import { COORD_TOPIC } from '../../msg/channels.js';
 import { type CoordMessage, encodeCoord } from '../../msg/messages.js';
 import { loadNative } from '../../native/load.js';
+import { releaseMemory } from '../../native/memory.js';
 import { segmentFolder } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { followCoordination } from '../coordination.js';
@@ -146,5 +147,6 @@ export class IndexNode implements Role {
     };
     await this.meta.write({ [metaKeys.segmentIndex(info.id, segment.id, index.field_name)]: record });
     await this.broker.producer(COORD_TOPIC).send(encodeCoord({ kind: 'indexed', collectionId: info.id, segmentId: segment.id, field: index.field_name }));
+    await releaseMemory(); // the built index and the vectors read for it go with the next garbage collection
   }
 }

@@ -11,6 +11,7 @@ import { keys as metaKeys, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import type { LogLine } from '../../mq/open-broker.js';
 import type { CompactedEvent } from '../../msg/messages.js';
+import { releaseMemory } from '../../native/memory.js';
 import { readColumns } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import type { LoadedCollection } from './collection.js';
@@ -72,6 +73,7 @@ export class CompactionSwaps {
     const indexes = (await loadBuiltIndexes(this.store, info, records, () => made.rows, this.log)).get(made.id);
     const fresh = await collection.sealedSegment(made, await readColumns(this.store, columnsToRead(made, indexes)), indexes);
     await collection.replaceSegments(olds, fresh);
+    await releaseMemory(); // the old segments go with the next garbage collection
     return true;
   }
 }

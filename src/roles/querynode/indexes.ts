@@ -9,6 +9,7 @@ import type { CollectionInfo, IndexInfo, SegmentIndexInfo, StoredColumn } from '
 import type { LogLine } from '../../mq/open-broker.js';
 import type { NativeIvfIndex } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
+import { releaseMemory } from '../../native/memory.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import type { LoadedCollection } from './collection.js';
 import type { BuiltIndex, Segment } from './segment.js';
@@ -70,7 +71,10 @@ export async function swapIn(collection: LoadedCollection, record: SegmentIndexI
   if (!segment || !isCurrent(collection.info, record) || segment.built.get(record.field)?.id === record.indexId) return;
   const index = await loadBuiltIndex(store, record, segment.rows, log);
   // Checked again: the index may have been replaced while its file was read.
-  if (index && isCurrent(collection.info, record)) segment.useIndex(record.field, index.native, index.built);
+  if (index && isCurrent(collection.info, record)) {
+    segment.useIndex(record.field, index.native, index.built);
+    await releaseMemory(); // the segment's FlatIndex goes with the next garbage collection
+  }
 }
 
 /** Puts segments whose built index is no longer their field's back on exact search, from their vector files. */
