@@ -45,6 +45,26 @@ test('retention deletes expired messages and the folder shrinks', async () => {
   await broker.close();
 });
 
+test('knownEnd: every send that resolved is at or below it, without asking the store', async () => {
+  const dir = join(work, 'known-end');
+  let broker = await RocksMq.open({ path: dir, retentionTimeInMinutes: -1, retentionSizeInMB: -1 });
+  await broker.createTopic('t');
+  assert.equal(broker.knownEnd('t'), undefined);
+  for (let i = 0; i < 200; i++) {
+    // Several sends in flight at once: each one, once resolved, is known.
+    const ids = await Promise.all([broker.producer('t').send(`a${i}`), broker.producer('t').sendBatch([`b${i}`, `c${i}`])]);
+    const newest = ids.flat().reduce((max, id) => (id.sequence > max ? id.sequence : max), 0n);
+    assert.ok((broker.knownEnd('t') ?? 0n) >= newest, `send ${newest} resolved before knownEnd (${broker.knownEnd('t')}) had it`);
+  }
+  await broker.close();
+  // Reopened, nothing is known until a commit or topicStats tells.
+  broker = await RocksMq.open({ path: dir, retentionTimeInMinutes: -1, retentionSizeInMB: -1 });
+  assert.equal(broker.knownEnd('t'), undefined);
+  assert.equal((await broker.topicStats('t')).lastId?.sequence, 600n);
+  assert.equal(broker.knownEnd('t'), 600n);
+  await broker.close();
+});
+
 test('a reader closed while its read is in flight settles its receive (once with [], then ClosedError)', async () => {
   const broker = await RocksMq.open({ path: join(work, 'close-in-flight'), retentionTimeInMinutes: -1, retentionSizeInMB: -1 });
   await broker.createTopic('t');

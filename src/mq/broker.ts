@@ -121,6 +121,12 @@ export interface LogBroker {
   dropTopic(name: string): Promise<void>;
   listTopics(): Promise<string[]>;
   topicStats(name: string): Promise<TopicStats>;
+  /**
+   * The last sequence of the topic known to be committed, without asking the store, or
+   * undefined. rocksmq learns it from its own commit notifications, which reach JavaScript
+   * before the sends they commit resolve: a write that resolved is at or below it.
+   */
+  knownEnd?(name: string): bigint | undefined;
   producer(topic: string): Producer;
   consumer(topic: string, group: string, options?: { start?: StartPosition }): Promise<Consumer>;
   reader(topic: string, options?: { start?: StartPosition }): Promise<Reader>;

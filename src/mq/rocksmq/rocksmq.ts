@@ -81,6 +81,10 @@ class Arrivals {
     for (const waiter of [...(this.#waiters.get(topic) ?? [])]) waiter.wake(true);
   }
 
+  last(topic: string): bigint | undefined {
+    return this.#last.get(topic);
+  }
+
   committed(topic: string, last: bigint): void {
     if ((this.#last.get(topic) ?? 0n) < last) this.#last.set(topic, last);
     for (const waiter of this.#waiters.get(topic) ?? []) if (last > waiter.after) waiter.wake(true);
@@ -225,12 +229,17 @@ export class RocksMq implements LogBroker {
 
   async topicStats(name: string): Promise<TopicStats> {
     const s = await native(() => this.#check().topicStats(name));
+    this.#arrivals.committed(name, s.lastId); // from now on knownEnd answers for this topic
     return {
       messages: s.messages,
       bytes: s.bytes,
       firstId: s.messages > 0 ? new MessageId(name, s.firstId) : null,
       lastId: s.lastId > 0n ? new MessageId(name, s.lastId) : null,
     };
+  }
+
+  knownEnd(name: string): bigint | undefined {
+    return this.#arrivals.last(name);
   }
 
   producer(topic: string): Producer {

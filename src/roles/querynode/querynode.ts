@@ -255,8 +255,11 @@ export class QueryNode implements Role, QueryService {
       const bound = composeTs(Date.now() - (this.config['common.gracefulTime'] as number));
       if ([...loaded.channels.values()].every((c) => c.serviceableTs >= bound)) return loaded;
     }
+    // Each channel's end as the read begins: known in process for rocksmq, asked of the broker otherwise.
     const targets = await Promise.all(
-      [...loaded.channels.keys()].map(async (channel) => [channel, (await this.broker.topicStats(channel)).lastId?.sequence ?? 0n] as const),
+      [...loaded.channels.keys()].map(
+        async (channel) => [channel, this.broker.knownEnd?.(channel) ?? (await this.broker.topicStats(channel)).lastId?.sequence ?? 0n] as const,
+      ),
     );
     await this.#until(
       () => this.#collections.get(loaded.info.id) !== loaded || targets.every(([channel, last]) => (loaded.channels.get(channel)?.next ?? 0n) > last),
