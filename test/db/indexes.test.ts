@@ -98,6 +98,10 @@ test('dropIndex searches exactly again; createIndex replaces an index; a new met
   await db.createIndex({ collection_name: 'c', field_name: 'vector', index_type: 'IVF_FLAT', params: { nlist: 16 } });
   await finished(db);
   assert.notDeepEqual(await ids(db, queries, { nprobe: 1 }), exact(rows));
+  // Replaced, the old index serves until the new one is swapped in: an index is searched all along.
+  await db.createIndex({ collection_name: 'c', field_name: 'vector', index_type: 'IVF_FLAT', params: { nlist: 8 } });
+  assert.notDeepEqual(await ids(db, queries, { nprobe: 1 }), exact(rows));
+  await finished(db);
 
   await db.dropIndex({ collection_name: 'c', field_name: 'vector' });
   assert.deepEqual((await db.listIndexes({ collection_name: 'c' })).indexes, []);

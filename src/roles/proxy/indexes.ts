@@ -5,8 +5,8 @@
  * exactly, so a search never waits for an index and never misses a row.
  *
  * Unlike Milvus, createIndex on a field that has an index replaces it (segments are rebuilt
- * in the background; searches use the old index or search exactly meanwhile), and neither
- * call needs the collection released.
+ * in the background and searched with their old index meanwhile), and neither call needs
+ * the collection released.
  */
 import { IndexNotFoundError, InvalidArgumentError } from '../../errors.js';
 import { checkVectorIndex, segmentBuild } from '../../indexes/segment-index.js';

@@ -5,6 +5,7 @@
  * sees the old index or the new one, never neither.
  */
 import { native } from '../../errors.js';
+import { segmentBuild } from '../../indexes/segment-index.js';
 import type { CollectionInfo, IndexInfo, SegmentIndexInfo, StoredColumn } from '../../meta/catalog.js';
 import type { LogLine } from '../../mq/open-broker.js';
 import type { NativeIvfIndex } from '../../native/binding.js';
@@ -77,11 +78,16 @@ export async function swapIn(collection: LoadedCollection, record: SegmentIndexI
   }
 }
 
-/** Puts segments whose built index is no longer their field's back on exact search, from their vector files. */
+/**
+ * Puts segments whose built index their field no longer asks for back on exact search, from
+ * their vector files. A replaced index (same metric: a new one reloads the collection) keeps
+ * serving until its successor is built and swapped in, unless the segment gets none.
+ */
 export async function dropStaleIndexes(collection: LoadedCollection, store: SegmentStore): Promise<void> {
   for (const segment of collection.segments) {
     for (const [field, built] of [...segment.built]) {
-      if (currentIndex(collection.info, field)?.id === built.id) continue;
+      const current = currentIndex(collection.info, field);
+      if (current?.id === built.id || (current && segmentBuild(current, segment.rows))) continue;
       await useExact(collection, segment, field, store);
     }
   }
