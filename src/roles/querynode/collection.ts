@@ -34,6 +34,8 @@ export interface ChannelState {
   flushedUpTo: Map<number, bigint>;
 }
 
+const flushKey = (channel: string, partitionId: number, sealSeq: bigint) => `${channel}/${partitionId}/${sealSeq}`;
+
 export class LoadedCollection {
   readonly segments: Segment[] = [];
   #highest: Key | undefined;
@@ -42,6 +44,8 @@ export class LoadedCollection {
   readonly #pk: Field;
   readonly #metrics: Map<string, Metric>;
   readonly #applying = new SerialQueues<'apply'>();
+  /** Segments the data node flushed before this node applied their seal message, by channel, partition and seal. */
+  readonly #flushedEarly = new Map<string, SegmentInfo>();
 
   constructor(
     readonly info: CollectionInfo,
@@ -177,7 +181,14 @@ export class LoadedCollection {
         for (const [slot, segment] of this.#growing) {
           if (segment.channel !== channel || (message.partitionId !== null && segment.partitionId !== message.partitionId)) continue;
           segment.state = 'sealing';
+          segment.sealSeq = seq;
           this.#growing.delete(slot);
+          // The data node may have flushed it already (its event came before this message was applied).
+          const flushed = this.#flushedEarly.get(flushKey(channel, segment.partitionId, seq));
+          if (flushed) {
+            this.#flushedEarly.delete(flushKey(channel, segment.partitionId, seq));
+            segment.seal(flushed);
+          }
         }
         break;
       case 'tick':
@@ -187,10 +198,14 @@ export class LoadedCollection {
     state.next = seq + 1n;
   }
 
-  /** The data node flushed this channel's sealing segments: they are sealed now. */
+  /** The data node flushed segments of this channel: each one cut at the same seal here is sealed now. */
   markFlushed(channel: string, segments: SegmentInfo[]): void {
     for (const info of segments) {
-      this.segments.find((s) => s.channel === channel && s.partitionId === info.partitionId && s.state === 'sealing')?.seal(info);
+      const seal = BigInt(info.sealSeq);
+      const segment = this.segments.find((s) => s.channel === channel && s.partitionId === info.partitionId && s.state === 'sealing' && s.sealSeq === seal);
+      // Not cut yet here: the seal message is applied after this event; it is sealed then.
+      if (segment) segment.seal(info);
+      else this.#flushedEarly.set(flushKey(channel, info.partitionId, seal), info);
     }
   }
 

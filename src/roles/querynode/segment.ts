@@ -66,6 +66,8 @@ export class Segment {
   id: number | undefined;
   /** The catalog entry (its column files), once flushed. */
   info: SegmentInfo | undefined;
+  /** The log sequence of the seal message that cut it (growing segments: none yet). */
+  sealSeq: bigint | undefined;
   /** Keys, insert and delete timestamps, and each key's row (native). */
   readonly keys: NativeSegmentRows;
   readonly columns = new Map<string, SegmentColumn>();

@@ -1,0 +1,77 @@
+// The query node cuts its growing segments where the log's seal messages are, and learns
+// each one's catalog id from the data node's flush events, which travel on another topic:
+// an event may come before or after the seal message is applied, and each segment must get
+// the id of the segment the data node cut at the same seal.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import type { CollectionInfo, SegmentInfo } from '../src/meta/catalog.js';
+import type { InsertMessage } from '../src/msg/messages.js';
+import { LoadedCollection } from '../src/roles/querynode/collection.js';
+import { DataType } from '../src/schema/data-type.js';
+import { toColumns } from '../src/schema/rows.js';
+import { makeSchema } from '../src/schema/schema.js';
+
+const schema = makeSchema(
+  [
+    { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+    { name: 'vector', data_type: DataType.FloatVector, dim: 2 },
+  ],
+  {},
+);
+const info: CollectionInfo = {
+  id: 1,
+  name: 'c',
+  schema,
+  shardsNum: 1,
+  channels: ['ch'],
+  partitions: [{ id: 2, name: '_default', createdMs: 0 }],
+  numPartitions: 0,
+  consistencyLevel: 'Strong',
+  createdMs: 0,
+  properties: {},
+  indexes: [{ field_name: 'vector', index_name: 'vector', index_type: 'FLAT', metric_type: 'L2', params: {}, id: 3 }],
+  loaded: true,
+};
+
+function insert(first: number, rows: number, ts: bigint): InsertMessage {
+  const batch = toColumns(
+    schema,
+    Array.from({ length: rows }, (_, i) => ({ id: first + i, vector: [first + i, 0] })),
+    'insert',
+  );
+  return { kind: 'insert', collectionId: 1, partitionId: 2, ts, upsert: false, rows, pk: 'id', columns: batch.columns };
+}
+
+const flushed = (id: number, sealSeq: bigint, rows: number): SegmentInfo => ({
+  id,
+  collectionId: 1,
+  partitionId: 2,
+  channel: 'ch',
+  startSeq: '1',
+  sealSeq: sealSeq.toString(),
+  rows,
+  columns: [],
+});
+
+test('flush events before and after their seal messages: each segment gets the id cut at its seal', async () => {
+  const collection = new LoadedCollection(info, 1, async () => new Float32Array());
+  collection.channels.set('ch', { next: 1n, serviceableTs: 0n, flushedUpTo: new Map() });
+  const seal = { kind: 'seal' as const, collectionId: 1, partitionId: null };
+  await collection.apply('ch', 1n, insert(0, 3, 10n));
+  await collection.apply('ch', 2n, seal);
+  await collection.apply('ch', 3n, insert(3, 5, 20n));
+  // The second segment's flush event arrives before its seal message is applied, the first's after.
+  collection.markFlushed('ch', [flushed(101, 4n, 5)]);
+  await collection.apply('ch', 4n, seal);
+  collection.markFlushed('ch', [flushed(100, 2n, 3)]);
+  await collection.apply('ch', 5n, insert(8, 2, 30n));
+  assert.deepEqual(
+    collection.segments.map((s) => [s.state, s.id, s.rows]),
+    [
+      ['sealed', 100, 3],
+      ['sealed', 101, 5],
+      ['growing', undefined, 2],
+    ],
+  );
+});
