@@ -6,11 +6,12 @@
  * per call, at a sweep of nprobe; recall@10 against the dataset's exact ground truth.
  *
  * Then the cost of background work to searches: single-query latency on one collection at
- * rest, while another collection's segments are indexed, and while it is compacted.
+ * rest, while another collection's segments are indexed, and while it is compacted; and the
+ * disk its segment files take once deleted rows are compacted away.
  *
  *   npm run bench:db-index [-- --data ../shared/data] [-- --busy-rows 400000]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -128,6 +129,15 @@ async function benchDataset(ds: Dataset): Promise<string> {
   ].join('\n');
 }
 
+const mib = (bytes: number) => `${fixed(bytes / 2 ** 20, 1)} MiB`;
+
+/** Every file under a folder, with its size. */
+function filesUnder(dir: string): { name: string; bytes: number }[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [{ name: entry.name, bytes: statSync(join(dir, entry.name)).size }],
+  );
+}
+
 const at = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
 /** Latencies (ms, sorted) of single searches on `quiet` while `busy()` is true (at least 50 of them). */
@@ -147,7 +157,13 @@ async function interference(): Promise<string> {
   const busyRows = Number(args['busy-rows']);
   const quiet = synthetic('quiet', 200_000, 128, 1000, 7);
   const busy = synthetic('busy', busyRows, 128, 10, 8);
-  const db = await QuiverDB.open(join(scratch, 'interference'), { 'dataCoord.compaction.enableAutoCompaction': false, 'dataCoord.segment.maxRows': 1_000_000 });
+  // No automatic compaction (the bench asks for it), and compacted files collected a second after.
+  const db = await QuiverDB.open(join(scratch, 'interference'), {
+    'dataCoord.compaction.enableAutoCompaction': false,
+    'dataCoord.segment.maxRows': 1_000_000,
+    'dataCoord.compaction.interval': 1,
+    'dataCoord.gc.dropTolerance': 0,
+  });
   const fields = [
     { name: 'id', data_type: DataType.Int64, is_primary_key: true },
     { name: 'vector', data_type: DataType.FloatVector, dim: 128 },
@@ -206,6 +222,23 @@ async function interference(): Promise<string> {
   const duringCompaction = await latencies(db, quiet, () => compacting);
   await compacted;
   const compactSeconds = (performance.now() - compactStart) / 1000;
+
+  // Disk after compaction: 30% of the rows deleted and flushed, then one compaction rewrites the
+  // segments without them and a second merges the now smaller ones; old files are collected.
+  await db.delete({ collection_name: 'busy', filter: 'id % 10 < 3' });
+  await db.flush({ collection_names: ['busy'] });
+  for (let round = 0; round < 2; round++) {
+    const { compactionID: id } = (await db.compact({ collection_name: 'busy' })) as unknown as { compactionID: string };
+    while (((await db.getCompactionState({ compactionID: id })) as unknown as { state: string }).state !== 'Completed') await delay(20);
+  }
+  await waitForIndex(db, 'busy');
+  await delay(2500); // two collection rounds
+  const { collectionID } = await db.describeCollection({ collection_name: 'busy' });
+  const files = filesUnder(join(scratch, 'interference', 'segments', String(collectionID)));
+  const columnBytes = files.filter((f) => f.name.endsWith('.col')).reduce((sum, f) => sum + f.bytes, 0);
+  const indexBytes = files.filter((f) => f.name.endsWith('.ivf')).reduce((sum, f) => sum + f.bytes, 0);
+  const liveRows = (await db.count({ collection_name: 'busy' })).data as number;
+  const liveBytes = liveRows * (128 * 4 + 8 + 8); // vector, key, insert timestamp
   await db.close();
   rmSync(join(scratch, 'interference'), { recursive: true, force: true });
   const row = (name: string, sorted: number[]) => [
@@ -224,6 +257,8 @@ async function interference(): Promise<string> {
       ['while', 'searches', 'p50 ms', 'p99 ms', 'p99 / at rest'],
       [row('at rest', rest), row('the busy collection is indexed', duringBuild), row('the busy collection is compacted', duringCompaction)],
     ),
+    '',
+    `Disk after 30% of the busy rows were deleted and two compactions ran: segment column files ${mib(columnBytes)} for ${mib(liveBytes)} of live rows (${liveRows} rows of a vector, a key and a timestamp): ${fixed(columnBytes / liveBytes, 2)}x; index files ${mib(indexBytes)} more.`,
   ].join('\n');
 }
 
