@@ -46,8 +46,9 @@ export interface SegmentIndexInfo {
   indexId: number;
   indexType: string;
   nlist: number;
-  /** The index file (it carries its own CRC-32C), in the segment store. */
+  /** The index file (it carries its own CRC-32C), in the segment store, and its size when it was made durable. */
   file: string;
+  bytes: number;
   rows: number;
 }
 

@@ -3,7 +3,7 @@
  * (S3 or the NATS object store later); today a local folder. Files are written once
  * (temporary name, fsync, rename) and every read checks the CRC-32C recorded at write time.
  */
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import { InvalidFileError, IoError } from '../errors.js';
@@ -21,6 +21,10 @@ export interface SegmentStore {
    * carries its own CRC-32C): a path on this machine. A remote store will hand out a cached copy.
    */
   localPath(path: string): Promise<string>;
+  /** A file native code wrote at localPath(path), made durable (the file, then its folder, synced); resolves with its size. */
+  commitLocal(path: string): Promise<number>;
+  /** A file's size, or undefined when it is missing. */
+  sizeOf(path: string): Promise<number | undefined>;
   /** Removes a folder of files (a segment's, a collection's). */
   remove(path: string): Promise<void>;
   /** The folders directly under a path (for cleaning up orphans). */
@@ -119,6 +123,31 @@ export class LocalSegmentStore implements SegmentStore {
     const full = join(this.root, path);
     await mkdir(dirname(full), { recursive: true });
     return full;
+  }
+
+  async commitLocal(path: string): Promise<number> {
+    const full = join(this.root, path);
+    try {
+      for (const target of [full, dirname(full)]) {
+        const handle = await open(target, 'r');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      }
+      return (await stat(full)).size;
+    } catch (error) {
+      throw new IoError(`cannot sync ${full}: ${(error as Error).message}`);
+    }
+  }
+
+  async sizeOf(path: string): Promise<number | undefined> {
+    try {
+      return (await stat(join(this.root, path))).size;
+    } catch {
+      return undefined;
+    }
   }
 
   async remove(path: string): Promise<void> {

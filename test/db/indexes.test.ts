@@ -2,6 +2,8 @@
 // swaps them in, searches never wait and never miss rows; describe, list, drop, replace,
 // a new metric, reopen, and bad input.
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -90,6 +92,38 @@ test('createIndex builds each sealed segment in the background; searches before,
   const left = rows.filter((r) => !gone.includes(String(r.id)));
   assert.deepEqual(await ids(db, queries, { nprobe: 16 }), exact(left));
   assert.deepEqual((await ids(db, queries, { nprobe: 1 })).slice(1), oneList.slice(1));
+});
+
+/** Every index file under a database folder. */
+function indexFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? indexFiles(join(dir, e.name)) : e.name.endsWith('.ivf') ? [join(dir, e.name)] : [],
+  );
+}
+
+test('an index file lost or cut short is built again; searches stay right meanwhile', async () => {
+  const dir = folder('lost');
+  let db = await openDb(dir, { 'dataCoord.segment.maxRows': 2000 });
+  const rows = await sealedRows(db);
+  await db.createIndex({ collection_name: 'c', field_name: 'vector', index_type: 'IVF_FLAT', params: { nlist: 16 } });
+  await finished(db);
+  const before = await ids(db, queries, { nprobe: 1 });
+  await db.close();
+  // What a disk that lost unsynced writes could leave: one file cut short, one gone.
+  const [cut, gone] = indexFiles(dir);
+  const size = statSync(cut).size;
+  truncateSync(cut, 100);
+  rmSync(gone);
+  db = await openDb(dir, { 'dataCoord.segment.maxRows': 2000 });
+  assert.deepEqual(await ids(db, queries, { nprobe: 16 }), exact(rows)); // those segments are searched exactly meanwhile
+  let again: string[][] = [];
+  for (let i = 0; i < 600 && JSON.stringify(again) !== JSON.stringify(before); i++) {
+    await delay(50);
+    again = await ids(db, queries, { nprobe: 1 });
+  }
+  assert.deepEqual(again, before); // rebuilt (same seed: the same index) and swapped in
+  assert.equal(statSync(cut).size, size);
+  assert.ok(existsSync(gone));
 });
 
 test('dropIndex searches exactly again; createIndex replaces an index; a new metric applies to every segment', async () => {

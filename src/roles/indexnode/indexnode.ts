@@ -7,8 +7,9 @@
  *
  * It works from the catalog, never from memory: on start, on every flush event and on every
  * DDL notice it compares, per collection, what is built with what the indexes ask for. So a
- * build cut short by a crash (a file without a record) is simply done again, an index that
- * was replaced is rebuilt, and one that was dropped has its records and files removed.
+ * build cut short by a crash (a file without a record) is simply done again, as is a recorded
+ * file that is missing or not the size it was synced at; an index that was replaced is
+ * rebuilt, and one that was dropped has its records and files removed.
  */
 import { InternalError } from '../../errors.js';
 import { segmentBuild } from '../../indexes/segment-index.js';
@@ -86,12 +87,16 @@ export class IndexNode implements Role {
     if (!info) return;
     const stored = storageState(collectionId, await this.meta.entries(metaKeys.storage(collectionId)));
     const segments = new Map(stored.segments.map((s) => [s.id, s]));
+    const kept: SegmentIndexInfo[] = [];
     for (const record of stored.segmentIndexes) {
       const index = info.indexes.find((i) => i.field_name === record.field);
       const segment = segments.get(record.segmentId);
-      if (!segment || !index || index.id !== record.indexId || !segmentBuild(index, segment.rows)) await this.#forget(collectionId, record);
+      const wanted = segment && index && index.id === record.indexId && segmentBuild(index, segment.rows);
+      // A file that is gone or not the size it was made durable at (a disk that lost it) is built again.
+      if (wanted && (await this.store.sizeOf(record.file)) === record.bytes) kept.push(record);
+      else await this.#forget(collectionId, record);
     }
-    const built = new Set(stored.segmentIndexes.map((r) => `${r.segmentId}/${r.field}/${r.indexId}`));
+    const built = new Set(kept.map((r) => `${r.segmentId}/${r.field}/${r.indexId}`));
     for (const segment of stored.segments) {
       for (const index of info.indexes) {
         if (this.#stopped) return;
@@ -129,6 +134,7 @@ export class IndexNode implements Role {
     );
     const file = indexFile(info.id, segment.id, index.field_name, index.id ?? 0);
     await ivf.save(await this.store.localPath(file));
+    const fileBytes = await this.store.commitLocal(file); // durable before the catalog names it
     // The index may have been replaced, or the segment dropped, while it was built.
     const now = await this.meta.get<CollectionInfo>(metaKeys.collection(info.id));
     const segmentNow = await this.meta.get<SegmentInfo>(metaKeys.segment(info.id, segment.id));
@@ -143,6 +149,7 @@ export class IndexNode implements Role {
       indexType: build.type,
       nlist: build.nlist,
       file,
+      bytes: fileBytes,
       rows: segment.rows,
     };
     await this.meta.write({ [metaKeys.segmentIndex(info.id, segment.id, index.field_name)]: record });
