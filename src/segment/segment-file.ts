@@ -3,7 +3,8 @@
  * field), each with its own CRC-32C in the catalog. Deletes flushed with it go to a delta
  * file of (key, timestamp) columns.
  */
-import type { StoredColumn } from '../meta/catalog.js';
+import type { DeltaInfo, StoredColumn } from '../meta/catalog.js';
+import type { NativeKeys } from '../native/binding.js';
 import { type Column, decodeColumns, encodeColumnParts } from '../schema/columns.js';
 import type { SegmentStore } from './segment-store.js';
 
@@ -36,4 +37,24 @@ export async function writeColumns(store: SegmentStore, folder: string, batches:
 /** Reads the columns back (each file checked against its CRC-32C). */
 export async function readColumns(store: SegmentStore, columns: StoredColumn[]): Promise<Column[]> {
   return Promise.all(columns.map(async (header) => decodeColumns([header], await store.read(header.file), 0)[0]));
+}
+
+/** The deletes of these delta files as one list of keys (Int64 in a BigInt64Array, VarChar as strings) and their timestamps. */
+export async function readDeletes(store: SegmentStore, deltas: DeltaInfo[]): Promise<{ keys: NativeKeys; ts: BigInt64Array }> {
+  const parts = await Promise.all(deltas.map((delta) => readColumns(store, delta.columns)));
+  const keys = parts.map(([k]) => k.values as NativeKeys);
+  return {
+    keys: keys.some((k) => Array.isArray(k)) ? (keys as string[][]).flat() : concatBigInt64(keys as BigInt64Array[]),
+    ts: concatBigInt64(parts.map(([, t]) => t.values as BigInt64Array)),
+  };
+}
+
+function concatBigInt64(parts: BigInt64Array[]): BigInt64Array {
+  const out = new BigInt64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }

@@ -17,7 +17,6 @@
 import type { Config } from '../../config/config.js';
 import {
   type CollectionInfo,
-  type DeltaInfo,
   expiredBefore,
   type GarbageInfo,
   keys as metaKeys,
@@ -34,7 +33,7 @@ import { loadNative } from '../../native/load.js';
 import { type Column, pickRows } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { primaryField } from '../../schema/schema.js';
-import { readColumns, segmentFolder, writeColumns } from '../../segment/segment-file.js';
+import { readColumns, readDeletes, segmentFolder, writeColumns } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { composeTs, type IdAllocator } from '../../tso/tso.js';
 
@@ -63,22 +62,6 @@ function goneCount(gone: GoneRows, cutoff: bigint | undefined): number {
 
 const bytesOf = (segment: SegmentInfo) => segment.columns.reduce((sum, c) => sum + c.file.bytes, 0);
 
-/** The flushed deletes of a collection, as one list of keys and their timestamps. */
-async function flushedDeletes(store: SegmentStore, deltas: DeltaInfo[], keyType: DataType): Promise<{ keys: NativeKeys; ts: BigInt64Array }> {
-  const parts = await Promise.all(deltas.map((delta) => readColumns(store, delta.columns)));
-  const ts = new BigInt64Array(parts.reduce((n, [, t]) => n + (t.values as BigInt64Array).length, 0));
-  let at = 0;
-  for (const [, t] of parts) {
-    ts.set(t.values as BigInt64Array, at);
-    at += (t.values as BigInt64Array).length;
-  }
-  const keys =
-    keyType === DataType.VarChar
-      ? parts.flatMap(([k]) => k.values as string[])
-      : BigInt64Array.from(parts.flatMap(([k]) => Array.from(k.values as BigInt64Array)));
-  return { keys, ts };
-}
-
 /** A segment's rows with the flushed deletes applied: which are deleted. */
 async function rowsOf(
   segment: SegmentInfo,
@@ -101,7 +84,7 @@ async function goneRows(ctx: CompactionContext, info: CollectionInfo, state: Sto
   });
   if (stale.length > 0) {
     const keyType = primaryField(info.schema).dataType;
-    const deletes = await flushedDeletes(ctx.store, state.deltas, keyType);
+    const deletes = await readDeletes(ctx.store, state.deltas);
     for (const segment of stale) {
       const columns = await readColumns(ctx.store, segment.columns.slice(0, 2));
       const deleted = new Uint8Array(segment.rows);
@@ -155,7 +138,7 @@ export async function planCompactions(ctx: CompactionContext, info: CollectionIn
 /** Writes the live rows of `inputs` as one new segment and swaps it in for them in the catalog; returns its id (null: no row was left). */
 export async function compact(ctx: CompactionContext, info: CollectionInfo, inputs: SegmentInfo[], state: StorageState): Promise<number | null> {
   const keyType = primaryField(info.schema).dataType;
-  const deletes = await flushedDeletes(ctx.store, state.deltas, keyType);
+  const deletes = await readDeletes(ctx.store, state.deltas);
   const cutoff = expiredBefore(info, composeTs(Date.now()));
   const batches: Column[][] = [];
   let rows = 0;

@@ -12,7 +12,7 @@
  * rebuilt, and one that was dropped has its records and files removed.
  */
 import { InternalError } from '../../errors.js';
-import { segmentBuild } from '../../indexes/segment-index.js';
+import { type SegmentBuild, segmentBuild } from '../../indexes/segment-index.js';
 import { type CollectionInfo, type IndexInfo, keys as metaKeys, type SegmentIndexInfo, type SegmentInfo, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import type { LogBroker, Reader } from '../../mq/broker.js';
@@ -100,8 +100,9 @@ export class IndexNode implements Role {
     for (const segment of stored.segments) {
       for (const index of info.indexes) {
         if (this.#stopped) return;
-        if (!segmentBuild(index, segment.rows) || built.has(`${segment.id}/${index.field_name}/${index.id}`)) continue;
-        await this.#build(info, segment, index);
+        const build = segmentBuild(index, segment.rows);
+        if (!build || built.has(`${segment.id}/${index.field_name}/${index.id}`)) continue;
+        await this.#build(info, segment, index, build);
       }
     }
   }
@@ -111,10 +112,9 @@ export class IndexNode implements Role {
     await this.store.remove(record.file);
   }
 
-  async #build(info: CollectionInfo, segment: SegmentInfo, index: IndexInfo): Promise<void> {
-    const build = segmentBuild(index, segment.rows);
+  async #build(info: CollectionInfo, segment: SegmentInfo, index: IndexInfo, build: SegmentBuild): Promise<void> {
     const column = segment.columns.find((c) => c.name === index.field_name);
-    if (!build || !column?.dim) throw new InternalError(`segment ${segment.id} has no vector column "${index.field_name}"`);
+    if (!column?.dim) throw new InternalError(`segment ${segment.id} has no vector column "${index.field_name}"`);
     const bytes = await this.store.read(column.file);
     const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, segment.rows * column.dim);
     const addon = loadNative();

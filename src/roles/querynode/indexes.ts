@@ -13,7 +13,7 @@ import { loadNative } from '../../native/load.js';
 import { releaseMemory } from '../../native/memory.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import type { LoadedCollection } from './collection.js';
-import type { BuiltIndex, Segment } from './segment.js';
+import { addInPieces, type BuiltIndex, type Segment } from './segment.js';
 
 export type LoadedIndexes = Map<string, { native: NativeIvfIndex; built: BuiltIndex }>;
 
@@ -29,10 +29,10 @@ export function isCurrent(info: CollectionInfo, record: SegmentIndexInfo): boole
 }
 
 /** Loads a built index from its file; undefined (logged) when it cannot be used: the segment is then searched exactly. */
-export async function loadBuilt(store: SegmentStore, record: SegmentIndexInfo, rows: number, log: LogLine): Promise<NativeIvfIndex | undefined> {
+async function loadBuiltIndex(store: SegmentStore, record: SegmentIndexInfo, rows: number, log: LogLine) {
   try {
     const index = await native(async () => loadNative().IvfIndex.load(await store.localPath(record.file)));
-    if (index.rows === rows) return index;
+    if (index.rows === rows) return { native: index, built: { id: record.indexId, nlist: record.nlist } };
     log(`quiverdb: querynode: ${record.file} holds ${index.rows} rows, its segment ${rows}; searching the segment exactly`);
   } catch (error) {
     log(`quiverdb: querynode: cannot load ${record.file} (${(error as Error).message}); searching the segment exactly`);
@@ -59,11 +59,6 @@ export async function loadBuiltIndexes(
     loaded.set(record.field, index);
   }
   return out;
-}
-
-async function loadBuiltIndex(store: SegmentStore, record: SegmentIndexInfo, rows: number, log: LogLine) {
-  const index = await loadBuilt(store, record, rows, log);
-  return index && { native: index, built: { id: record.indexId, nlist: record.nlist } };
 }
 
 /** Swaps a newly built index into its segment, if it is still of the field's current index. */
@@ -98,11 +93,6 @@ async function useExact(collection: LoadedCollection, segment: Segment, field: s
   const bytes = await store.read(column.file);
   const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, segment.rows * (column.dim as number));
   const flat = new (loadNative().FlatIndex)(column.dim as number, collection.metricOf(field));
-  await native(() =>
-    flat.add(
-      vectors,
-      BigInt64Array.from({ length: segment.rows }, (_, i) => BigInt(i)),
-    ),
-  );
+  await addInPieces(flat, vectors, 0, segment.rows);
   segment.useExact(field, flat);
 }

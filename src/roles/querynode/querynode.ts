@@ -28,8 +28,7 @@ import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
 import { COORD_TOPIC } from '../../msg/channels.js';
 import { type CoordMessage, decodeDml } from '../../msg/messages.js';
-import type { NativeKeys } from '../../native/binding.js';
-import { readColumns } from '../../segment/segment-file.js';
+import { readColumns, readDeletes } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { composeTs } from '../../tso/tso.js';
 import { followCoordination } from '../coordination.js';
@@ -160,11 +159,7 @@ export class QueryNode implements Role, QueryService {
     for (const channel of info.channels) {
       collection.channels.set(channel, { next: stored.checkpoints.get(channel) ?? 1n, serviceableTs: 0n, flushedUpTo: flushedUpTo(stored, channel) });
     }
-    const deltas = await Promise.all(stored.deltas.map((delta) => readColumns(this.store, delta.columns)));
-    const deletes = {
-      keys: concatKeys(deltas.map(([keys]) => keys.values as NativeKeys)),
-      ts: concatBigInt64(deltas.map(([, ts]) => ts.values as BigInt64Array)),
-    };
+    const deletes = await readDeletes(this.store, stored.deltas);
     for (const segment of stored.segments.filter((s) => !partitionDropped(info, s.partitionId))) {
       const indexes = built.get(segment.id);
       // A field with a built index needs no vectors in memory: its file stays on disk.
@@ -309,22 +304,6 @@ export class QueryNode implements Role, QueryService {
   async waitForLoadState(collectionId: number): Promise<void> {
     await this.#reconcile(collectionId);
   }
-}
-
-function concatBigInt64(parts: BigInt64Array[]): BigInt64Array {
-  const out = new BigInt64Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-/** The keys of several delta files as one list (Int64 keys in a BigInt64Array, VarChar keys as strings). */
-function concatKeys(parts: NativeKeys[]): NativeKeys {
-  if (parts.some((p) => Array.isArray(p))) return (parts as string[][]).flat();
-  return concatBigInt64(parts as BigInt64Array[]);
 }
 
 /** Rows of a vector column read from its file, for output fields of segments whose vectors stay on disk. */

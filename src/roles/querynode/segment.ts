@@ -139,16 +139,7 @@ export class Segment {
       if (target) this.keys.appendColumn(target.index, nativeValues(column, target, rows), column.valid?.subarray(0, rows));
     }
     for (const column of columns.filter((c) => this.vectors.has(c.name) && !this.built.has(c.name))) {
-      const index = this.vectors.get(column.name) as NativeFlatIndex;
-      // In pieces: the binding copies each one on the JavaScript thread, which must not stall
-      // for the whole of a segment loaded from its file (hundreds of MB).
-      const step = Math.max(1, Math.floor(ADD_PIECE_BYTES / (index.dim * 4)));
-      for (let at = 0; at < rows; at += step) {
-        const n = Math.min(step, rows - at);
-        const ids = new BigInt64Array(n);
-        for (let i = 0; i < n; i++) ids[i] = BigInt(first + at + i);
-        await native(() => index.add((column.values as Float32Array).subarray(at * index.dim, (at + n) * index.dim), ids));
-      }
+      await addInPieces(this.vectors.get(column.name) as NativeFlatIndex, column.values as Float32Array, first, rows);
     }
   }
 
@@ -184,6 +175,21 @@ export class Segment {
   /** Rows a read sees. */
   visibleCount(at: NativeReadAt): number {
     return this.keys.visibleCount(at);
+  }
+}
+
+/**
+ * Adds rows first.. of vectors to an exact index, a few MiB at a time: the binding copies each
+ * piece on the JavaScript thread, which must not stall for the whole of a segment loaded from
+ * its file (hundreds of MB).
+ */
+export async function addInPieces(index: NativeFlatIndex, vectors: Float32Array, first: number, rows: number): Promise<void> {
+  const step = Math.max(1, Math.floor(ADD_PIECE_BYTES / (index.dim * 4)));
+  for (let at = 0; at < rows; at += step) {
+    const n = Math.min(step, rows - at);
+    const ids = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) ids[i] = BigInt(first + at + i);
+    await native(() => index.add(vectors.subarray(at * index.dim, (at + n) * index.dim), ids));
   }
 }
 
