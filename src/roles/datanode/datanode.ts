@@ -7,14 +7,14 @@
 import type { Config } from '../../config/config.js';
 import { type CollectionInfo, type CompactionInfo, keys as metaKeys, partitionDropped, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
-import type { LogBroker, Reader } from '../../mq/broker.js';
+import type { LogBroker } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
-import { COORD_TOPIC, collectionOfChannel } from '../../msg/channels.js';
+import { collectionOfChannel } from '../../msg/channels.js';
 import type { CoordMessage } from '../../msg/messages.js';
 import { deltaFolder, segmentFolder } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { IdAllocator } from '../../tso/tso.js';
-import { followCoordination } from '../coordination.js';
+import { CoordinationFollower } from '../coordination.js';
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 import { ChannelWriter } from './channel-writer.js';
@@ -24,13 +24,11 @@ const SEAL_CHECK_MS = 1000;
 
 export class DataNode implements Role {
   readonly name = 'datanode';
+  readonly #coord: CoordinationFollower;
   readonly #writers = new Map<number, ChannelWriter[]>();
   readonly #reconciling = new SerialQueues<number>();
-  #coord: Reader | undefined;
   #ids: IdAllocator | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #stopped = false;
-  #following: Promise<void> = Promise.resolve();
   #compactionTimer: NodeJS.Timeout | undefined;
   readonly #goneRows = new Map<number, GoneRows>();
   readonly #compacting = new Set<number>();
@@ -41,22 +39,20 @@ export class DataNode implements Role {
     private readonly store: SegmentStore,
     private readonly config: Config,
     private readonly log: LogLine,
-  ) {}
+  ) {
+    this.#coord = new CoordinationFollower(broker, this.name, log);
+  }
 
   async start(): Promise<void> {
     this.#ids = await IdAllocator.open(this.meta, 'ids/segment', 1n, 1024n);
-    this.#coord = await this.broker.reader(COORD_TOPIC, { start: 'latest' });
+    await this.#coord.open();
     const known = await this.meta.scan<CollectionInfo>(metaKeys.collections);
     // Before any writer starts: a writer's flush writes its files before the catalog names them.
     await this.#removeOrphans(new Set(known.map((c) => c.id)));
     // Nothing reads a compacted segment's files before the roles start: delete them now.
     for (const info of known) await collectGarbage(this.#compaction, info.id, 0);
     for (const info of known) await this.#reconcile(info.id);
-    this.#following = followCoordination(this.#coord, async (event) => this.#onCoordination(event), {
-      role: this.name,
-      stopped: () => this.#stopped,
-      log: this.log,
-    });
+    this.#coord.follow((event) => this.#onCoordination(event));
     this.#compactionTimer = setInterval(() => this.#compactAll(), (this.config['dataCoord.compaction.interval'] as number) * 1000);
     this.#compactionTimer.unref();
     this.#timer = setInterval(() => {
@@ -67,11 +63,9 @@ export class DataNode implements Role {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
     clearInterval(this.#timer);
     clearInterval(this.#compactionTimer);
-    await this.#coord?.close();
-    await this.#following;
+    await this.#coord.close();
     await this.#reconciling.idle();
     for (const writers of this.#writers.values()) for (const writer of writers) await writer.stop();
     this.#writers.clear();
@@ -106,14 +100,14 @@ export class DataNode implements Role {
   #compact(collectionId: number, compactionId?: number): Promise<void> {
     return this.#reconciling.run(collectionId, async () => {
       const info = await this.meta.get<CollectionInfo>(metaKeys.collection(collectionId));
-      if (!info || this.#stopped) return;
+      if (!info || this.#coord.stopped) return;
       const state = storageState(collectionId, await this.meta.entries(metaKeys.storage(collectionId)));
       state.segments = state.segments.filter((s) => !partitionDropped(info, s.partitionId));
       const from: number[] = [];
       const to: number[] = [];
       try {
         for (const plan of await planCompactions(this.#compaction, info, state)) {
-          if (this.#stopped) return;
+          if (this.#coord.stopped) return;
           const made = await compact(this.#compaction, info, plan, state);
           from.push(...plan.map((s) => s.id));
           if (made !== null) to.push(made);
@@ -130,7 +124,7 @@ export class DataNode implements Role {
 
   #reconcile(collectionId: number): Promise<void> {
     return this.#reconciling.run(collectionId, async () => {
-      if (this.#stopped) return;
+      if (this.#coord.stopped) return;
       const info = await this.meta.get<CollectionInfo>(metaKeys.collection(collectionId));
       const writers = this.#writers.get(collectionId);
       if (!info) {

@@ -15,7 +15,7 @@ import { InternalError } from '../../errors.js';
 import { type SegmentBuild, segmentBuild } from '../../indexes/segment-index.js';
 import { type CollectionInfo, type IndexInfo, keys as metaKeys, type SegmentIndexInfo, type SegmentInfo, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
-import type { LogBroker, Reader } from '../../mq/broker.js';
+import type { LogBroker } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
 import { COORD_TOPIC } from '../../msg/channels.js';
 import { type CoordMessage, encodeCoord } from '../../msg/messages.js';
@@ -23,7 +23,7 @@ import { loadNative } from '../../native/load.js';
 import { releaseMemory } from '../../native/memory.js';
 import { segmentFolder } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
-import { followCoordination } from '../coordination.js';
+import { CoordinationFollower } from '../coordination.js';
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 
@@ -34,35 +34,29 @@ export function indexFile(collectionId: number, segmentId: number, field: string
 
 export class IndexNode implements Role {
   readonly name = 'indexnode';
+  readonly #coord: CoordinationFollower;
   /** One build at a time, whatever the collection: searches keep the rest of the pool. */
   readonly #work = new SerialQueues<'builds'>();
   /** Collections with a reconcile queued and not started (more events for them coalesce). */
   readonly #queued = new Set<number>();
-  #coord: Reader | undefined;
-  #following: Promise<void> = Promise.resolve();
-  #stopped = false;
 
   constructor(
     private readonly broker: LogBroker,
     private readonly meta: MetaStore,
     private readonly store: SegmentStore,
     private readonly log: LogLine,
-  ) {}
+  ) {
+    this.#coord = new CoordinationFollower(broker, this.name, log);
+  }
 
   async start(): Promise<void> {
-    this.#coord = await this.broker.reader(COORD_TOPIC, { start: 'latest' });
+    await this.#coord.open();
     for (const info of await this.meta.scan<CollectionInfo>(metaKeys.collections)) this.#schedule(info.id);
-    this.#following = followCoordination(this.#coord, async (event) => this.#onCoordination(event), {
-      role: this.name,
-      stopped: () => this.#stopped,
-      log: this.log,
-    });
+    this.#coord.follow((event) => this.#onCoordination(event));
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.#coord?.close();
-    await this.#following;
+    await this.#coord.close();
     await this.#work.idle();
   }
 
@@ -76,7 +70,7 @@ export class IndexNode implements Role {
     void this.#work
       .run('builds', async () => {
         this.#queued.delete(collectionId);
-        if (!this.#stopped) await this.#reconcile(collectionId);
+        if (!this.#coord.stopped) await this.#reconcile(collectionId);
       })
       .catch((error: Error) => this.log(`quiverdb: indexnode: collection ${collectionId}: ${error.message}`));
   }
@@ -99,7 +93,7 @@ export class IndexNode implements Role {
     const built = new Set(kept.map((r) => `${r.segmentId}/${r.field}/${r.indexId}`));
     for (const segment of stored.segments) {
       for (const index of info.indexes) {
-        if (this.#stopped) return;
+        if (this.#coord.stopped) return;
         const build = segmentBuild(index, segment.rows);
         if (!build || built.has(`${segment.id}/${index.field_name}/${index.id}`)) continue;
         await this.#build(info, segment, index, build);

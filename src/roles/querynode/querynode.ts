@@ -26,12 +26,11 @@ import {
 import type { MetaStore } from '../../meta/meta-store.js';
 import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
-import { COORD_TOPIC } from '../../msg/channels.js';
 import { type CoordMessage, decodeDml } from '../../msg/messages.js';
 import { readColumns, readDeletes } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { composeTs } from '../../tso/tso.js';
-import { followCoordination } from '../coordination.js';
+import { CoordinationFollower } from '../coordination.js';
 import type { Hit, Key, QueryRequest, QueryService, ReadOptions, SearchRequest } from '../query-service.js';
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
@@ -44,6 +43,7 @@ const BATCH = 256;
 
 export class QueryNode implements Role, QueryService {
   readonly name = 'querynode';
+  readonly #coord: CoordinationFollower;
   readonly #collections = new Map<number, LoadedCollection>();
   readonly #readers = new Map<number, Reader[]>();
   /** Reconciliations in flight, one chain per collection so they never overlap. */
@@ -51,10 +51,7 @@ export class QueryNode implements Role, QueryService {
   readonly #progress = new Set<() => void>();
   /** Why a collection's channel stopped applying the log (reads of it then fail with this). */
   readonly #failures = new Map<number, Error>();
-  #coord: Reader | undefined;
-  #following: Promise<void> = Promise.resolve();
   #loads = 0;
-  #stopped = false;
   readonly #compactions: CompactionSwaps;
 
   constructor(
@@ -64,24 +61,19 @@ export class QueryNode implements Role, QueryService {
     private readonly config: Config,
     private readonly log: LogLine,
   ) {
+    this.#coord = new CoordinationFollower(broker, this.name, log);
     this.#compactions = new CompactionSwaps(meta, store, log);
   }
 
   async start(): Promise<void> {
     // The reader first: a notice sent while the catalog is read is then seen too (reconciling is idempotent).
-    this.#coord = await this.broker.reader(COORD_TOPIC, { start: 'latest' });
+    await this.#coord.open();
     for (const info of await this.meta.scan<CollectionInfo>(metaKeys.collections)) await this.#reconcile(info.id);
-    this.#following = followCoordination(this.#coord, (event) => this.#onCoordination(event), {
-      role: this.name,
-      stopped: () => this.#stopped,
-      log: this.log,
-    });
+    this.#coord.follow((event) => this.#onCoordination(event));
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.#coord?.close();
-    await this.#following;
+    await this.#coord.close();
     await this.#reconciling.idle();
     for (const id of [...this.#collections.keys()]) await this.#unload(id);
   }
@@ -106,7 +98,7 @@ export class QueryNode implements Role, QueryService {
   /** Brings the collection to what the catalog says: loaded, released, dropped, or renamed. */
   #reconcile(collectionId: number): Promise<void> {
     return this.#reconciling.run(collectionId, async () => {
-      if (this.#stopped) return;
+      if (this.#coord.stopped) return;
       const info = await this.meta.get<CollectionInfo>(metaKeys.collection(collectionId));
       const loaded = this.#collections.get(collectionId);
       if (!info?.loaded) {
