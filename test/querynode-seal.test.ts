@@ -54,8 +54,14 @@ const flushed = (id: number, sealSeq: bigint, rows: number): SegmentInfo => ({
   columns: [],
 });
 
-test('flush events before and after their seal messages: each segment gets the id cut at its seal', async () => {
-  const collection = new LoadedCollection(info, 1, async () => new Float32Array());
+test('flush events before and after their seal messages: each segment gets the id cut at its seal, and is told', async () => {
+  const told: number[] = []; // the query node looks for each segment's built index when told
+  const collection = new LoadedCollection(
+    info,
+    1,
+    async () => new Float32Array(),
+    (segment) => told.push(segment.id as number),
+  );
   collection.channels.set('ch', { next: 1n, serviceableTs: 0n, flushedUpTo: new Map() });
   const seal = { kind: 'seal' as const, collectionId: 1, partitionId: null };
   await collection.apply('ch', 1n, insert(0, 3, 10n));
@@ -63,7 +69,9 @@ test('flush events before and after their seal messages: each segment gets the i
   await collection.apply('ch', 3n, insert(3, 5, 20n));
   // The second segment's flush event arrives before its seal message is applied, the first's after.
   collection.markFlushed('ch', [flushed(101, 4n, 5)]);
+  assert.deepEqual(told, []);
   await collection.apply('ch', 4n, seal);
+  assert.deepEqual(told, [101]);
   collection.markFlushed('ch', [flushed(100, 2n, 3)]);
   await collection.apply('ch', 5n, insert(8, 2, 30n));
   assert.deepEqual(
@@ -74,4 +82,5 @@ test('flush events before and after their seal messages: each segment gets the i
       ['growing', undefined, 2],
     ],
   );
+  assert.deepEqual(told, [101, 100]);
 });

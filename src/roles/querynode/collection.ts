@@ -52,6 +52,8 @@ export class LoadedCollection {
     /** Which load of the collection this is (each load replays the log again). */
     readonly load: number,
     private readonly readStored: ReadStoredVectors,
+    /** Told of each segment that gets its catalog id (its index may be built already). */
+    private readonly onSealed: (segment: Segment) => void = () => {},
   ) {
     this.#pk = primaryField(info.schema);
     this.#metrics = new Map(info.indexes.map((i) => [i.field_name, i.metric_type]));
@@ -187,7 +189,7 @@ export class LoadedCollection {
           const flushed = this.#flushedEarly.get(flushKey(channel, segment.partitionId, seq));
           if (flushed) {
             this.#flushedEarly.delete(flushKey(channel, segment.partitionId, seq));
-            segment.seal(flushed);
+            this.#seal(segment, flushed);
           }
         }
         break;
@@ -204,9 +206,14 @@ export class LoadedCollection {
       const seal = BigInt(info.sealSeq);
       const segment = this.segments.find((s) => s.channel === channel && s.partitionId === info.partitionId && s.state === 'sealing' && s.sealSeq === seal);
       // Not cut yet here: the seal message is applied after this event; it is sealed then.
-      if (segment) segment.seal(info);
+      if (segment) this.#seal(segment, info);
       else this.#flushedEarly.set(flushKey(channel, info.partitionId, seal), info);
     }
+  }
+
+  #seal(segment: Segment, info: SegmentInfo): void {
+    segment.seal(info);
+    this.onSealed(segment);
   }
 
   /** The vectors of these rows of a segment: from its FlatIndex, or from its file once a built index replaced that. */

@@ -38,6 +38,7 @@ import { LoadedCollection } from './collection.js';
 import { CompactionSwaps, columnsToRead } from './compactions.js';
 import { dropStaleIndexes, loadBuiltIndexes, swapIn } from './indexes.js';
 import { count, query, search } from './read.js';
+import type { Segment } from './segment.js';
 
 const BATCH = 256;
 
@@ -134,6 +135,18 @@ export class QueryNode implements Role, QueryService {
     });
   }
 
+  /**
+   * A segment got its catalog id. Its index may have been announced before (the flush event
+   * can come before the seal message is applied, and the build right after it): look now.
+   */
+  #sealed(collectionId: number, segment: Segment): void {
+    for (const field of segment.vectors.keys()) {
+      this.#swapIn(collectionId, segment.id as number, field).catch((error) =>
+        this.log(`quiverdb: querynode: segment ${segment.id}: ${(error as Error).message}`),
+      );
+    }
+  }
+
   /** Compacted segments whose replacement is ready are swapped in. */
   #trySwaps(collectionId: number): Promise<void> {
     return this.#reconciling.run(collectionId, async () => {
@@ -144,7 +157,12 @@ export class QueryNode implements Role, QueryService {
 
   async #load(info: CollectionInfo): Promise<void> {
     this.#failures.delete(info.id);
-    const collection = new LoadedCollection(info, ++this.#loads, (column, rows) => readStoredVectors(this.store, column, rows));
+    const collection = new LoadedCollection(
+      info,
+      ++this.#loads,
+      (column, rows) => readStoredVectors(this.store, column, rows),
+      (segment) => this.#sealed(info.id, segment),
+    );
     const stored = storageState(info.id, await this.meta.entries(metaKeys.storage(info.id)));
     const rowsOf = new Map(stored.segments.map((s) => [s.id, s.rows]));
     const built = await loadBuiltIndexes(this.store, info, stored.segmentIndexes, (id) => rowsOf.get(id), this.log);
