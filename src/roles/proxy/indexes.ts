@@ -91,6 +91,8 @@ export async function describeIndex(ctx: ProxyContext, request: Record<string, u
   const indexes = named(info, request);
   const stored = storageState(info.id, await ctx.meta.entries(metaKeys.storage(info.id)));
   const built = new Map<string, SegmentIndexInfo>(stored.segmentIndexes.map((x) => [`${x.segmentId}/${x.field}`, x]));
+  // A loaded collection's segment counts once searches go through its index, not when it is built.
+  const served = await ctx.reads.servedIndexes(info.id);
   return ok({
     index_descriptions: indexes.map((index) => {
       // Rows of sealed segments with a current index, against rows of all sealed segments;
@@ -99,8 +101,9 @@ export async function describeIndex(ctx: ProxyContext, request: Record<string, u
       let total = 0;
       for (const segment of stored.segments) {
         total += segment.rows;
-        const record = built.get(`${segment.id}/${index.field_name}`);
-        if ((record && record.indexId === index.id) || !segmentBuild(index, segment.rows)) indexed += segment.rows;
+        const key = `${segment.id}/${index.field_name}`;
+        const current = built.get(key)?.indexId === index.id && (served === undefined || served.get(key) === index.id);
+        if (current || !segmentBuild(index, segment.rows)) indexed += segment.rows;
       }
       return {
         index_name: index.index_name,

@@ -314,6 +314,17 @@ export class QueryNode implements Role, QueryService {
   async waitForLoadState(collectionId: number): Promise<void> {
     await this.#reconcile(collectionId);
   }
+
+  async servedIndexes(collectionId: number): Promise<Map<string, number> | undefined> {
+    const collection = this.#collections.get(collectionId);
+    if (!collection) return undefined;
+    const served = new Map<string, number>();
+    for (const segment of collection.segments) {
+      if (segment.state !== 'sealed') continue;
+      for (const [field, built] of segment.built) served.set(`${segment.id}/${field}`, built.id);
+    }
+    return served;
+  }
 }
 
 /** Rows of a vector column read from its file, for output fields of segments whose vectors stay on disk. */
