@@ -244,6 +244,13 @@ export class QueryNode implements Role, QueryService {
     });
   }
 
+  /** The last sequence of each channel; without a promise per read when the broker knows them in process. */
+  #channelEnds(channels: string[]): (readonly [string, bigint])[] | Promise<(readonly [string, bigint])[]> {
+    const known = channels.map((channel) => [channel, this.broker.knownEnd?.(channel)] as const);
+    if (known.every(([, end]) => end !== undefined)) return known as (readonly [string, bigint])[];
+    return Promise.all(channels.map(async (channel) => [channel, (await this.broker.topicStats(channel)).lastId?.sequence ?? 0n] as const));
+  }
+
   /** The loaded collection, once the consistency level's guarantee holds. */
   async #ready(options: Pick<ReadOptions, 'collectionId' | 'consistency'>): Promise<LoadedCollection> {
     let collection = this.#collections.get(options.collectionId);
@@ -261,11 +268,7 @@ export class QueryNode implements Role, QueryService {
       if ([...loaded.channels.values()].every((c) => c.serviceableTs >= bound)) return loaded;
     }
     // Each channel's end as the read begins: known in process for rocksmq, asked of the broker otherwise.
-    const targets = await Promise.all(
-      [...loaded.channels.keys()].map(
-        async (channel) => [channel, this.broker.knownEnd?.(channel) ?? (await this.broker.topicStats(channel)).lastId?.sequence ?? 0n] as const,
-      ),
-    );
+    const targets = await this.#channelEnds([...loaded.channels.keys()]);
     await this.#until(
       () => this.#collections.get(loaded.info.id) !== loaded || targets.every(([channel, last]) => (loaded.channels.get(channel)?.next ?? 0n) > last),
       `catching up with the log of collection "${loaded.info.name}"`,
