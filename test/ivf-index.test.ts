@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { dataDir, readFvecs, readIvecs, recallAtK } from '../src/datasets.js';
 import {
@@ -81,6 +82,33 @@ describe('IvfIndex on siftsmall', () => {
       const b = await loaded.search(queries.data, 10, options);
       assert.deepEqual(b.ids, a.ids);
       assert.deepEqual(b.distances, a.distances);
+      // Mapped: the lists stay in the file, the answers are the same.
+      const mapped = await IvfIndex.load(path, { mmap: true });
+      assert.ok(mapped.mappedUsage() > 0);
+      assert.equal(loaded.mappedUsage(), 0);
+      assert.ok(mapped.memoryUsage() < loaded.memoryUsage());
+      const c = await mapped.search(queries.data, 10, options);
+      assert.deepEqual(c.ids, a.ids);
+      assert.deepEqual(c.distances, a.distances);
+    }
+    await assert.rejects(IvfIndex.load(join(work, 'IVF_FLAT.qvivf'), { mmap: 'yes' } as never), InvalidArgumentError);
+  });
+
+  test('an index file of format 2 (QuiverDB 0.1.0, lists row-major) still loads, mapped or not', async () => {
+    // test/fixtures/ivf-flat-v2.qvivf: 600 vectors of 8 from this generator, ids 3 x row, nlist 8.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const vectors = Float32Array.from({ length: 600 * 8 }, next);
+    const fixture = fileURLToPath(new URL('./fixtures/ivf-flat-v2.qvivf', import.meta.url));
+    for (const mmap of [false, true]) {
+      const index = await IvfIndex.load(fixture, { mmap });
+      assert.equal(index.mappedUsage(), 0); // read into memory: its lists are not laid out for mapping
+      const hits = await index.search(vectors.subarray(0, 16), 5, { nprobe: 2 });
+      // What 0.1.0 answered when it saved the file.
+      assert.deepEqual(Array.from(hits.ids, String), ['0', '591', '681', '255', '1557', '3', '375', '1695', '1749', '897']);
     }
   });
 });

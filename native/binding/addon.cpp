@@ -16,6 +16,7 @@
 #include "crc32c_wrap.h"
 #include "flat_index_wrap.h"
 #include "ivf_index_wrap.h"
+#include "mapped_flat_index_wrap.h"
 #include "lambda_job.h"
 #include "meta_store_wrap.h"
 #include "rocksmq_wrap.h"
@@ -181,6 +182,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function ivf = IvfIndexWrap::Define(env);
   data->ivf_index_constructor = Napi::Persistent(ivf);
   exports.Set("IvfIndex", ivf);
+  Napi::Function mapped_flat = MappedFlatIndexWrap::Define(env);
+  data->mapped_flat_index_constructor = Napi::Persistent(mapped_flat);
+  exports.Set("MappedFlatIndex", mapped_flat);
   Napi::Function rocksmq = RocksMqWrap::Define(env);
   data->rocksmq_constructor = Napi::Persistent(rocksmq);
   exports.Set("RocksMq", rocksmq);

@@ -12,6 +12,7 @@ namespace qvnode {
 struct AddonData {
   Napi::FunctionReference flat_index_constructor;
   Napi::FunctionReference ivf_index_constructor;
+  Napi::FunctionReference mapped_flat_index_constructor;
   Napi::FunctionReference rocksmq_constructor;
   Napi::FunctionReference meta_store_constructor;
   Napi::FunctionReference segment_rows_constructor;

@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "convert.h"
 #include "lambda_job.h"
+#include "vectors_job.h"
 #include "remove_job.h"
 
 namespace qvnode {
@@ -126,27 +127,7 @@ Napi::Value FlatIndexWrap::Remove(const Napi::CallbackInfo& info) {
 }
 
 // vectors(rows: Uint32Array): Promise<Float32Array> (rows x dim, row-major)
-Napi::Value FlatIndexWrap::Vectors(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
-    ThrowError(env, qv::code::kInvalidArgument, "rows must be a Uint32Array");
-  }
-  Napi::Uint32Array array = info[0].As<Napi::Uint32Array>();
-  auto rows = std::make_shared<std::vector<uint32_t>>(array.Data(), array.Data() + array.ElementLength());
-  auto out = std::make_shared<std::vector<float>>();
-  auto index = index_;
-  return LambdaJob::Queue(
-      env,
-      [index, rows, out] {
-        out->resize(rows->size() * index->dim());
-        index->vectors(rows->data(), rows->size(), out->data());
-      },
-      [out](Napi::Env env) {
-        auto result = Napi::Float32Array::New(env, out->size());
-        std::copy(out->begin(), out->end(), result.Data());
-        return result;
-      });
-}
+Napi::Value FlatIndexWrap::Vectors(const Napi::CallbackInfo& info) { return QueueVectors(info.Env(), info[0], index_); }
 
 Napi::Value FlatIndexWrap::Size(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(index_->size()));

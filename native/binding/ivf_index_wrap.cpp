@@ -108,10 +108,10 @@ class SaveJob : public AsyncJob {
 
 class LoadJob : public AsyncJob {
  public:
-  LoadJob(Napi::Env env, std::string path) : AsyncJob(env), path_(std::move(path)) {}
+  LoadJob(Napi::Env env, std::string path, bool map) : AsyncJob(env), path_(std::move(path)), map_(map) {}
 
  protected:
-  void Run() override { loaded_ = qv::IvfIndex::load(path_); }
+  void Run() override { loaded_ = qv::IvfIndex::load(path_, map_); }
   Napi::Value Result(Napi::Env env) override {
     auto* owned = new std::shared_ptr<qv::IvfIndex>(std::move(loaded_));
     auto external = Napi::External<std::shared_ptr<qv::IvfIndex>>::New(
@@ -121,6 +121,7 @@ class LoadJob : public AsyncJob {
 
  private:
   std::string path_;
+  bool map_;
   std::unique_ptr<qv::IvfIndex> loaded_;
 };
 
@@ -142,6 +143,7 @@ Napi::Function IvfIndexWrap::Define(Napi::Env env) {
                          InstanceMethod<&IvfIndexWrap::Remove>("remove"),
                          InstanceMethod<&IvfIndexWrap::Save>("save"),
                          InstanceMethod<&IvfIndexWrap::MemoryBytes>("memoryBytes"),
+                         InstanceMethod<&IvfIndexWrap::MappedBytes>("mappedBytes"),
                          InstanceMethod<&IvfIndexWrap::ListSizes>("listSizes"),
                          InstanceAccessor<&IvfIndexWrap::Size>("size"),
                          InstanceAccessor<&IvfIndexWrap::Rows>("rows"),
@@ -237,13 +239,19 @@ std::shared_ptr<qv::IvfIndex> IvfIndexWrap::Find(Napi::Env env, Napi::Value valu
   return Unwrap(value.As<Napi::Object>())->index_;
 }
 
+// IvfIndex.load(path, map?: boolean): map leaves the lists in the file's pages.
 Napi::Value IvfIndexWrap::Load(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return AsyncJob::Queue(env, std::make_unique<LoadJob>(env, ToPath(env, info[0])));
+  const bool map = info[1].ToBoolean().Value();
+  return AsyncJob::Queue(env, std::make_unique<LoadJob>(env, ToPath(env, info[0]), map));
 }
 
 Napi::Value IvfIndexWrap::MemoryBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(index_->memory_bytes()));
+}
+
+Napi::Value IvfIndexWrap::MappedBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(index_->mapped_bytes()));
 }
 
 Napi::Value IvfIndexWrap::ListSizes(const Napi::CallbackInfo& info) {

@@ -27,6 +27,7 @@ class IvfIndexWrap : public Napi::ObjectWrap<IvfIndexWrap> {
   Napi::Value Remove(const Napi::CallbackInfo& info);
   Napi::Value Save(const Napi::CallbackInfo& info);
   Napi::Value MemoryBytes(const Napi::CallbackInfo& info);
+  Napi::Value MappedBytes(const Napi::CallbackInfo& info);
   Napi::Value ListSizes(const Napi::CallbackInfo& info);
   Napi::Value Size(const Napi::CallbackInfo& info);
   Napi::Value Rows(const Napi::CallbackInfo& info);

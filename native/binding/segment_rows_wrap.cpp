@@ -13,6 +13,7 @@
 #include "convert.h"
 #include "flat_index_wrap.h"
 #include "ivf_index_wrap.h"
+#include "mapped_flat_index_wrap.h"
 #include "lambda_job.h"
 #include "expr/filter.h"
 #include "probe/filter_probe.h"
@@ -84,7 +85,8 @@ std::shared_ptr<qv::SegmentRows> RowsOf(Napi::Env env, Napi::Value value, uint32
 std::shared_ptr<const qv::VectorIndex> VectorIndexOf(Napi::Env env, Napi::Value value, uint32_t i) {
   if (auto flat = FlatIndexWrap::Find(env, value)) return flat;
   if (auto ivf = IvfIndexWrap::Find(env, value)) return ivf;
-  ThrowError(env, qv::code::kInvalidArgument, "index " + std::to_string(i) + " is neither a FlatIndex nor an IvfIndex");
+  if (auto mapped = MappedFlatIndexWrap::Find(env, value)) return mapped;
+  ThrowError(env, qv::code::kInvalidArgument, "index " + std::to_string(i) + " is not a FlatIndex, IvfIndex or MappedFlatIndex");
 }
 
 // The segments of a read: SegmentRows objects (and, for a search, their vector indexes).

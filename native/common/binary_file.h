@@ -4,6 +4,7 @@
 // it reserve more memory than the file could fill.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -31,6 +32,12 @@ class BinaryWriter {
   template <class T>
   void array(const T* p, size_t n) { bytes(p, n * sizeof(T)); }
   uint64_t written() const { return written_; }
+  // Zero bytes up to the next multiple of `alignment` from the file's start.
+  void pad(size_t alignment) {
+    static const char zeros[64] = {};
+    const size_t n = size_t((alignment - written_ % alignment) % alignment);
+    bytes(zeros, n);
+  }
   void close() {
     out_.close();
     if (!out_) throw Error(code::kIo, "cannot write " + path_ + " (disk full?)");
@@ -82,6 +89,18 @@ class BinaryReader {
   }
   uint64_t read() const { return read_; }
   const std::string& path() const { return path_; }
+  // Reads past n bytes (into the CRC, not into memory).
+  void skip(uint64_t n) {
+    need(n, 1, "length");
+    char buffer[1 << 16];
+    while (n > 0) {
+      const size_t step = size_t(std::min<uint64_t>(n, sizeof buffer));
+      bytes(buffer, step);
+      n -= step;
+    }
+  }
+  // Past the padding BinaryWriter::pad wrote.
+  void pad(size_t alignment) { skip((alignment - read_ % alignment) % alignment); }
 
  private:
   std::string path_;

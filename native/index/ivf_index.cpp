@@ -83,6 +83,36 @@ size_t IvfIndex::memory_bytes() const {
   return bytes + where_.memory_bytes();
 }
 
+size_t IvfIndex::mapped_bytes() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  if (!mapping_) return 0;
+  size_t bytes = 0;
+  for (const List& l : lists_) {
+    if (l.mapped_vectors != nullptr) bytes += panel_count(l.size()) * panel_floats(params_.dim) * sizeof(float);
+    if (l.mapped_codes != nullptr) bytes += panel_count(l.size()) * code_bytes() * kPanelWidth;
+    if (l.mapped_raw != nullptr) bytes += l.size() * params_.dim * sizeof(float);
+  }
+  return bytes;
+}
+
+void IvfIndex::own_lists() {
+  if (!mapping_) return;
+  const size_t dim = params_.dim;
+  for (List& l : lists_) {
+    const size_t n = l.size();
+    if (l.mapped_vectors != nullptr) {
+      l.vectors.resize(panel_count(n) * panel_floats(dim));
+      std::copy(l.mapped_vectors, l.mapped_vectors + l.vectors.size(), l.vectors.data());
+    }
+    if (l.mapped_codes != nullptr) l.codes.assign(l.mapped_codes, l.mapped_codes + panel_count(n) * code_bytes() * kPanelWidth);
+    if (l.mapped_raw != nullptr) l.raw.assign(l.mapped_raw, l.mapped_raw + n * dim);
+    l.mapped_vectors = nullptr;
+    l.mapped_codes = nullptr;
+    l.mapped_raw = nullptr;
+  }
+  mapping_.reset();
+}
+
 size_t IvfIndex::code_bytes() const {
   switch (params_.kind) {
     case IvfKind::Sq8: return params_.dim;
@@ -136,6 +166,7 @@ void IvfIndex::train(const float* vectors, size_t n, ThreadPool& pool, const Pro
               [&](double f) { if (progress) progress(coarse_share + f * (1 - coarse_share)); });
   }
   lists_ = std::vector<List>(params_.nlist);
+  mapping_.reset();
   trained_ = true;
   ++generation_;
 }
@@ -192,6 +223,7 @@ void IvfIndex::add(const float* vectors, const int64_t* ids, size_t n, ThreadPoo
   // Retrained in between (possible while the index was empty): those codes mean nothing now.
   if (generation_ != encoded_with) encoded = encode(vectors, n, pool);
   if (next_row_ + uint64_t(n) > UINT32_MAX) throw Error(code::kInvalidArgument, "an index holds at most 2^32 - 1 rows");
+  own_lists();
   {
     std::unordered_map<int64_t, bool> batch;
     batch.reserve(n);
@@ -228,6 +260,7 @@ void IvfIndex::add(const float* vectors, const int64_t* ids, size_t n, ThreadPoo
 
 size_t IvfIndex::remove(const int64_t* ids, size_t n) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
+  own_lists();
   const size_t dim = params_.dim, width = code_bytes();
   size_t removed = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -271,10 +304,10 @@ void IvfIndex::scan_list(size_t list_no, const float* query, QueryTerms& terms, 
   float shift = 0;
   switch (params_.kind) {
     case IvfKind::Flat:
-      (by_ip() ? k.scan_neg_ip : k.scan_l2sq)(query, 1, list.vectors.data(), npanels, dim, scratch.data(), npanels * kPanelWidth);
+      (by_ip() ? k.scan_neg_ip : k.scan_l2sq)(query, 1, list.vector_data(), npanels, dim, scratch.data(), npanels * kPanelWidth);
       break;
     case IvfKind::Sq8:
-      (by_ip() ? k.scan_sq8_neg_ip : k.scan_sq8_l2)(terms.a.data(), terms.w.data(), list.codes.data(), npanels, dim, scratch.data());
+      (by_ip() ? k.scan_sq8_neg_ip : k.scan_sq8_l2)(terms.a.data(), terms.w.data(), list.code_data(), npanels, dim, scratch.data());
       shift = terms.bias;
       break;
     case IvfKind::Pq:
@@ -284,7 +317,7 @@ void IvfIndex::scan_list(size_t list_no, const float* query, QueryTerms& terms, 
       } else {  // -<q, x> = -<q, centroid> - <q, residual>
         shift = -k.ip(query, centroids_.data() + list_no * dim, dim);
       }
-      k.scan_pq(terms.tables.data(), list.codes.data(), npanels, params_.m, scratch.data());
+      k.scan_pq(terms.tables.data(), list.code_data(), npanels, params_.m, scratch.data());
       break;
   }
   if (shift != 0) for (size_t j = 0; j < n; ++j) scratch[j] += shift;
@@ -360,7 +393,7 @@ SearchResult IvfIndex::search(const float* queries, size_t nq, size_t k, BitsetV
         TopK exact(k);
         for (const Hit& h : hits) {
           const IdLocation at = *where_.find(h.id);
-          const float* v = lists_[at.list].raw.data() + size_t(at.position) * dim;
+          const float* v = lists_[at.list].raw_data() + size_t(at.position) * dim;
           const float d = by_ip() ? -kern.ip(query, v, dim) : kern.l2sq(query, v, dim);
           if (params.window.contains(d)) exact.push(Hit{d, h.id});
         }

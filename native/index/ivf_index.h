@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "../common/aligned_buffer.h"
+#include "../common/binary_file.h"
+#include "../common/mapped_file.h"
 #include "../kernels/kernels.h"
 #include "../runtime/thread_pool.h"
 #include "bitset.h"
@@ -77,7 +79,11 @@ class IvfIndex final : public VectorIndex {
   void save(const std::string& path) const;
   // Rejects a foreign, truncated or damaged file (its CRC-32C), and fields that do not fit
   // the index type, with Error(kInvalidFile); another format version with kVersionMismatch.
-  static std::unique_ptr<IvfIndex> load(const std::string& path);
+  // With map, the lists' vectors and codes are not copied into memory: they are read from
+  // the file's pages as searches need them (a change to the index copies them in first).
+  static std::unique_ptr<IvfIndex> load(const std::string& path, bool map = false);
+  // Bytes of the lists read in place from a mapped file (0 when nothing is mapped).
+  size_t mapped_bytes() const;
 
  private:
   struct List {
@@ -86,12 +92,22 @@ class IvfIndex final : public VectorIndex {
     AlignedFloats vectors;       // IVF_FLAT: panel layout
     std::vector<uint8_t> codes;  // IVF_SQ8 (dim bytes a row) / IVF_PQ (m bytes a row): panel layout
     std::vector<float> raw;      // IVF_PQ with keep_raw: row-major
+    // Loaded with map: the same, read in place from the file until a change copies them in.
+    const float* mapped_vectors = nullptr;
+    const uint8_t* mapped_codes = nullptr;
+    const float* mapped_raw = nullptr;
     size_t size() const { return ids.size(); }
+    const float* vector_data() const { return mapped_vectors != nullptr ? mapped_vectors : vectors.data(); }
+    const uint8_t* code_data() const { return mapped_codes != nullptr ? mapped_codes : codes.data(); }
+    const float* raw_data() const { return mapped_raw != nullptr ? mapped_raw : raw.data(); }
   };
   struct Encoded;     // a batch assigned to lists and encoded, ready to append
   struct QueryTerms;  // per-query values every list scan reuses
 
-  static std::unique_ptr<IvfIndex> load_checked(const std::string& path);
+  static std::unique_ptr<IvfIndex> load_checked(const std::string& path, bool map);
+  void read_lists_v2(BinaryReader& r);
+  void read_lists(BinaryReader& r, const MappedFile* mapping);
+  void own_lists();  // copies mapped lists into memory (unique lock held), before a change
   bool by_ip() const { return params_.metric != Metric::L2; }
   size_t code_bytes() const;  // per row in a list's codes
   void check_trained() const;
@@ -110,6 +126,7 @@ class IvfIndex final : public VectorIndex {
   Sq8 sq8_;
   Pq pq_;
   std::vector<List> lists_;
+  std::shared_ptr<const MappedFile> mapping_;  // what mapped lists point into
   IdLocations where_;
   uint32_t next_row_ = 0;
   uint64_t generation_ = 0;  // counts train() calls: add() checks its codes are of the current quantisers

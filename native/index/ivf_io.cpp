@@ -1,8 +1,10 @@
 // IvfIndex::save / load. The file is little-endian:
 //   "QVIVF\0\0\0", u32 version, the parameters, the trained quantisers, then each list's
-//   ids, rows and payload in row-major form, and a footer: u64 bytes before it, u32 CRC-32C
-//   of every byte before the CRC, "QVIVFEND".
-// Lists are stored row-major, so the file does not depend on the panel width in memory.
+//   ids, rows and payload, and a footer: u64 bytes before it, u32 CRC-32C of every byte
+//   before the CRC, "QVIVFEND".
+// Version 3 stores a list's vectors or codes in the panel layout searches scan (16 rows a
+// panel on every CPU), each payload starting at a multiple of 64 bytes: so a mapped file is
+// searched in place. Version 2 (row-major lists) is still read, into memory.
 // load() checks every count against the bytes left before it allocates, so a crafted file
 // cannot make it reserve more memory than the file could fill.
 #include <cmath>
@@ -22,7 +24,9 @@ namespace qv {
 namespace {
 constexpr char kMagic[8] = {'Q', 'V', 'I', 'V', 'F', 0, 0, 0};
 constexpr char kFooter[8] = {'Q', 'V', 'I', 'V', 'F', 'E', 'N', 'D'};
-constexpr uint32_t kVersion = 2;  // 2: the footer has a CRC-32C
+constexpr uint32_t kVersion = 3;        // 3: lists in panel layout, aligned for mapping
+constexpr uint32_t kRowMajorVersion = 2;  // 2: the footer has a CRC-32C; lists row-major
+constexpr size_t kPayloadAlignment = 64;
 }  // namespace
 
 void IvfIndex::save(const std::string& path) const {
@@ -50,22 +54,18 @@ void IvfIndex::save(const std::string& path) const {
     }
     if (params_.kind == IvfKind::Pq) w.array(pq_.codebooks().data(), pq_.codebooks().size());
     const size_t dim = params_.dim, width = code_bytes();
-    std::vector<float> vector(dim);
-    std::vector<uint8_t> code(width);
     for (const List& list : lists_) {
-      w.value<uint64_t>(list.size());
-      w.array(list.ids.data(), list.size());
-      w.array(list.rows.data(), list.size());
-      for (size_t i = 0; i < list.size(); ++i) {
-        if (params_.kind == IvfKind::Flat) {
-          panel_get(list.vectors.data(), dim, i, vector.data());
-          w.array(vector.data(), dim);
-        } else {
-          panel_get(list.codes.data(), width, i, code.data());
-          w.array(code.data(), width);
-        }
+      const size_t n = list.size();
+      w.value<uint64_t>(n);
+      w.array(list.ids.data(), n);
+      w.array(list.rows.data(), n);
+      w.pad(kPayloadAlignment);
+      if (params_.kind == IvfKind::Flat) w.array(list.vector_data(), panel_count(n) * panel_floats(dim));
+      else w.array(list.code_data(), panel_count(n) * width * kPanelWidth);
+      if (params_.keep_raw) {
+        w.pad(kPayloadAlignment);
+        w.array(list.raw_data(), n * dim);
       }
-      if (!list.raw.empty()) w.array(list.raw.data(), list.raw.size());
     }
     w.value<uint64_t>(w.written());
     w.value<uint32_t>(w.crc());
@@ -78,9 +78,9 @@ void IvfIndex::save(const std::string& path) const {
   }
 }
 
-std::unique_ptr<IvfIndex> IvfIndex::load(const std::string& path) {
+std::unique_ptr<IvfIndex> IvfIndex::load(const std::string& path, bool map) {
   try {
-    return load_checked(path);
+    return load_checked(path, map);
   } catch (const std::bad_alloc&) {
     throw Error(code::kInvalidFile, path + " cannot be loaded: not enough memory for the index it describes");
   }
@@ -93,16 +93,16 @@ bool all_finite(const std::vector<float>& values) {
 }
 }  // namespace
 
-std::unique_ptr<IvfIndex> IvfIndex::load_checked(const std::string& path) {
+std::unique_ptr<IvfIndex> IvfIndex::load_checked(const std::string& path, bool map) {
   BinaryReader r(path);
   auto corrupt = [&](const char* what) { return Error(code::kInvalidFile, path + " is corrupt (" + what + ")"); };
   char magic[sizeof kMagic];
   r.bytes(magic, sizeof magic);
   if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) throw Error(code::kInvalidFile, path + " is not a QuiverDB IVF index");
   const uint32_t version = r.value<uint32_t>();
-  if (version != kVersion) {
+  if (version != kVersion && version != kRowMajorVersion) {
     throw Error(code::kVersionMismatch, path + " has format version " + std::to_string(version) +
-                                            "; this QuiverDB reads version " + std::to_string(kVersion));
+                                            "; this QuiverDB reads versions " + std::to_string(kRowMajorVersion) + " and " + std::to_string(kVersion));
   }
   IvfParams p;
   const uint32_t kind = r.value<uint32_t>(), metric = r.value<uint32_t>();
@@ -149,30 +149,13 @@ std::unique_ptr<IvfIndex> IvfIndex::load_checked(const std::string& path) {
     x.pq_.prepare();
   }
   x.lists_ = std::vector<List>(p.nlist);
-  const size_t width = x.code_bytes();
-  // What one row takes in the file: id, row number, vector or code, and a kept vector.
-  const uint64_t row_bytes = sizeof(int64_t) + sizeof(uint32_t) + (p.kind == IvfKind::Flat ? p.dim * sizeof(float) : width) +
-                             (p.keep_raw ? p.dim * sizeof(float) : 0);
-  std::vector<float> vector(p.dim);
-  std::vector<uint8_t> code(width);
-  uint64_t total = 0;
-  for (uint32_t list_no = 0; list_no < p.nlist; ++list_no) {
-    List& list = x.lists_[list_no];
-    const uint64_t n = r.count(x.next_row_ - total, row_bytes, "list size");
-    total += n;
-    std::vector<int64_t> ids(n);
-    std::vector<uint32_t> rows(n);
-    r.array(ids.data(), n);
-    r.array(rows.data(), n);
-    for (uint64_t i = 0; i < n; ++i) {
-      if (p.kind == IvfKind::Flat) r.array(vector.data(), p.dim);
-      else r.array(code.data(), width);
-      if (rows[i] >= x.next_row_) throw corrupt("row number");
-      if (x.where_.contains(ids[i])) throw corrupt("duplicate id");
-      x.where_.insert(ids[i], IdLocation{list_no, uint32_t(i)});
-      x.append(list, &ids[i], rows[i], vector.data(), code.data());
-    }
-    if (p.keep_raw) r.array(list.raw.data(), list.raw.size());  // append() sized it
+  if (version == kRowMajorVersion) {
+    x.read_lists_v2(r);
+  } else {
+    // Mapped before the lists are read: the file is checked as it is read, then searched in place.
+    std::shared_ptr<const MappedFile> mapping = map ? std::make_shared<const MappedFile>(path) : nullptr;
+    x.read_lists(r, mapping.get());
+    x.mapping_ = mapping;
   }
   const uint64_t before_footer = r.read();
   if (r.value<uint64_t>() != before_footer) throw corrupt("length");
@@ -183,6 +166,86 @@ std::unique_ptr<IvfIndex> IvfIndex::load_checked(const std::string& path) {
   if (std::memcmp(footer, kFooter, sizeof kFooter) != 0) throw corrupt("footer");
   x.trained_ = true;
   return index;
+}
+
+void IvfIndex::read_lists_v2(BinaryReader& r) {
+  const size_t dim = params_.dim, width = code_bytes();
+  // What one row takes in the file: id, row number, vector or code, and a kept vector.
+  const uint64_t row_bytes = sizeof(int64_t) + sizeof(uint32_t) + (params_.kind == IvfKind::Flat ? dim * sizeof(float) : width) +
+                             (params_.keep_raw ? dim * sizeof(float) : 0);
+  std::vector<float> vector(dim);
+  std::vector<uint8_t> code(width);
+  uint64_t total = 0;
+  for (uint32_t list_no = 0; list_no < params_.nlist; ++list_no) {
+    List& list = lists_[list_no];
+    const uint64_t n = r.count(next_row_ - total, row_bytes, "list size");
+    total += n;
+    std::vector<int64_t> ids(n);
+    std::vector<uint32_t> rows(n);
+    r.array(ids.data(), n);
+    r.array(rows.data(), n);
+    for (uint64_t i = 0; i < n; ++i) {
+      if (params_.kind == IvfKind::Flat) r.array(vector.data(), dim);
+      else r.array(code.data(), width);
+      if (rows[i] >= next_row_) throw Error(code::kInvalidFile, r.path() + " is corrupt (row number)");
+      if (where_.contains(ids[i])) throw Error(code::kInvalidFile, r.path() + " is corrupt (duplicate id)");
+      where_.insert(ids[i], IdLocation{list_no, uint32_t(i)});
+      append(list, &ids[i], rows[i], vector.data(), code.data());
+    }
+    if (params_.keep_raw) r.array(list.raw.data(), list.raw.size());  // append() sized it
+  }
+}
+
+void IvfIndex::read_lists(BinaryReader& r, const MappedFile* mapping) {
+  const size_t dim = params_.dim, width = code_bytes();
+  const bool flat = params_.kind == IvfKind::Flat;
+  // At least what one row takes in the file (ids and rows; payloads are padded to panels).
+  const uint64_t row_bytes = sizeof(int64_t) + sizeof(uint32_t) + (flat ? dim * sizeof(float) : width);
+  auto in_place = [&](uint64_t bytes) {  // where the payload starting here lies in the mapping
+    const uint64_t at = r.read();
+    r.skip(bytes);
+    if (at + bytes > mapping->size()) throw Error(code::kInvalidFile, r.path() + " changed while it was read");
+    return mapping->data() + at;
+  };
+  uint64_t total = 0;
+  for (uint32_t list_no = 0; list_no < params_.nlist; ++list_no) {
+    List& list = lists_[list_no];
+    const uint64_t n = r.count(next_row_ - total, row_bytes, "list size");
+    total += n;
+    list.ids.resize(n);
+    list.rows.resize(n);
+    r.array(list.ids.data(), n);
+    r.array(list.rows.data(), n);
+    for (uint64_t i = 0; i < n; ++i) {
+      if (list.rows[i] >= next_row_) throw Error(code::kInvalidFile, r.path() + " is corrupt (row number)");
+      if (where_.contains(list.ids[i])) throw Error(code::kInvalidFile, r.path() + " is corrupt (duplicate id)");
+      where_.insert(list.ids[i], IdLocation{list_no, uint32_t(i)});
+    }
+    r.pad(kPayloadAlignment);
+    const uint64_t payload = flat ? panel_count(n) * panel_floats(dim) : panel_count(n) * width * kPanelWidth;
+    r.need(payload, flat ? sizeof(float) : 1, "list payload");
+    if (mapping != nullptr && flat) {
+      list.mapped_vectors = reinterpret_cast<const float*>(in_place(payload * sizeof(float)));
+    } else if (mapping != nullptr) {
+      list.mapped_codes = in_place(payload);
+    } else if (flat) {
+      list.vectors.resize(payload);
+      r.array(list.vectors.data(), payload);
+    } else {
+      list.codes.resize(payload);
+      r.array(list.codes.data(), payload);
+    }
+    if (params_.keep_raw) {
+      r.pad(kPayloadAlignment);
+      r.need(n * dim, sizeof(float), "kept vectors");
+      if (mapping != nullptr) {
+        list.mapped_raw = reinterpret_cast<const float*>(in_place(n * dim * sizeof(float)));
+      } else {
+        list.raw.resize(n * dim);
+        r.array(list.raw.data(), n * dim);
+      }
+    }
+  }
 }
 
 }  // namespace qv

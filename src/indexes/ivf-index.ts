@@ -109,11 +109,20 @@ export class IvfIndex implements VectorIndex {
   }
 
   /** Loads an index written by save(). Rejects with InvalidFileError for a damaged or foreign
-   * file, VersionMismatchError for another format version, IoError when it cannot be read. */
-  static async load(path: string): Promise<IvfIndex> {
+   * file, VersionMismatchError for another format version, IoError when it cannot be read.
+   * With `mmap: true` the lists are not read into memory: searches read them from the file's
+   * pages, which the kernel may drop and read again (an add or remove copies them in first). */
+  static async load(path: string, options: { mmap?: boolean } = {}): Promise<IvfIndex> {
     if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path must be a non-empty string');
-    const loaded = await native(() => loadNative().IvfIndex.load(path));
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object');
+    if (options.mmap !== undefined && typeof options.mmap !== 'boolean') throw new InvalidArgumentError('mmap must be a boolean');
+    const loaded = await native(() => loadNative().IvfIndex.load(path, options.mmap === true));
     return new IvfIndex(fromNative, loaded);
+  }
+
+  /** Bytes of the lists searched in place from a mapped file (0 unless loaded with mmap): page cache, not memoryUsage(). */
+  mappedUsage(): number {
+    return this.#native.mappedBytes();
   }
 
   get dim(): number {

@@ -29,6 +29,17 @@ export interface NativeFlatIndex {
   readonly metric: NativeMetric;
 }
 
+/** Exact search over a sealed segment's vector file, mapped read-only (rows are their ids). */
+export interface NativeMappedFlatIndex {
+  vectors(rows: Uint32Array): Promise<Float32Array>;
+  /** What the process holds: a norm per row for COSINE, else nothing. */
+  memoryBytes(): number;
+  /** The file's size: pages the kernel may drop and read again. */
+  mappedBytes(): number;
+  readonly rows: number;
+  readonly dim: number;
+}
+
 export type NativeIvfType = 'IVF_FLAT' | 'IVF_SQ8' | 'IVF_PQ';
 
 export interface NativeIvfParams {
@@ -50,6 +61,8 @@ export interface NativeIvfIndex {
   remove(ids: BigInt64Array): Promise<number>;
   save(path: string): Promise<void>;
   memoryBytes(): number;
+  /** Bytes of lists read in place from a mapped file (0 unless loaded with map). */
+  mappedBytes(): number;
   listSizes(): Uint32Array;
   readonly size: number;
   readonly rows: number;
@@ -160,7 +173,7 @@ export interface NativeBinding {
     /** Top k per query over the segments at readTs, merged (ties by the smaller key, each key once): counts[q] hits per query, in order. */
     searchEach(
       segments: NativeSegmentRows[],
-      indexes: (NativeFlatIndex | NativeIvfIndex)[],
+      indexes: (NativeFlatIndex | NativeIvfIndex | NativeMappedFlatIndex)[],
       queries: Float32Array,
       k: number,
       readTs: NativeReadAt,
@@ -182,7 +195,12 @@ export interface NativeBinding {
   IvfIndex: {
     /** background: train, add and save on the low-priority pool (index builds that searches must not wait for). */
     new (params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'> & { background?: boolean }): NativeIvfIndex;
-    load(path: string): Promise<NativeIvfIndex>;
+    /** map: the lists stay in the file's pages (a change to the index copies them in first). */
+    load(path: string, map?: boolean): Promise<NativeIvfIndex>;
+  };
+  MappedFlatIndex: {
+    /** Maps a vector column file (rows x dim float32), checking its CRC-32C. */
+    map(path: string, dim: number, metric: NativeMetric, crc: number): Promise<NativeMappedFlatIndex>;
   };
   mergeResults(parts: NativeResult[], k: number, metric: NativeMetric): Promise<NativeResult>;
   /** Gives memory the allocator holds free back to the system (glibc's malloc_trim). */
@@ -213,6 +231,7 @@ export const BINDING_SHAPE = {
     FlatIndex: true,
     SegmentRows: true,
     IvfIndex: true,
+    MappedFlatIndex: true,
     mergeResults: true,
     trimMemory: true,
     setThreads: true,
@@ -224,7 +243,17 @@ export const BINDING_SHAPE = {
   } satisfies Record<keyof NativeBinding, true>).sort(),
   classes: {
     FlatIndex: names<NativeFlatIndex>({ add: true, search: true, remove: true, vectors: true, memoryBytes: true }),
-    IvfIndex: names<NativeIvfIndex>({ train: true, add: true, search: true, remove: true, save: true, memoryBytes: true, listSizes: true }),
+    IvfIndex: names<NativeIvfIndex>({
+      train: true,
+      add: true,
+      search: true,
+      remove: true,
+      save: true,
+      memoryBytes: true,
+      mappedBytes: true,
+      listSizes: true,
+    }),
+    MappedFlatIndex: names<NativeMappedFlatIndex>({ vectors: true, memoryBytes: true, mappedBytes: true }),
     RocksMq: names<NativeRocksMq>({
       createTopic: true,
       dropTopic: true,
@@ -261,6 +290,7 @@ export const BINDING_SHAPE = {
     RocksMq: ['open'],
     MetaStore: ['open'],
     IvfIndex: ['load'],
+    MappedFlatIndex: ['map'],
     SegmentRows: ['findEach', 'searchEach', 'selectRows', 'countRows', 'measureFilter'],
   } as Record<string, string[]>,
 };

@@ -237,7 +237,18 @@ TEST(remove_hides_ids_and_keeps_the_rest_findable) {
   }
 }
 
-TEST(save_and_load_give_the_same_results) {
+namespace {
+std::vector<char> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+}
+void write_bytes(const std::string& path, const std::vector<char>& b) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(b.data(), std::streamsize(b.size()));
+}
+}  // namespace
+
+TEST(save_and_load_give_the_same_results_copied_or_mapped) {
   const Fixture f;
   for (qv::IvfKind kind : {qv::IvfKind::Flat, qv::IvfKind::Sq8, qv::IvfKind::Pq}) {
     auto p = params(kind, qv::Metric::Cosine, f.dim, 16, 8);
@@ -259,24 +270,35 @@ TEST(save_and_load_give_the_same_results) {
     const auto b = loaded->search(f.queries.data(), f.nq, f.k, {}, pool(), options);
     CHECK(a.ids == b.ids);
     CHECK(a.distances == b.distances);
-    // A loaded index takes more vectors like the original.
+    // Mapped, the lists stay in the file's pages and searches give the same answers.
+    const auto mapped = qv::IvfIndex::load(path, true);
+    CHECK(mapped->mapped_bytes() > 0);
+    CHECK_EQ(loaded->mapped_bytes(), size_t(0));
+    CHECK(mapped->memory_bytes() + mapped->mapped_bytes() / 2 < loaded->memory_bytes());
+    const auto c = mapped->search(f.queries.data(), f.nq, f.k, {}, pool(), options);
+    CHECK(a.ids == c.ids);
+    CHECK(a.distances == c.distances);
+    // A loaded index takes more vectors like the original; a mapped one copies its lists in first.
     const int64_t again[] = {5};
     loaded->add(f.base.data() + 5 * f.dim, again, 1, pool());
     CHECK_EQ(loaded->size(), index.size() + 1);
+    mapped->add(f.base.data() + 5 * f.dim, again, 1, pool());
+    CHECK_EQ(mapped->mapped_bytes(), size_t(0));
+    const int64_t removed[] = {9};
+    loaded->remove(removed, 1);
+    mapped->remove(removed, 1);
+    const auto d = loaded->search(f.queries.data(), f.nq, f.k, {}, pool(), options);
+    const auto e = mapped->search(f.queries.data(), f.nq, f.k, {}, pool(), options);
+    CHECK(d.ids == e.ids);
+    CHECK(d.distances == e.distances);
+    // Saved again from the mapping (before it is let go), the file is the same.
+    const auto remapped = qv::IvfIndex::load(path, true);
+    remapped->save(path + ".again");
+    CHECK(file_bytes(path) == file_bytes(path + ".again"));
+    std::remove((path + ".again").c_str());
     std::remove(path.c_str());
   }
 }
-
-namespace {
-std::vector<char> file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::vector<char>(std::istreambuf_iterator<char>(in), {});
-}
-void write_bytes(const std::string& path, const std::vector<char>& b) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(b.data(), std::streamsize(b.size()));
-}
-}  // namespace
 
 TEST(damaged_files_give_clear_errors) {
   const Fixture f;

@@ -1,0 +1,67 @@
+#include "mapped_flat_index_wrap.h"
+
+#include <string>
+
+#include "addon_data.h"
+#include "common/error.h"
+#include "convert.h"
+#include "lambda_job.h"
+#include "vectors_job.h"
+
+namespace qvnode {
+
+Napi::Function MappedFlatIndexWrap::Define(Napi::Env env) {
+  return DefineClass(env, "MappedFlatIndex",
+                     {
+                         StaticMethod<&MappedFlatIndexWrap::Map>("map"),
+                         InstanceMethod<&MappedFlatIndexWrap::Vectors>("vectors"),
+                         InstanceMethod<&MappedFlatIndexWrap::MemoryBytes>("memoryBytes"),
+                         InstanceMethod<&MappedFlatIndexWrap::MappedBytes>("mappedBytes"),
+                         InstanceAccessor<&MappedFlatIndexWrap::Rows>("rows"),
+                         InstanceAccessor<&MappedFlatIndexWrap::Dim>("dim"),
+                     });
+}
+
+MappedFlatIndexWrap::MappedFlatIndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MappedFlatIndexWrap>(info) {
+  if (!info[0].IsExternal()) ThrowError(info.Env(), qv::code::kInvalidArgument, "MappedFlatIndex is made with MappedFlatIndex.map()");
+  index_ = *info[0].As<Napi::External<std::shared_ptr<qv::MappedFlatIndex>>>().Data();
+}
+
+std::shared_ptr<qv::MappedFlatIndex> MappedFlatIndexWrap::Find(Napi::Env env, Napi::Value value) {
+  Napi::Function constructor = Data(env).mapped_flat_index_constructor.Value();
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(constructor)) return nullptr;
+  return Unwrap(value.As<Napi::Object>())->index_;
+}
+
+// MappedFlatIndex.map(path, dim, metric, crc): Promise<MappedFlatIndex>. Checks the file's
+// CRC-32C as it maps it (which also brings its pages into the cache once).
+Napi::Value MappedFlatIndexWrap::Map(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string path = ToString(env, info[0], "path");
+  const uint32_t dim = ToUint32(env, info[1], "dim");
+  const qv::Metric metric = ToMetric(env, info[2]);
+  const uint32_t crc = ToUint32(env, info[3], "crc");
+  auto made = std::make_shared<std::shared_ptr<qv::MappedFlatIndex>>();
+  return QueueIo(
+      env, [made, path, dim, metric, crc] { *made = std::make_shared<qv::MappedFlatIndex>(path, dim, metric, crc); },
+      [made](Napi::Env env) -> Napi::Value {
+        auto* owned = new std::shared_ptr<qv::MappedFlatIndex>(*made);
+        auto external = Napi::External<std::shared_ptr<qv::MappedFlatIndex>>::New(
+            env, owned, [](Napi::Env, std::shared_ptr<qv::MappedFlatIndex>* p) { delete p; });
+        return Data(env).mapped_flat_index_constructor.New({external});
+      });
+}
+
+// vectors(rows: Uint32Array): Promise<Float32Array> (rows x dim, row-major)
+Napi::Value MappedFlatIndexWrap::Vectors(const Napi::CallbackInfo& info) { return QueueVectors(info.Env(), info[0], index_); }
+
+Napi::Value MappedFlatIndexWrap::Rows(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(index_->rows())); }
+Napi::Value MappedFlatIndexWrap::Dim(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(index_->dim())); }
+Napi::Value MappedFlatIndexWrap::MemoryBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(index_->memory_bytes()));
+}
+Napi::Value MappedFlatIndexWrap::MappedBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(index_->mapped_bytes()));
+}
+
+}  // namespace qvnode
