@@ -161,6 +161,10 @@ export class QuiverDB {
   async getPersistentSegmentInfo(request: Request) {
     return this.#call('getPersistentSegmentInfo', request);
   }
+  /** The segments a loaded collection is searched over: rows, memory held (mem_size), and bytes left mapped (mapped_size). */
+  async getQuerySegmentInfo(request: Request) {
+    return this.#call('getQuerySegmentInfo', request);
+  }
 
   // Writes
   async insert(request: Request) {

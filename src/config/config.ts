@@ -98,6 +98,13 @@ const KEYS: Record<string, KeySpec> = {
     doc: 'files of compacted segments are deleted this long after (QuiverDB 60; Milvus 10800)',
   },
 
+  'queryNode.mmap.mmapEnabled': {
+    default: false,
+    check: oneOf(true, false),
+    expects: 'true or false',
+    doc: "sealed segments' vectors and indexes stay in their files, mapped (a collection's mmap.enabled property overrides it)",
+  },
+
   'proxy.timeTickInterval': { default: 200, check: integer(1, 60_000), expects: 'ms from 1 to 60000', doc: 'time ticks on written channels' },
   'common.gracefulTime': { default: 5000, check: integer(0), expects: 'ms', doc: 'how stale a Bounded read may be' },
   'common.consistencyLevel': {

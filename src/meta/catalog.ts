@@ -132,6 +132,15 @@ export function expiredBefore(info: CollectionInfo, ts: bigint): bigint | undefi
   return seconds > 0 ? ts - (BigInt(Math.round(seconds * 1000)) << 18n) : undefined;
 }
 
+/** The collection property (as Milvus names it) that maps sealed vectors and indexes rather than loading them. */
+export const MMAP_PROPERTY = 'mmap.enabled';
+
+/** Whether a loaded collection's sealed segments are mapped: its property, else the configuration's default. */
+export function mmapEnabled(info: CollectionInfo, byDefault: boolean): boolean {
+  const value = info.properties[MMAP_PROPERTY];
+  return value === undefined ? byDefault : value === 'true';
+}
+
 export function partitionDropped(info: CollectionInfo, partitionId: number): boolean {
   return info.droppedPartitions?.includes(partitionId) ?? false;
 }

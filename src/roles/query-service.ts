@@ -57,6 +57,20 @@ export interface QueryRequest extends ReadOptions {
   offset: number;
 }
 
+export interface LoadedSegmentInfo {
+  /** The catalog id (undefined while growing). */
+  id: number | undefined;
+  partitionId: number;
+  state: 'growing' | 'sealing' | 'sealed';
+  rows: number;
+  /** Bytes the process holds for it: keys, columns, vectors or indexes. */
+  memoryBytes: number;
+  /** Bytes searched in place from mapped files (mmap): page cache the kernel can drop and read again. */
+  mappedBytes: number;
+  /** Per vector field searched through a built index: that index's id. */
+  indexes: Record<string, number>;
+}
+
 export interface QueryService {
   /** The hits of each query, best first, ties by the smaller key. */
   search(request: SearchRequest): Promise<Hit[][]>;
@@ -80,4 +94,6 @@ export interface QueryService {
    * "segmentId/field" to the index id. Undefined when the collection is not loaded.
    */
   servedIndexes(collectionId: number): Promise<Map<string, number> | undefined>;
+  /** The segments a loaded collection is searched over, with what each holds; undefined when it is not loaded. */
+  loadedSegments(collectionId: number): Promise<LoadedSegmentInfo[] | undefined>;
 }

@@ -6,7 +6,7 @@
 import { CollectionExistsError, InvalidArgumentError, PartitionExistsError, SchemaError } from '../../errors.js';
 import { checkVectorIndex } from '../../indexes/segment-index.js';
 import type { CollectionInfo, ConsistencyLevel, IndexInfo, PartitionInfo } from '../../meta/catalog.js';
-import { keys as metaKeys, type SegmentInfo, TTL_PROPERTY } from '../../meta/catalog.js';
+import { MMAP_PROPERTY, keys as metaKeys, type SegmentInfo, TTL_PROPERTY } from '../../meta/catalog.js';
 import { dmlChannel } from '../../msg/channels.js';
 import { dataTypeName } from '../../schema/data-type.js';
 import { type CollectionSchema, checkName, type MetricType, makeSchema, partitionKeyField, quickSchema, vectorFields } from '../../schema/schema.js';
@@ -129,7 +129,7 @@ function fieldSchema(field: CollectionSchema['fields'][number]) {
   };
 }
 
-/** Collection properties as strings; collection.ttl.seconds must be a number of seconds (0: no TTL). */
+/** Collection properties as strings; collection.ttl.seconds must be a number of seconds (0: no TTL), mmap.enabled true or false. */
 function propertiesOf(given: unknown): Record<string, string> {
   if (given === undefined || given === null) return {};
   if (typeof given !== 'object' || Array.isArray(given)) throw new InvalidArgumentError('properties must be an object of keys and values');
@@ -138,10 +138,17 @@ function propertiesOf(given: unknown): Record<string, string> {
   if (ttl !== undefined && !(/^\d+(\.\d+)?$/.test(ttl) && Number(ttl) <= 10 * 365 * 86400)) {
     throw new InvalidArgumentError(`${TTL_PROPERTY} must be a number of seconds from 0 (no TTL) to ten years, got ${JSON.stringify(ttl)}`);
   }
+  const mmap = out[MMAP_PROPERTY];
+  if (mmap !== undefined && mmap !== 'true' && mmap !== 'false') {
+    throw new InvalidArgumentError(`${MMAP_PROPERTY} must be true or false, got ${JSON.stringify(mmap)}`);
+  }
   return out;
 }
 
-/** Sets (and with delete_keys removes) collection properties; a new collection.ttl.seconds applies to the next read. */
+/**
+ * Sets (and with delete_keys removes) collection properties; a new collection.ttl.seconds applies
+ * to the next read, a new mmap.enabled once the loaded collection is loaded again (done before this resolves).
+ */
 export async function alterCollectionProperties(ctx: ProxyContext, request: Record<string, unknown>) {
   const info = ctx.catalog.get(request.collection_name);
   if (!Array.isArray(request.delete_keys ?? [])) throw new InvalidArgumentError('delete_keys must be an array of property names');

@@ -1,9 +1,9 @@
 /**
- * compact, getCompactionState and getPersistentSegmentInfo. The data node compacts on its own (automatic by default);
+ * compact, getCompactionState, getPersistentSegmentInfo and getQuerySegmentInfo. The data node compacts on its own (automatic by default);
  * compact asks it to look at one collection now, through the coordination topic, and the
  * data node records the outcome under the compaction's id.
  */
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, NotLoadedError } from '../../errors.js';
 import { type CompactionInfo, keys as metaKeys, storageState } from '../../meta/catalog.js';
 import { COORD_TOPIC } from '../../msg/channels.js';
 import { encodeCoord } from '../../msg/messages.js';
@@ -51,5 +51,37 @@ export async function getPersistentSegmentInfo(ctx: ProxyContext, request: Recor
       is_sorted: false,
       storage_version: 1,
     })),
+  });
+}
+
+/**
+ * The segments a loaded collection is searched over, as the SDK's getQuerySegmentInfo gives
+ * them: mem_size is what the process holds for each; mapped_size (QuiverDB) what mmap leaves
+ * in the files' pages.
+ */
+export async function getQuerySegmentInfo(ctx: ProxyContext, request: Record<string, unknown>) {
+  const info = ctx.catalog.get(request.collectionName ?? request.collection_name);
+  const segments = await ctx.reads.loadedSegments(info.id);
+  if (!segments) throw new NotLoadedError(`collection "${info.name}" is not loaded: call loadCollection first`);
+  return ok({
+    infos: segments.map((s) => {
+      const [field, indexId] = Object.entries(s.indexes)[0] ?? [];
+      return {
+        segmentID: s.id ?? 0,
+        collectionID: info.id,
+        partitionID: s.partitionId,
+        mem_size: s.memoryBytes,
+        mapped_size: s.mappedBytes,
+        num_rows: s.rows,
+        index_name: field === undefined ? '' : (info.indexes.find((i) => i.field_name === field)?.index_name ?? ''),
+        indexID: indexId ?? 0,
+        nodeID: 1,
+        nodeIds: [1],
+        state: s.state === 'sealed' ? 'Sealed' : 'Growing',
+        level: 'L1',
+        is_sorted: false,
+        storage_version: 1,
+      };
+    }),
   });
 }

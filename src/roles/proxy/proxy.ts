@@ -98,6 +98,7 @@ export class ProxyNode implements Role {
   compact = (r: Request) => compactions.compact(this.#c, r);
   getCompactionState = (r: Request) => compactions.getCompactionState(this.#c, r);
   getPersistentSegmentInfo = (r: Request) => compactions.getPersistentSegmentInfo(this.#c, r);
+  getQuerySegmentInfo = (r: Request) => compactions.getQuerySegmentInfo(this.#c, r);
   insert = (r: Request) => writes.insert(this.#c, r);
   upsert = (r: Request) => writes.upsert(this.#c, r);
   delete = (r: Request) => writes.deleteEntities(this.#c, r);

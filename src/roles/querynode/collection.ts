@@ -54,6 +54,8 @@ export class LoadedCollection {
     private readonly readStored: ReadStoredVectors,
     /** Told of each segment that gets its catalog id (its index may be built already). */
     private readonly onSealed: (segment: Segment) => void = () => {},
+    /** mmap: sealed segments' vectors and indexes stay in their files, mapped. */
+    readonly mapped = false,
   ) {
     this.#pk = primaryField(info.schema);
     this.#metrics = new Map(info.indexes.map((i) => [i.field_name, i.metric_type]));

@@ -2,20 +2,23 @@
  * The query node's side of segment indexes: loading the indexes the index node built, and
  * keeping each sealed segment on the index its field asks for now. A swap replaces the
  * segment's entry for the field; a search already running keeps the index it took, so it
- * sees the old index or the new one, never neither.
+ * sees the old index or the new one, never neither. With mmap, built indexes are mapped
+ * rather than read, and sealed segments without one search their vector files in place.
  */
 import { native } from '../../errors.js';
+import type { Metric } from '../../indexes/metric.js';
 import { segmentBuild } from '../../indexes/segment-index.js';
-import type { CollectionInfo, IndexInfo, SegmentIndexInfo, StoredColumn } from '../../meta/catalog.js';
+import type { CollectionInfo, IndexInfo, SegmentIndexInfo, SegmentInfo, StoredColumn } from '../../meta/catalog.js';
 import type { LogLine } from '../../mq/open-broker.js';
-import type { NativeIvfIndex } from '../../native/binding.js';
+import type { NativeIvfIndex, NativeMappedFlatIndex } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import { releaseMemory } from '../../native/memory.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import type { LoadedCollection } from './collection.js';
 import { addInPieces, type BuiltIndex, type Segment } from './segment.js';
 
-export type LoadedIndexes = Map<string, { native: NativeIvfIndex; built: BuiltIndex }>;
+/** Per vector field of a sealed segment: its built index, or (mmap) its mapped vector file. */
+export type LoadedIndexes = Map<string, { native: NativeIvfIndex | NativeMappedFlatIndex; built?: BuiltIndex }>;
 
 /** The field's index, if it asks for built indexes at all. */
 function currentIndex(info: CollectionInfo, field: string): IndexInfo | undefined {
@@ -29,9 +32,9 @@ export function isCurrent(info: CollectionInfo, record: SegmentIndexInfo): boole
 }
 
 /** Loads a built index from its file; undefined (logged) when it cannot be used: the segment is then searched exactly. */
-async function loadBuiltIndex(store: SegmentStore, record: SegmentIndexInfo, rows: number, log: LogLine) {
+async function loadBuiltIndex(store: SegmentStore, record: SegmentIndexInfo, rows: number, map: boolean, log: LogLine) {
   try {
-    const index = await native(async () => loadNative().IvfIndex.load(await store.localPath(record.file)));
+    const index = await native(async () => loadNative().IvfIndex.load(await store.localPath(record.file), map));
     if (index.rows === rows) return { native: index, built: { id: record.indexId, nlist: record.nlist } };
     log(`quiverdb: querynode: ${record.file} holds ${index.rows} rows, its segment ${rows}; searching the segment exactly`);
   } catch (error) {
@@ -46,13 +49,14 @@ export async function loadBuiltIndexes(
   info: CollectionInfo,
   records: SegmentIndexInfo[],
   rowsOf: (segmentId: number) => number | undefined,
+  map: boolean,
   log: LogLine,
 ): Promise<Map<number, LoadedIndexes>> {
   const out = new Map<number, LoadedIndexes>();
   for (const record of records) {
     const rows = rowsOf(record.segmentId);
     if (rows === undefined || !isCurrent(info, record)) continue;
-    const index = await loadBuiltIndex(store, record, rows, log);
+    const index = await loadBuiltIndex(store, record, rows, map, log);
     if (!index) continue;
     const loaded = out.get(record.segmentId) ?? new Map();
     out.set(record.segmentId, loaded);
@@ -65,10 +69,10 @@ export async function loadBuiltIndexes(
 export async function swapIn(collection: LoadedCollection, record: SegmentIndexInfo, store: SegmentStore, log: LogLine): Promise<void> {
   const segment = collection.segments.find((s) => s.id === record.segmentId && s.state === 'sealed');
   if (!segment || !isCurrent(collection.info, record) || segment.built.get(record.field)?.id === record.indexId) return;
-  const index = await loadBuiltIndex(store, record, segment.rows, log);
+  const index = await loadBuiltIndex(store, record, segment.rows, collection.mapped, log);
   // Checked again: the index may have been replaced while its file was read.
   if (index && isCurrent(collection.info, record)) {
-    segment.useIndex(record.field, index.native, index.built);
+    segment.useIndex(record.field, index.native, index.built as BuiltIndex);
     await releaseMemory(); // the segment's FlatIndex goes with the next garbage collection
   }
 }
@@ -88,8 +92,31 @@ export async function dropStaleIndexes(collection: LoadedCollection, store: Segm
   }
 }
 
-async function useExact(collection: LoadedCollection, segment: Segment, field: string, store: SegmentStore): Promise<void> {
+/** A vector column of a sealed segment searched in place from its file (mmap). */
+function mapVectors(store: SegmentStore, column: StoredColumn, metric: Metric): Promise<NativeMappedFlatIndex> {
+  return native(async () => loadNative().MappedFlatIndex.map(await store.localPath(column.file.name), column.dim as number, metric, column.file.crc));
+}
+
+/** With mmap: the segment's vector fields that have no built index, mapped from their files (added to indexes). */
+export async function mapExactVectors(
+  store: SegmentStore,
+  segment: SegmentInfo,
+  metricOf: (field: string) => Metric,
+  indexes: LoadedIndexes = new Map(),
+): Promise<LoadedIndexes> {
+  for (const column of segment.columns.filter((c) => c.dim !== undefined && !indexes.has(c.name))) {
+    indexes.set(column.name, { native: await mapVectors(store, column, metricOf(column.name)) });
+  }
+  return indexes;
+}
+
+/** Searches a segment's field exactly: mapped from its vector file with mmap, else read into a FlatIndex. */
+export async function useExact(collection: LoadedCollection, segment: Segment, field: string, store: SegmentStore): Promise<void> {
   const column = segment.info?.columns.find((c) => c.name === field) as StoredColumn;
+  if (collection.mapped) {
+    segment.useExact(field, await mapVectors(store, column, collection.metricOf(field)));
+    return;
+  }
   const bytes = await store.read(column.file);
   const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, segment.rows * (column.dim as number));
   const flat = new (loadNative().FlatIndex)(column.dim as number, collection.metricOf(field));

@@ -17,6 +17,7 @@ import {
   expiredBefore,
   flushedUpTo,
   keys as metaKeys,
+  mmapEnabled,
   partitionDropped,
   type SegmentIndexInfo,
   type SegmentInfo,
@@ -31,12 +32,12 @@ import { readColumns, readDeletes } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { composeTs } from '../../tso/tso.js';
 import { CoordinationFollower } from '../coordination.js';
-import type { Hit, Key, QueryRequest, QueryService, ReadOptions, SearchRequest } from '../query-service.js';
+import type { Hit, Key, LoadedSegmentInfo, QueryRequest, QueryService, ReadOptions, SearchRequest } from '../query-service.js';
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 import { LoadedCollection } from './collection.js';
 import { CompactionSwaps, columnsToRead } from './compactions.js';
-import { dropStaleIndexes, loadBuiltIndexes, swapIn } from './indexes.js';
+import { dropStaleIndexes, loadBuiltIndexes, mapExactVectors, swapIn, useExact } from './indexes.js';
 import { count, query, search } from './read.js';
 import type { Segment } from './segment.js';
 
@@ -106,8 +107,8 @@ export class QueryNode implements Role, QueryService {
         if (loaded) await this.#unload(collectionId);
       } else if (!loaded) {
         await this.#load(info);
-      } else if (info.indexes.some((index) => loaded.metricOf(index.field_name) !== index.metric_type)) {
-        // A new metric: every segment is searched differently now, so load it all again.
+      } else if (info.indexes.some((index) => loaded.metricOf(index.field_name) !== index.metric_type) || loaded.mapped !== this.#mapped(info)) {
+        // A new metric (every segment is searched differently now) or mmap turned on or off: load it all again.
         await this.#unload(collectionId);
         await this.#load(info);
       } else {
@@ -138,13 +139,24 @@ export class QueryNode implements Role, QueryService {
   /**
    * A segment got its catalog id. Its index may have been announced before (the flush event
    * can come before the seal message is applied, and the build right after it): look now.
+   * With mmap, fields without a built index are searched from the segment's file from now on.
    */
   #sealed(collectionId: number, segment: Segment): void {
-    for (const field of segment.vectors.keys()) {
-      this.#swapIn(collectionId, segment.id as number, field).catch((error) =>
-        this.log(`quiverdb: querynode: segment ${segment.id}: ${(error as Error).message}`),
-      );
-    }
+    this.#reconciling
+      .run(collectionId, async () => {
+        const collection = this.#collections.get(collectionId);
+        if (!collection?.segments.includes(segment)) return;
+        for (const field of segment.vectors.keys()) {
+          const record = await this.meta.get<SegmentIndexInfo>(metaKeys.segmentIndex(collectionId, segment.id as number, field));
+          if (record) await swapIn(collection, record, this.store, this.log);
+          if (collection.mapped && !segment.built.has(field)) await useExact(collection, segment, field, this.store);
+        }
+      })
+      .catch((error) => this.log(`quiverdb: querynode: segment ${segment.id}: ${(error as Error).message}`));
+  }
+
+  #mapped(info: CollectionInfo): boolean {
+    return mmapEnabled(info, this.config['queryNode.mmap.mmapEnabled'] as boolean);
   }
 
   /** Compacted segments whose replacement is ready are swapped in. */
@@ -162,17 +174,19 @@ export class QueryNode implements Role, QueryService {
       ++this.#loads,
       (column, rows) => readStoredVectors(this.store, column, rows),
       (segment) => this.#sealed(info.id, segment),
+      this.#mapped(info),
     );
     const stored = storageState(info.id, await this.meta.entries(metaKeys.storage(info.id)));
     const rowsOf = new Map(stored.segments.map((s) => [s.id, s.rows]));
-    const built = await loadBuiltIndexes(this.store, info, stored.segmentIndexes, (id) => rowsOf.get(id), this.log);
+    const built = await loadBuiltIndexes(this.store, info, stored.segmentIndexes, (id) => rowsOf.get(id), collection.mapped, this.log);
     for (const channel of info.channels) {
       collection.channels.set(channel, { next: stored.checkpoints.get(channel) ?? 1n, serviceableTs: 0n, flushedUpTo: flushedUpTo(stored, channel) });
     }
     const deletes = await readDeletes(this.store, stored.deltas);
     for (const segment of stored.segments.filter((s) => !partitionDropped(info, s.partitionId))) {
-      const indexes = built.get(segment.id);
-      // A field with a built index needs no vectors in memory: its file stays on disk.
+      let indexes = built.get(segment.id);
+      if (collection.mapped) indexes = await mapExactVectors(this.store, segment, (field) => collection.metricOf(field), indexes);
+      // A field with a built index (or mapped) needs no vectors in memory: its file stays on disk.
       await collection.addSealed(segment, await readColumns(this.store, columnsToRead(segment, indexes)), deletes, indexes);
     }
     this.#collections.set(info.id, collection);
@@ -316,6 +330,18 @@ export class QueryNode implements Role, QueryService {
 
   async waitForLoadState(collectionId: number): Promise<void> {
     await this.#reconcile(collectionId);
+  }
+
+  async loadedSegments(collectionId: number): Promise<LoadedSegmentInfo[] | undefined> {
+    return this.#collections.get(collectionId)?.segments.map((segment) => ({
+      id: segment.id,
+      partitionId: segment.partitionId,
+      state: segment.state,
+      rows: segment.rows,
+      memoryBytes: segment.memoryBytes(),
+      mappedBytes: segment.mappedBytes(),
+      indexes: Object.fromEntries([...segment.built].map(([field, built]) => [field, built.id])),
+    }));
   }
 
   async servedIndexes(collectionId: number): Promise<Map<string, number> | undefined> {

@@ -19,6 +19,7 @@ import type {
   NativeFlatIndex,
   NativeIvfIndex,
   NativeKeys,
+  NativeMappedFlatIndex,
   NativeReadAt,
   NativeSegmentRows,
 } from '../../native/binding.js';
@@ -26,6 +27,7 @@ import { loadNative } from '../../native/load.js';
 import type { Column } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD, type Field } from '../../schema/schema.js';
+import type { LoadedIndexes } from './indexes.js';
 
 const COLUMN_TYPES: Partial<Record<DataType, NativeColumnType>> = {
   [DataType.Bool]: 'bool',
@@ -71,8 +73,11 @@ export class Segment {
   /** Keys, insert and delete timestamps, and each key's row (native). */
   readonly keys: NativeSegmentRows;
   readonly columns = new Map<string, SegmentColumn>();
-  /** Per vector field: exact (FlatIndex, which also gives vectors back) or a built IVF index. */
-  readonly vectors = new Map<string, NativeFlatIndex | NativeIvfIndex>();
+  /**
+   * Per vector field: exact (a FlatIndex in memory, or with mmap a MappedFlatIndex over the
+   * segment's vector file; both give vectors back) or a built IVF index.
+   */
+  readonly vectors = new Map<string, NativeFlatIndex | NativeIvfIndex | NativeMappedFlatIndex>();
   /** The vector fields searched through a built index, and which. */
   readonly built = new Map<string, BuiltIndex>();
 
@@ -84,8 +89,8 @@ export class Segment {
     metrics: Map<string, Metric>,
     state: SegmentState,
     dynamic: boolean,
-    /** A sealed segment's built indexes, loaded from their files: their fields get no FlatIndex. */
-    indexes?: Map<string, { native: NativeIvfIndex; built: BuiltIndex }>,
+    /** A sealed segment's built indexes (or mapped vector files), loaded: their fields get no FlatIndex. */
+    indexes?: LoadedIndexes,
   ) {
     this.state = state;
     const addon = loadNative();
@@ -99,7 +104,7 @@ export class Segment {
         const index = indexes?.get(field.name);
         if (index) {
           this.vectors.set(field.name, index.native);
-          this.built.set(field.name, index.built);
+          if (index.built) this.built.set(field.name, index.built);
         } else {
           this.vectors.set(field.name, new addon.FlatIndex(field.dim as number, metrics.get(field.name) ?? 'COSINE'));
         }
@@ -138,8 +143,10 @@ export class Segment {
       const target = this.columns.get(column.name);
       if (target) this.keys.appendColumn(target.index, nativeValues(column, target, rows), column.valid?.subarray(0, rows));
     }
-    for (const column of columns.filter((c) => this.vectors.has(c.name) && !this.built.has(c.name))) {
-      await addInPieces(this.vectors.get(column.name) as NativeFlatIndex, column.values as Float32Array, first, rows);
+    const { FlatIndex } = loadNative();
+    for (const column of columns) {
+      const index = this.vectors.get(column.name);
+      if (index instanceof FlatIndex) await addInPieces(index, column.values as Float32Array, first, rows);
     }
   }
 
@@ -149,10 +156,24 @@ export class Segment {
     this.built.set(field, built);
   }
 
-  /** Searches the field exactly again (its index was dropped or replaced). */
-  useExact(field: string, index: NativeFlatIndex): void {
+  /** Searches the field exactly (its index was dropped or replaced, or its vectors are mapped now). */
+  useExact(field: string, index: NativeFlatIndex | NativeMappedFlatIndex): void {
     this.vectors.set(field, index);
     this.built.delete(field);
+  }
+
+  /** Bytes the process holds for this segment: keys, columns and vectors or indexes. */
+  memoryBytes(): number {
+    let bytes = this.keys.memoryBytes();
+    for (const index of this.vectors.values()) bytes += index.memoryBytes();
+    return bytes;
+  }
+
+  /** Bytes of its vectors or indexes searched in place from mapped files. */
+  mappedBytes(): number {
+    let bytes = 0;
+    for (const index of this.vectors.values()) if ('mappedBytes' in index) bytes += index.mappedBytes();
+    return bytes;
   }
 
   /** Sealed: no more rows, so keys and columns give up their spare capacity. */
