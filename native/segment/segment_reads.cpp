@@ -68,12 +68,14 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
                                                      size_t k, ReadAt at, ThreadPool& pool, const Filter* filter,
                                                      const SearchParams& params) {
   std::vector<SearchResult> results(parts.size());
-  for (size_t p = 0; p < parts.size(); ++p) {
+  // Segments in parallel, so that one query over many segments uses every core; a segment's
+  // own parallel_for (over batches of queries) runs inside, with the caller working too.
+  pool.parallel_for(parts.size(), [&](size_t p) {
     const SegmentPart& part = parts[p];
     // The index may hold rows whose keys are not appended yet: the bitset hides them too.
     const std::vector<uint8_t> hidden = hidden_rows(*part.rows, at, part.index->rows(), filter);
     results[p] = part.index->search(queries, nq, k, BitsetView(hidden.data(), hidden.size() * 8), pool, params);
-  }
+  });
   ReadLocks locks(parts);
   std::vector<std::vector<SegmentHit>> out(nq);
   std::vector<Candidate> candidates;
