@@ -65,6 +65,7 @@ Napi::Function FlatIndexWrap::Define(Napi::Env env) {
                          InstanceMethod<&FlatIndexWrap::Search>("search"),
                          InstanceMethod<&FlatIndexWrap::Remove>("remove"),
                          InstanceMethod<&FlatIndexWrap::Vectors>("vectors"),
+                         InstanceMethod<&FlatIndexWrap::Shrink>("shrink"),
                          InstanceMethod<&FlatIndexWrap::MemoryBytes>("memoryBytes"),
                          InstanceAccessor<&FlatIndexWrap::Size>("size"),
                          InstanceAccessor<&FlatIndexWrap::Rows>("rows"),
@@ -128,6 +129,12 @@ Napi::Value FlatIndexWrap::Remove(const Napi::CallbackInfo& info) {
 
 // vectors(rows: Uint32Array): Promise<Float32Array> (rows x dim, row-major)
 Napi::Value FlatIndexWrap::Vectors(const Napi::CallbackInfo& info) { return QueueVectors(info.Env(), info[0], index_); }
+
+// shrink(): Promise<void>. One copy of the vectors, on the pool.
+Napi::Value FlatIndexWrap::Shrink(const Napi::CallbackInfo& info) {
+  auto index = index_;
+  return LambdaJob::Queue(info.Env(), [index] { index->shrink(); });
+}
 
 Napi::Value FlatIndexWrap::Size(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(index_->size()));

@@ -41,6 +41,16 @@ class AlignedFloats {
     size_ = n;
   }
 
+  // Gives back the capacity past size() (growth doubles it): one copy into an exact buffer.
+  void shrink_to_fit() {
+    if (capacity_ == size_) return;
+    AlignedFloats exact;
+    exact.reserve(size_);
+    if (size_ > 0) std::memcpy(exact.data_, data_, size_ * sizeof(float));
+    exact.size_ = size_;
+    *this = std::move(exact);
+  }
+
   void reserve(size_t n) {
     if (n <= capacity_) return;
     size_t bytes = 0;

@@ -56,6 +56,14 @@ void FlatIndex::vectors(const uint32_t* rows, size_t n, float* out) const {
   }
 }
 
+void FlatIndex::shrink() {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  panels_.shrink_to_fit();
+  norms_.shrink_to_fit();
+  ids_.shrink_to_fit();
+  removed_.shrink_to_fit();
+}
+
 size_t FlatIndex::memory_bytes() const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   // The map's nodes dominate its cost: key, value, next pointer and the bucket slot.

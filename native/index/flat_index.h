@@ -39,6 +39,9 @@ class FlatIndex final : public VectorIndex {
   SearchResult search(const float* queries, size_t nq, size_t k, BitsetView exclude, ThreadPool& pool,
                       const SearchParams& params = {}) const override;
 
+  // No more rows to come (a sealed segment): gives back the spare capacity growth left.
+  void shrink();
+
   size_t size() const { return live_.load(std::memory_order_relaxed); }  // rows not removed
   size_t rows() const override;                                           // rows ever added
   size_t memory_bytes() const override;

@@ -22,6 +22,8 @@ export interface NativeFlatIndex {
   remove(ids: BigInt64Array): Promise<number>;
   /** The vectors of these rows as added (rows x dim); COSINE ones within float rounding. */
   vectors(rows: Uint32Array): Promise<Float32Array>;
+  /** No more rows to come: gives back the capacity growth left (one copy, on the pool). */
+  shrink(): Promise<void>;
   memoryBytes(): number;
   readonly size: number;
   readonly rows: number;
@@ -242,7 +244,7 @@ export const BINDING_SHAPE = {
     measureFmaRate: true,
   } satisfies Record<keyof NativeBinding, true>).sort(),
   classes: {
-    FlatIndex: names<NativeFlatIndex>({ add: true, search: true, remove: true, vectors: true, memoryBytes: true }),
+    FlatIndex: names<NativeFlatIndex>({ add: true, search: true, remove: true, vectors: true, shrink: true, memoryBytes: true }),
     IvfIndex: names<NativeIvfIndex>({
       train: true,
       add: true,

@@ -295,6 +295,25 @@ TEST(vectors_come_back_by_row_as_added_cosine_ones_within_rounding) {
   CHECK_THROWS_CODE(l2.vectors(past, 1, out.data()), qv::code::kInvalidArgument);
 }
 
+TEST(shrink_gives_back_the_capacity_growth_left_and_answers_the_same) {
+  const size_t dim = 16, n = 9000, nq = 5, k = 7;
+  const auto base = testdata::uniform_vectors(n, dim, 8);
+  const auto queries = testdata::uniform_vectors(nq, dim, 9);
+  const auto ids = sequential_ids(n);
+  qv::FlatIndex index(dim, qv::Metric::Cosine);
+  for (size_t first = 0; first < n; first += 1000) index.add(base.data() + first * dim, ids.data() + first, 1000);
+  const auto before = index.search(queries.data(), nq, k, {}, pool());
+  const size_t grown = index.memory_bytes();
+  index.shrink();
+  CHECK(index.memory_bytes() < grown);
+  CHECK(index.memory_bytes() < size_t(double(n * dim * sizeof(float)) * 1.1) + n * sizeof(float) + (size_t(2) << 20));
+  const auto after = index.search(queries.data(), nq, k, {}, pool());
+  CHECK(before.ids == after.ids);
+  CHECK(before.distances == after.distances);
+  index.add(base.data(), std::vector<int64_t>{int64_t(n)}.data(), 1);  // still takes rows
+  CHECK_EQ(index.rows(), n + 1);
+}
+
 TEST(ids_equal_to_row_numbers_need_no_map_until_another_id_comes) {
   const size_t dim = 4, n = 10;
   std::vector<float> data(n * dim);

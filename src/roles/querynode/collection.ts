@@ -130,6 +130,7 @@ export class LoadedCollection {
     segment.info = info;
     const [keys, ts, ...fields] = columns;
     await segment.load(keys, ts.values as BigInt64Array, fields, info.rows);
+    await segment.shrinkVectors();
     this.#saw(keys.values as ArrayLike<Key>, info.rows);
     return segment;
   }

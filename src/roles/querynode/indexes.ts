@@ -121,5 +121,6 @@ export async function useExact(collection: LoadedCollection, segment: Segment, f
   const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, segment.rows * (column.dim as number));
   const flat = new (loadNative().FlatIndex)(column.dim as number, collection.metricOf(field));
   await addInPieces(flat, vectors, 0, segment.rows);
+  await native(() => flat.shrink());
   segment.useExact(field, flat);
 }

@@ -139,7 +139,8 @@ export class QueryNode implements Role, QueryService {
   /**
    * A segment got its catalog id. Its index may have been announced before (the flush event
    * can come before the seal message is applied, and the build right after it): look now.
-   * With mmap, fields without a built index are searched from the segment's file from now on.
+   * With mmap, fields without a built index are searched from the segment's file from now on;
+   * without, its in-memory vectors give back their spare capacity.
    */
   #sealed(collectionId: number, segment: Segment): void {
     this.#reconciling
@@ -151,6 +152,7 @@ export class QueryNode implements Role, QueryService {
           if (record) await swapIn(collection, record, this.store, this.log);
           if (collection.mapped && !segment.built.has(field)) await useExact(collection, segment, field, this.store);
         }
+        await segment.shrinkVectors(); // those it still holds in memory
       })
       .catch((error) => this.log(`quiverdb: querynode: segment ${segment.id}: ${(error as Error).message}`));
   }

@@ -184,6 +184,12 @@ export class Segment {
     this.keys.shrink();
   }
 
+  /** Its exact vector indexes give back the capacity growth left (a sealed segment takes no more rows). */
+  async shrinkVectors(): Promise<void> {
+    const { FlatIndex } = loadNative();
+    for (const index of this.vectors.values()) if (index instanceof FlatIndex) await native(() => index.shrink());
+  }
+
   /** Marks row r deleted at ts, if it was inserted before ts and is not deleted yet. Returns whether it was. */
   delete(row: number, ts: bigint): boolean {
     return this.keys.remove(row, ts);
