@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { dataDir, readFvecs, readIvecs, recallAtK } from '../src/datasets.js';
+import { native } from '../src/errors.js';
 import {
   DimensionMismatchError,
   InvalidArgumentError,
@@ -18,6 +19,7 @@ import {
   TrainingSetTooSmallError,
   VersionMismatchError,
 } from '../src/index.js';
+import { loadNative } from '../src/native/load.js';
 import { bitset, randomVectors, root, sequentialIds } from './helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'quiverdb-ivf-'));
@@ -200,4 +202,33 @@ describe('IvfIndex bad input', () => {
     await assert.rejects(IvfIndex.load(join(work, 'missing.qvivf')), IoError);
     await assert.rejects(index.save(join(work, 'no-such-dir', 'x.qvivf')), IoError);
   });
+});
+
+test('the index node builds from a vector file natively: the same index as train and add, and a damaged file is refused', async () => {
+  const { IvfIndex: NativeIvf, crc32c } = loadNative();
+  const dim = 16;
+  const rows = 3000;
+  const vectors = randomVectors(rows, dim, 21);
+  const path = join(work, 'vectors.col');
+  writeFileSync(path, vectors);
+  const params = { dim, metric: 'L2' as const, type: 'IVF_FLAT' as const, nlist: 16, background: true };
+  const fromFile = new NativeIvf(params);
+  await fromFile.buildFromFile(path, rows, crc32c(new Uint8Array(vectors.buffer)));
+  const fromArrays = new NativeIvf(params);
+  await fromArrays.train(vectors);
+  await fromArrays.add(
+    vectors,
+    BigInt64Array.from({ length: rows }, (_, i) => BigInt(i)),
+  );
+  const queries = randomVectors(5, dim, 22);
+  assert.deepEqual(await fromFile.search(queries, 10, 2, 1), await fromArrays.search(queries, 10, 2, 1));
+  const damaged = new NativeIvf(params);
+  await assert.rejects(
+    native(() => damaged.buildFromFile(path, rows, 12345)),
+    InvalidFileError,
+  );
+  await assert.rejects(
+    native(() => damaged.buildFromFile(path, rows + 1, crc32c(new Uint8Array(vectors.buffer)))),
+    InvalidFileError,
+  );
 });

@@ -1,10 +1,14 @@
 #include "ivf_index_wrap.h"
 
+#include <numeric>
 #include <string>
 
 #include "async_job.h"
+#include "common/crc32c.h"
 #include "common/error.h"
+#include "common/mapped_file.h"
 #include "convert.h"
+#include "lambda_job.h"
 #include "remove_job.h"
 #include "runtime/thread_pool.h"
 
@@ -139,6 +143,7 @@ Napi::Function IvfIndexWrap::Define(Napi::Env env) {
                      {
                          InstanceMethod<&IvfIndexWrap::Train>("train"),
                          InstanceMethod<&IvfIndexWrap::Add>("add"),
+                         InstanceMethod<&IvfIndexWrap::BuildFromFile>("buildFromFile"),
                          InstanceMethod<&IvfIndexWrap::Search>("search"),
                          InstanceMethod<&IvfIndexWrap::Remove>("remove"),
                          InstanceMethod<&IvfIndexWrap::Save>("save"),
@@ -203,6 +208,35 @@ Napi::Value IvfIndexWrap::Add(const Napi::CallbackInfo& info) {
                    " vectors of dimension " + std::to_string(index_->params().dim));
   }
   return AsyncJob::Queue(env, std::make_unique<AddJob>(env, index_, std::move(vectors), std::move(ids), info[2], pool()), pool());
+}
+
+// buildFromFile(path, rows, crc): Promise<void>. Trains on and adds the rows of a vector
+// column file (rows x dim float32; ids are the row numbers), mapped and checked against its
+// CRC-32C on the index's pool: the vectors never pass through JavaScript, whose thread a
+// copy of a large segment would hold for tens of milliseconds.
+Napi::Value IvfIndexWrap::BuildFromFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string path = ToString(env, info[0], "path");
+  const size_t rows = ToUint32(env, info[1], "rows");
+  const uint32_t crc = ToUint32(env, info[2], "crc");
+  auto index = index_;
+  qv::ThreadPool& work = pool();
+  return LambdaJob::Queue(
+      env,
+      [index, path, rows, crc, &work] {
+        const qv::MappedFile file(path);
+        const size_t dim = index->params().dim;
+        if (file.size() != rows * dim * sizeof(float)) {
+          throw qv::Error(qv::code::kInvalidFile, path + " does not hold " + std::to_string(rows) + " vectors of dimension " + std::to_string(dim));
+        }
+        if (qv::crc32c(file.data(), file.size()) != crc) throw qv::Error(qv::code::kInvalidFile, path + " is corrupt (checksum)");
+        const float* vectors = reinterpret_cast<const float*>(file.data());
+        index->train(vectors, rows, work);
+        std::vector<int64_t> ids(rows);
+        std::iota(ids.begin(), ids.end(), int64_t(0));
+        index->add(vectors, ids.data(), rows, work);
+      },
+      nullptr, work);
 }
 
 // search(queries: Float32Array, k: number, nprobe: number, refine: number, exclude?: Uint8Array): Promise<Result>

@@ -28,6 +28,7 @@ class IvfIndexWrap : public Napi::ObjectWrap<IvfIndexWrap> {
   Napi::Value Save(const Napi::CallbackInfo& info);
   Napi::Value MemoryBytes(const Napi::CallbackInfo& info);
   Napi::Value MappedBytes(const Napi::CallbackInfo& info);
+  Napi::Value BuildFromFile(const Napi::CallbackInfo& info);
   Napi::Value ListSizes(const Napi::CallbackInfo& info);
   Napi::Value Size(const Napi::CallbackInfo& info);
   Napi::Value Rows(const Napi::CallbackInfo& info);

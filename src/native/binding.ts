@@ -59,6 +59,8 @@ export interface NativeIvfParams {
 export interface NativeIvfIndex {
   train(vectors: Float32Array, onProgress?: (fraction: number) => void): Promise<void>;
   add(vectors: Float32Array, ids: BigInt64Array, onProgress?: (fraction: number) => void): Promise<void>;
+  /** Trains on and adds a vector column file's rows (ids: row numbers), checked against its CRC-32C; nothing passes through JavaScript. */
+  buildFromFile(path: string, rows: number, crc: number): Promise<void>;
   search(queries: Float32Array, k: number, nprobe: number, refine: number, exclude?: Uint8Array): Promise<NativeResult>;
   remove(ids: BigInt64Array): Promise<number>;
   save(path: string): Promise<void>;
@@ -248,6 +250,7 @@ export const BINDING_SHAPE = {
     IvfIndex: names<NativeIvfIndex>({
       train: true,
       add: true,
+      buildFromFile: true,
       search: true,
       remove: true,
       save: true,

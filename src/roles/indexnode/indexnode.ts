@@ -11,7 +11,7 @@
  * file that is missing or not the size it was synced at; an index that was replaced is
  * rebuilt, and one that was dropped has its records and files removed.
  */
-import { InternalError } from '../../errors.js';
+import { InternalError, native } from '../../errors.js';
 import { type SegmentBuild, segmentBuild } from '../../indexes/segment-index.js';
 import { type CollectionInfo, type IndexInfo, keys as metaKeys, type SegmentIndexInfo, type SegmentInfo, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
@@ -109,8 +109,6 @@ export class IndexNode implements Role {
   async #build(info: CollectionInfo, segment: SegmentInfo, index: IndexInfo, build: SegmentBuild): Promise<void> {
     const column = segment.columns.find((c) => c.name === index.field_name);
     if (!column?.dim) throw new InternalError(`segment ${segment.id} has no vector column "${index.field_name}"`);
-    const bytes = await this.store.read(column.file);
-    const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, segment.rows * column.dim);
     const addon = loadNative();
     const ivf = new addon.IvfIndex({
       dim: column.dim,
@@ -120,12 +118,9 @@ export class IndexNode implements Role {
       ...(build.m ? { m: build.m } : {}),
       background: true, // on the low-priority pool: searches keep the CPU
     });
-    await ivf.train(vectors);
-    // Rows are numbered as in the segment, so the query node's bitsets mean the same rows.
-    await ivf.add(
-      vectors,
-      BigInt64Array.from({ length: segment.rows }, (_, i) => BigInt(i)),
-    );
+    // Native code reads the vector file itself (mapped, its CRC checked): hundreds of MB never
+    // cross the JavaScript thread. Rows keep their segment numbers, so bitsets mean the same rows.
+    await native(async () => ivf.buildFromFile(await this.store.localPath(column.file.name), segment.rows, column.file.crc));
     const file = indexFile(info.id, segment.id, index.field_name, index.id ?? 0);
     await ivf.save(await this.store.localPath(file));
     const fileBytes = await this.store.commitLocal(file); // durable before the catalog names it
@@ -148,6 +143,6 @@ export class IndexNode implements Role {
     };
     await this.meta.write({ [metaKeys.segmentIndex(info.id, segment.id, index.field_name)]: record });
     await this.broker.producer(COORD_TOPIC).send(encodeCoord({ kind: 'indexed', collectionId: info.id, segmentId: segment.id, field: index.field_name }));
-    await releaseMemory(); // the built index and the vectors read for it go with the next garbage collection
+    await releaseMemory(); // the built index goes with the next garbage collection
   }
 }
