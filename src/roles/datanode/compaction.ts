@@ -136,6 +136,16 @@ export async function planCompactions(ctx: CompactionContext, info: CollectionIn
 }
 
 /** Writes the live rows of `inputs` as one new segment and swaps it in for them in the catalog; returns its id (null: no row was left). */
+/** The rows a compaction keeps: not deleted, not expired (typed arrays: a segment may hold millions). */
+function keptRows(rows: number, deleted: Uint32Array, ts: BigInt64Array, cutoff: bigint | undefined): Uint32Array {
+  const gone = new Uint8Array(rows);
+  for (const r of deleted) gone[r] = 1;
+  const keep = new Uint32Array(rows);
+  let n = 0;
+  for (let r = 0; r < rows; r++) if (gone[r] === 0 && (cutoff === undefined || ts[r] >= cutoff)) keep[n++] = r;
+  return keep.subarray(0, n);
+}
+
 export async function compact(ctx: CompactionContext, info: CollectionInfo, inputs: SegmentInfo[], state: StorageState): Promise<number | null> {
   const keyType = primaryField(info.schema).dataType;
   const deletes = await readDeletes(ctx.store, state.deltas);
@@ -145,9 +155,7 @@ export async function compact(ctx: CompactionContext, info: CollectionInfo, inpu
   for (const input of inputs) {
     const columns = await readColumns(ctx.store, input.columns);
     const segment = await rowsOf(input, columns, keyType, deletes);
-    const gone = new Set(segment.deletions().rows);
-    const ts = columns[1].values as BigInt64Array;
-    const keep = Array.from({ length: input.rows }, (_, r) => r).filter((r) => !gone.has(r) && (cutoff === undefined || ts[r] >= cutoff));
+    const keep = keptRows(input.rows, segment.deletions().rows, columns[1].values as BigInt64Array, cutoff);
     if (keep.length === 0) continue;
     batches.push(keep.length === input.rows ? columns : columns.map((c) => pickRows(c, keep)));
     rows += keep.length;

@@ -110,11 +110,15 @@ export class LoadedCollection {
    */
   async addSealed(info: SegmentInfo, columns: Column[], deletes: { keys: NativeKeys; ts: BigInt64Array }, indexes?: LoadedIndexes): Promise<void> {
     const segment = await this.sealedSegment(info, columns, indexes);
+    this.#saw(columns[0].values as ArrayLike<Key>, info.rows);
     this.segments.push(segment);
     if (deletes.ts.length > 0) await segment.keys.applyDeletes(deletes.keys, deletes.ts);
   }
 
-  /** A flushed segment read from its files, not yet among the collection's segments. */
+  /**
+   * A flushed segment read from its files, not yet among the collection's segments (a
+   * compacted one holds keys already seen: the highest key stays as it is).
+   */
   async sealedSegment(info: SegmentInfo, columns: Column[], indexes?: LoadedIndexes): Promise<Segment> {
     const segment = new Segment(
       info.partitionId,
@@ -131,7 +135,6 @@ export class LoadedCollection {
     const [keys, ts, ...fields] = columns;
     await segment.load(keys, ts.values as BigInt64Array, fields, info.rows);
     await segment.shrinkVectors();
-    this.#saw(keys.values as ArrayLike<Key>, info.rows);
     return segment;
   }
 
