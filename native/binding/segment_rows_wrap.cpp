@@ -137,6 +137,8 @@ Napi::Function SegmentRowsWrap::Define(Napi::Env env) {
                          InstanceMethod<&SegmentRowsWrap::Deletions>("deletions"),
                          InstanceMethod<&SegmentRowsWrap::InsertTs>("insertTs"),
                          InstanceMethod<&SegmentRowsWrap::Shrink>("shrink"),
+                         InstanceMethod<&SegmentRowsWrap::BuildScalarIndex>("buildScalarIndex"),
+                         InstanceMethod<&SegmentRowsWrap::DropScalarIndex>("dropScalarIndex"),
                          InstanceMethod<&SegmentRowsWrap::MemoryBytes>("memoryBytes"),
                          InstanceAccessor<&SegmentRowsWrap::Rows>("rows"),
                          InstanceAccessor<&SegmentRowsWrap::Deleted>("deleted"),
@@ -376,6 +378,21 @@ Napi::Value SegmentRowsWrap::InsertTs(const Napi::CallbackInfo& info) {
 
 Napi::Value SegmentRowsWrap::Shrink(const Napi::CallbackInfo& info) {
   rows_->shrink();
+  return info.Env().Undefined();
+}
+
+// buildScalarIndex(column): Promise<void>. A sorted index over the column's rows now, on the pool.
+Napi::Value SegmentRowsWrap::BuildScalarIndex(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t column = ToUint32(env, info[0], "column");
+  if (column >= rows_->column_count()) ThrowError(env, qv::code::kInvalidArgument, "no column " + std::to_string(column));
+  auto rows = rows_;
+  return LambdaJob::Queue(env, [rows, column] { rows->build_scalar_index(column); });
+}
+
+// dropScalarIndex(column): the column is scanned again.
+Napi::Value SegmentRowsWrap::DropScalarIndex(const Napi::CallbackInfo& info) {
+  rows_->drop_scalar_index(ToUint32(info.Env(), info[0], "column"));
   return info.Env().Undefined();
 }
 

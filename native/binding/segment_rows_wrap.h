@@ -36,6 +36,8 @@ class SegmentRowsWrap : public Napi::ObjectWrap<SegmentRowsWrap> {
   Napi::Value Deletions(const Napi::CallbackInfo& info);
   Napi::Value InsertTs(const Napi::CallbackInfo& info);
   Napi::Value Shrink(const Napi::CallbackInfo& info);
+  Napi::Value BuildScalarIndex(const Napi::CallbackInfo& info);
+  Napi::Value DropScalarIndex(const Napi::CallbackInfo& info);
   Napi::Value Rows(const Napi::CallbackInfo& info);
   Napi::Value Deleted(const Napi::CallbackInfo& info);
   Napi::Value MemoryBytes(const Napi::CallbackInfo& info);

@@ -522,6 +522,7 @@ class ColumnEval {
   }
 
   bool compare_fast(const FilterExpr& e, std::vector<uint8_t>& out) {
+    if (compare_indexed(e, out)) return true;
     const bool flipped = e.left.kind == FilterOperand::Kind::kValue;
     const FilterOperand& field = flipped ? e.right : e.left;
     const FilterOperand& constant = flipped ? e.left : e.right;
@@ -625,7 +626,14 @@ class ColumnEval {
         return false;
       }
     }
-    if (!has_lo || !has_hi || column->type() == ColumnType::kInt64) return false;  // Int64: exact, two passes
+    if (!has_lo || !has_hi) return false;
+    const ScalarIndex* index = index_of(*column);
+    const double exact = 9007199254740992.0;  // 2^53: Int64 values beyond round as doubles
+    if (index != nullptr && std::abs(lo) < exact && std::abs(hi) < exact &&
+        mark_span(*index, index->between(&lo, lo_inclusive, &hi, hi_inclusive), *column, out)) {
+      return true;
+    }
+    if (column->type() == ColumnType::kInt64) return false;  // Int64: exact, two passes
     out.assign(n_, kFalse);
     switch (column->type()) {
       case ColumnType::kInt8: range_loop<int8_t>(*column, lo, lo_inclusive, hi, hi_inclusive, out.data()); break;
@@ -656,6 +664,7 @@ class ColumnEval {
   }
 
   bool in_fast(const FilterExpr& e, std::vector<uint8_t>& out) {
+    if (in_indexed(e, out)) return true;
     const Column* column = plain_column(e.left);
     if (column == nullptr || column->is_text() || column->type() == ColumnType::kBool || column->type() == ColumnType::kFloat ||
         column->type() == ColumnType::kDouble) {
@@ -682,6 +691,87 @@ class ColumnEval {
     }
     mark_nulls(*column, out);
     return true;
+  }
+
+  // --- Through a scalar index: binary searches, then only the matching rows. ---------------
+
+  // The sorted index of a column of these rows, if one covers every row evaluated.
+  const ScalarIndex* index_of(const Column& column) const {
+    for (size_t i = 0; i < rows_.column_count(); ++i) {
+      if (&rows_.column(i) != &column) continue;
+      const ScalarIndex* index = rows_.scalar_index(i);
+      return index != nullptr && index->rows() >= n_ ? index : nullptr;
+    }
+    return nullptr;
+  }
+
+  // Numbers an index compares exactly: any double, integers within 2^53.
+  static bool exact_number(const Json& v) {
+    return v.is_number() && (v.kind != Json::Kind::kInt || (v.integer < (int64_t(1) << 53) && v.integer > -(int64_t(1) << 53)));
+  }
+
+  // Rows in these spans of the index's order true, the rest false (nulls unknown), unless they
+  // are so many that a scan is cheaper (an index pays when it picks out few rows).
+  bool mark_spans(const ScalarIndex& index, const std::vector<std::pair<size_t, size_t>>& spans, const Column& column,
+                  std::vector<uint8_t>& out) const {
+    size_t matches = 0;
+    for (const auto& [first, last] : spans) matches += last - first;
+    if (matches > n_ / 8) return false;
+    out.assign(n_, kFalse);
+    const std::vector<uint32_t>& order = index.order();
+    for (const auto& [first, last] : spans)
+      for (size_t i = first; i < last; ++i) out[order[i]] = kTrue;
+    mark_nulls(column, out);
+    return true;
+  }
+
+  bool mark_span(const ScalarIndex& index, std::pair<size_t, size_t> span, const Column& column, std::vector<uint8_t>& out) const {
+    return mark_spans(index, {span}, column, out);
+  }
+
+  bool compare_indexed(const FilterExpr& e, std::vector<uint8_t>& out) {
+    const bool flipped = e.left.kind == FilterOperand::Kind::kValue;
+    const FilterOperand& field = flipped ? e.right : e.left;
+    const FilterOperand& constant = flipped ? e.left : e.right;
+    const Column* column = plain_column(field);
+    const ScalarIndex* index = column != nullptr && constant.kind == FilterOperand::Kind::kValue ? index_of(*column) : nullptr;
+    const Cmp cmp = cmp_of(e.cmp, flipped);
+    if (index == nullptr || cmp == Cmp::kNe) return false;  // != keeps nearly every row: a scan
+    const bool low = cmp == Cmp::kEq || cmp == Cmp::kGt || cmp == Cmp::kGe;
+    const bool high = cmp == Cmp::kEq || cmp == Cmp::kLt || cmp == Cmp::kLe;
+    const bool inclusive = cmp == Cmp::kEq || cmp == Cmp::kGe || cmp == Cmp::kLe;
+    const Json& v = constant.value;
+    if (index->is_text()) {
+      if (v.kind != Json::Kind::kString) return false;
+      const std::string_view text(v.text);
+      return mark_span(*index, index->between(low ? &text : nullptr, inclusive, high ? &text : nullptr, inclusive), *column, out);
+    }
+    if (!exact_number(v)) return false;
+    const double number = v.as_double();
+    return mark_span(*index, index->between(low ? &number : nullptr, inclusive, high ? &number : nullptr, inclusive), *column, out);
+  }
+
+  bool in_indexed(const FilterExpr& e, std::vector<uint8_t>& out) {
+    const Column* column = plain_column(e.left);
+    const ScalarIndex* index = column != nullptr ? index_of(*column) : nullptr;
+    if (index == nullptr) return false;
+    std::vector<std::pair<size_t, size_t>> spans;
+    for (const Json& v : e.values) {
+      if (index->is_text()) {
+        if (v.kind != Json::Kind::kString) continue;  // another type: equal to no row
+        const std::string_view text(v.text);
+        spans.push_back(index->between(&text, true, &text, true));
+      } else {
+        if (!v.is_number()) continue;
+        if (!exact_number(v)) return false;
+        const double number = v.as_double();
+        spans.push_back(index->between(&number, true, &number, true));
+      }
+    }
+    // The same value twice in the list gives the same span: once is enough.
+    std::sort(spans.begin(), spans.end());
+    spans.erase(std::unique(spans.begin(), spans.end()), spans.end());
+    return mark_spans(*index, spans, *column, out);
   }
 
   bool like_fast(const FilterExpr& e, std::vector<uint8_t>& out) {

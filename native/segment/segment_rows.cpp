@@ -4,7 +4,10 @@
 #include <functional>
 #include <mutex>
 #include <unordered_map>
+#include <string>
 #include <utility>
+
+#include "../common/error.h"
 
 namespace qv {
 
@@ -212,7 +215,25 @@ size_t SegmentRows::memory_bytes() const {
   size_t bytes = int_keys_.capacity() * 8 + str_offsets_.capacity() * 8 + str_bytes_.capacity() + insert_ts_.capacity() * 8 +
                  delete_ts_.capacity() * 8 + deleted_bits_.capacity() + table_.capacity() * 4;
   for (const Column& column : columns_) bytes += column.memory_bytes();
+  for (const auto& index : scalar_indexes_) bytes += index ? index->memory_bytes() : 0;
   return bytes;
+}
+
+void SegmentRows::build_scalar_index(size_t i) {
+  if (i >= columns_.size()) throw Error(code::kInvalidArgument, "no column " + std::to_string(i));
+  std::unique_ptr<const ScalarIndex> index;
+  {
+    std::shared_lock<std::shared_mutex> read(mutex_);
+    index = std::make_unique<const ScalarIndex>(columns_[i], rows());
+  }
+  std::unique_lock<std::shared_mutex> write(mutex_);
+  if (scalar_indexes_.size() < columns_.size()) scalar_indexes_.resize(columns_.size());
+  scalar_indexes_[i] = std::move(index);
+}
+
+void SegmentRows::drop_scalar_index(size_t i) {
+  std::unique_lock<std::shared_mutex> write(mutex_);
+  if (i < scalar_indexes_.size()) scalar_indexes_[i].reset();
 }
 
 }  // namespace qv

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "column.h"
+#include "scalar_index.h"
 
 namespace qv {
 
@@ -94,6 +96,14 @@ class SegmentRows {
   void shrink();
   size_t memory_bytes() const;
 
+  // A sorted index over column i's rows as they are now (a sealed segment's; Error
+  // kInvalidArgument for Bool and JSON columns), replacing any; built under a shared lock,
+  // installed under the exclusive one. drop removes it.
+  void build_scalar_index(size_t i);
+  void drop_scalar_index(size_t i);
+  // Column i's index, or null; read it under lock() held shared, as the column itself.
+  const ScalarIndex* scalar_index(size_t i) const { return i < scalar_indexes_.size() ? scalar_indexes_[i].get() : nullptr; }
+
   std::shared_mutex& lock() const { return mutex_; }
 
  private:
@@ -113,6 +123,7 @@ class SegmentRows {
   std::vector<uint64_t> str_offsets_{0};  // row r's key is str_bytes_[offsets[r], offsets[r + 1])
   std::string str_bytes_;
   std::vector<Column> columns_;
+  std::vector<std::unique_ptr<const ScalarIndex>> scalar_indexes_;  // by column; null: none
   std::vector<int64_t> insert_ts_;
   std::vector<int64_t> delete_ts_;  // grown to cover the rows only once a row is deleted
   std::vector<uint8_t> deleted_bits_;

@@ -38,6 +38,14 @@ export interface IndexInfo {
   dropped?: boolean;
 }
 
+/** A scalar field's index: built in memory by the query node for each sealed segment it holds. */
+export interface ScalarIndexInfo {
+  field_name: string;
+  index_name: string;
+  index_type: string;
+  id: number;
+}
+
 /** An index built for one vector field of one sealed segment. */
 export interface SegmentIndexInfo {
   segmentId: number;
@@ -69,6 +77,8 @@ export interface CollectionInfo {
   properties: Record<string, string>;
   /** One per vector field: its metric, and the index sealed segments get (dropped: none). */
   indexes: IndexInfo[];
+  /** Indexes of scalar fields (absent in catalogs written before 0.2). */
+  scalarIndexes?: ScalarIndexInfo[];
   loaded: boolean;
 }
 

@@ -151,6 +151,10 @@ export interface NativeSegmentRows {
   insertTs(row: number): bigint;
   /** No more rows: drops spare capacity. */
   shrink(): void;
+  /** A sorted index over column i's rows now (numbers, VarChar), which filters use where it pays; on the pool. */
+  buildScalarIndex(column: number): Promise<void>;
+  /** Column i is scanned again. */
+  dropScalarIndex(column: number): void;
   memoryBytes(): number;
   readonly rows: number;
   readonly deleted: number;
@@ -288,6 +292,8 @@ export const BINDING_SHAPE = {
       deletions: true,
       insertTs: true,
       shrink: true,
+      buildScalarIndex: true,
+      dropScalarIndex: true,
       memoryBytes: true,
     }),
   },

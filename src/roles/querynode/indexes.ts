@@ -124,3 +124,20 @@ export async function useExact(collection: LoadedCollection, segment: Segment, f
   await native(() => flat.shrink());
   segment.useExact(field, flat);
 }
+
+/** Keeps a sealed segment's scalar indexes as the collection asks: built (in memory, on the pool) or dropped. */
+export async function syncScalarIndexes(info: CollectionInfo, segment: Segment): Promise<void> {
+  if (segment.state !== 'sealed') return; // a growing segment's filters scan: it changes with every insert
+  const wanted = info.scalarIndexes ?? [];
+  for (const index of wanted) {
+    const column = segment.columns.get(index.field_name);
+    if (!column || segment.scalarIndexed.get(index.field_name) === index.id) continue;
+    await native(() => segment.keys.buildScalarIndex(column.index));
+    segment.scalarIndexed.set(index.field_name, index.id);
+  }
+  for (const field of [...segment.scalarIndexed.keys()]) {
+    if (wanted.some((i) => i.field_name === field)) continue;
+    segment.keys.dropScalarIndex((segment.columns.get(field) as { index: number }).index);
+    segment.scalarIndexed.delete(field);
+  }
+}

@@ -37,7 +37,7 @@ import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 import { LoadedCollection } from './collection.js';
 import { CompactionSwaps, columnsToRead } from './compactions.js';
-import { dropStaleIndexes, loadBuiltIndexes, mapExactVectors, swapIn, useExact } from './indexes.js';
+import { dropStaleIndexes, loadBuiltIndexes, mapExactVectors, swapIn, syncScalarIndexes, useExact } from './indexes.js';
 import { count, query, search } from './read.js';
 import type { Segment } from './segment.js';
 
@@ -118,9 +118,11 @@ export class QueryNode implements Role, QueryService {
           droppedPartitions: info.droppedPartitions,
           properties: info.properties,
           indexes: info.indexes,
+          scalarIndexes: info.scalarIndexes,
         });
         loaded.forgetDroppedPartitions();
         await dropStaleIndexes(loaded, this.store);
+        for (const segment of loaded.segments) await syncScalarIndexes(loaded.info, segment);
         await this.#compactions.trySwaps(loaded); // a dropped index no longer holds a swap back
       }
     });
@@ -153,6 +155,7 @@ export class QueryNode implements Role, QueryService {
           if (collection.mapped && !segment.built.has(field)) await useExact(collection, segment, field, this.store);
         }
         await segment.shrinkVectors(); // those it still holds in memory
+        await syncScalarIndexes(collection.info, segment);
       })
       .catch((error) => this.log(`quiverdb: querynode: segment ${segment.id}: ${(error as Error).message}`));
   }
@@ -191,6 +194,7 @@ export class QueryNode implements Role, QueryService {
       // A field with a built index (or mapped) needs no vectors in memory: its file stays on disk.
       await collection.addSealed(segment, await readColumns(this.store, columnsToRead(segment, indexes)), deletes, indexes);
     }
+    for (const segment of collection.segments) await syncScalarIndexes(info, segment);
     this.#collections.set(info.id, collection);
     const readers: Reader[] = [];
     for (const [channel, state] of collection.channels) {

@@ -80,6 +80,8 @@ export class Segment {
   readonly vectors = new Map<string, NativeFlatIndex | NativeIvfIndex | NativeMappedFlatIndex>();
   /** The vector fields searched through a built index, and which. */
   readonly built = new Map<string, BuiltIndex>();
+  /** The scalar fields with a sorted index (sealed segments), and which (its catalog id). */
+  readonly scalarIndexed = new Map<string, number>();
 
   constructor(
     readonly partitionId: number,
