@@ -33,17 +33,18 @@ std::shared_ptr<qv::MappedFlatIndex> MappedFlatIndexWrap::Find(Napi::Env env, Na
   return Unwrap(value.As<Napi::Object>())->index_;
 }
 
-// MappedFlatIndex.map(path, dim, metric, crc): Promise<MappedFlatIndex>. Checks the file's
-// CRC-32C as it maps it (which also brings its pages into the cache once).
+// MappedFlatIndex.map(path, dim, metric, crc, rows): Promise<MappedFlatIndex>. Checks the
+// file's CRC-32C as it maps it (which also brings its pages into the cache once).
 Napi::Value MappedFlatIndexWrap::Map(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string path = ToString(env, info[0], "path");
   const uint32_t dim = ToUint32(env, info[1], "dim");
   const qv::Metric metric = ToMetric(env, info[2]);
   const uint32_t crc = ToUint32(env, info[3], "crc");
+  const uint32_t rows = ToUint32(env, info[4], "rows");
   auto made = std::make_shared<std::shared_ptr<qv::MappedFlatIndex>>();
   return QueueIo(
-      env, [made, path, dim, metric, crc] { *made = std::make_shared<qv::MappedFlatIndex>(path, dim, metric, crc); },
+      env, [made, path, dim, metric, crc, rows] { *made = std::make_shared<qv::MappedFlatIndex>(path, dim, metric, crc, rows); },
       [made](Napi::Env env) -> Napi::Value {
         auto* owned = new std::shared_ptr<qv::MappedFlatIndex>(*made);
         auto external = Napi::External<std::shared_ptr<qv::MappedFlatIndex>>::New(

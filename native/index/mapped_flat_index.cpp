@@ -12,13 +12,12 @@ namespace {
 constexpr size_t kRowsPerItem = 16384;  // rows one pool item scans for one query
 }
 
-MappedFlatIndex::MappedFlatIndex(const std::string& path, size_t dim, Metric metric, uint32_t crc)
-    : dim_(dim), metric_(metric), file_(path) {
-  if (dim == 0 || file_.size() % (dim * sizeof(float)) != 0) {
-    throw Error(code::kInvalidFile, path + " does not hold whole vectors of dimension " + std::to_string(dim));
+MappedFlatIndex::MappedFlatIndex(const std::string& path, size_t dim, Metric metric, uint32_t crc, size_t rows)
+    : dim_(dim), metric_(metric), file_(path), rows_(rows) {
+  if (dim == 0 || file_.size() < rows * dim * sizeof(float)) {
+    throw Error(code::kInvalidFile, path + " does not hold " + std::to_string(rows) + " vectors of dimension " + std::to_string(dim));
   }
   if (crc32c(file_.data(), file_.size()) != crc) throw Error(code::kInvalidFile, path + " is corrupt (checksum)");
-  rows_ = file_.size() / (dim * sizeof(float));
   if (metric == Metric::Cosine) {
     const Kernels& kern = kernels();
     inverse_norms_.resize(rows_);

@@ -17,14 +17,15 @@ namespace qv {
 
 class MappedFlatIndex final : public VectorIndex {
  public:
-  // Maps the file and checks it holds whole rows and has this CRC-32C (Error kInvalidFile).
-  MappedFlatIndex(const std::string& path, size_t dim, Metric metric, uint32_t crc);
+  // Maps the file and checks it has this CRC-32C and holds `rows` vectors first (Error
+  // kInvalidFile); what follows them (a column file pads its values to 8 bytes) is ignored.
+  MappedFlatIndex(const std::string& path, size_t dim, Metric metric, uint32_t crc, size_t rows);
 
   size_t dim() const override { return dim_; }
   Metric metric() const override { return metric_; }
   size_t rows() const override { return rows_; }
   size_t memory_bytes() const override { return inverse_norms_.capacity() * sizeof(float); }
-  size_t mapped_bytes() const { return file_.size(); }
+  size_t mapped_bytes() const { return rows_ * dim_ * sizeof(float); }
 
   SearchResult search(const float* queries, size_t nq, size_t k, BitsetView exclude, ThreadPool& pool,
                       const SearchParams& params) const override;

@@ -207,8 +207,8 @@ export interface NativeBinding {
     load(path: string, map?: boolean): Promise<NativeIvfIndex>;
   };
   MappedFlatIndex: {
-    /** Maps a vector column file (rows x dim float32), checking its CRC-32C. */
-    map(path: string, dim: number, metric: NativeMetric, crc: number): Promise<NativeMappedFlatIndex>;
+    /** Maps a vector column file (rows x dim float32 first), checking its CRC-32C. */
+    map(path: string, dim: number, metric: NativeMetric, crc: number, rows: number): Promise<NativeMappedFlatIndex>;
   };
   mergeResults(parts: NativeResult[], k: number, metric: NativeMetric): Promise<NativeResult>;
   /** Gives memory the allocator holds free back to the system (glibc's malloc_trim). */

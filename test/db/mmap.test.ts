@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { InvalidArgumentError, type QuiverDB } from '../../src/index.js';
+import { DataType, InvalidArgumentError, type QuiverDB } from '../../src/index.js';
 import { DIM, type Doc, docs, docsSchema, expectedIds, openDb, workFolder } from './db-helpers.js';
 
 const folder = workFolder('mmap');
@@ -108,4 +108,33 @@ test('built indexes are mapped too; the mmap.enabled property turns it on and of
   await assert.rejects(db.alterCollectionProperties({ collection_name: 'c', properties: { 'mmap.enabled': 'yes' } }), InvalidArgumentError);
   await db.releaseCollection({ collection_name: 'c' });
   await assert.rejects(db.getQuerySegmentInfo({ collectionName: 'c' }), (e: Error & { code?: string }) => e.code === 'QV_NOT_LOADED');
+});
+
+test('vector files padded past their rows (an odd dimension) are mapped and indexed', async () => {
+  // 1,025 rows of 3 floats are 12,300 bytes: the column file pads them to 12,304.
+  const db = await openDb(folder('odd'), { 'queryNode.mmap.mmapEnabled': true });
+  await db.createCollection({
+    collection_name: 'odd',
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'v', data_type: DataType.FloatVector, dim: 3 },
+    ],
+    index_params: [{ field_name: 'v', index_type: 'FLAT', metric_type: 'L2' }],
+  });
+  const rows = Array.from({ length: 1025 }, (_, i) => ({ id: i, v: [i, i % 7, -i] }));
+  await db.insert({ collection_name: 'odd', data: rows });
+  await db.flush({ collection_names: ['odd'] });
+  const nearest = async (params: Record<string, unknown> = {}) => {
+    const { results } = await db.search({ collection_name: 'odd', data: [500, 3, -500], limit: 3, params });
+    return (results as unknown as { id: string }[]).map((h) => h.id);
+  };
+  const infos = async () =>
+    ((await db.getQuerySegmentInfo({ collectionName: 'odd' })) as unknown as { infos: { state: string; mapped_size: number; indexID: number }[] }).infos;
+  for (let i = 0; i < 400 && !(await infos()).some((s) => s.state === 'Sealed' && s.mapped_size === 1025 * 12); i++) await delay(25);
+  assert.ok((await infos()).some((s) => s.state === 'Sealed' && s.mapped_size === 1025 * 12));
+  assert.deepEqual(await nearest(), ['500', '499', '501']);
+  await db.createIndex({ collection_name: 'odd', field_name: 'v', index_type: 'IVF_FLAT', metric_type: 'L2', params: { nlist: 4 } });
+  for (let i = 0; i < 400 && !(await infos()).some((s) => s.indexID > 0); i++) await delay(25);
+  assert.ok((await infos()).some((s) => s.indexID > 0)); // built from the padded file
+  assert.deepEqual(await nearest({ nprobe: 4 }), ['500', '499', '501']);
 });

@@ -47,7 +47,7 @@ TEST(answers_as_flat_index_for_every_metric_with_exclusions_and_a_window) {
   for (qv::Metric metric : {qv::Metric::L2, qv::Metric::IP, qv::Metric::Cosine}) {
     qv::FlatIndex flat(dim, metric);
     flat.add(base.data(), ids.data(), n);
-    const qv::MappedFlatIndex mapped(path, dim, metric, crc);
+    const qv::MappedFlatIndex mapped(path, dim, metric, crc, n);
     CHECK_EQ(mapped.rows(), n);
     CHECK_EQ(mapped.mapped_bytes(), n * dim * sizeof(float));
     const auto a = flat.search(queries.data(), nq, k, exclude, pool(), {});
@@ -65,7 +65,7 @@ TEST(answers_as_flat_index_for_every_metric_with_exclusions_and_a_window) {
     const auto d = mapped.search(queries.data(), 1, k, exclude, pool(), window);
     CHECK(row_ids(c, 0) == row_ids(d, 0));
   }
-  const qv::MappedFlatIndex mapped(path, dim, qv::Metric::L2, crc);
+  const qv::MappedFlatIndex mapped(path, dim, qv::Metric::L2, crc, n);
   const uint32_t rows[] = {7, 39999, 0};
   std::vector<float> out(3 * dim);
   mapped.vectors(rows, 3, out.data());
@@ -81,10 +81,25 @@ TEST(a_damaged_or_missing_file_is_refused) {
   const std::vector<float> base = testdata::uniform_vectors(100, dim, 5);
   const std::string path = "mapped_flat_damaged.col";
   const uint32_t crc = write_column(path, base);
-  CHECK_THROWS_CODE(qv::MappedFlatIndex(path, dim, qv::Metric::L2, crc + 1), qv::code::kInvalidFile);
-  CHECK_THROWS_CODE(qv::MappedFlatIndex(path, dim + 1, qv::Metric::L2, crc), qv::code::kInvalidFile);  // not whole rows
+  CHECK_THROWS_CODE(qv::MappedFlatIndex(path, dim, qv::Metric::L2, crc + 1, 100), qv::code::kInvalidFile);
+  CHECK_THROWS_CODE(qv::MappedFlatIndex(path, dim, qv::Metric::L2, crc, 101), qv::code::kInvalidFile);  // fewer rows than asked
   std::remove(path.c_str());
-  CHECK_THROWS_CODE(qv::MappedFlatIndex(path, dim, qv::Metric::L2, crc), qv::code::kIo);
+  CHECK_THROWS_CODE(qv::MappedFlatIndex(path, dim, qv::Metric::L2, crc, 100), qv::code::kIo);
+}
+
+TEST(a_file_padded_past_its_rows_maps_its_rows) {
+  // A column file pads its values to 8 bytes: 5 rows of 3 floats are 60 bytes, then 4 of padding.
+  const size_t dim = 3, n = 5;
+  std::vector<float> padded = testdata::uniform_vectors(n, dim, 6);
+  padded.push_back(0);
+  const std::string path = "mapped_flat_padded.col";
+  const uint32_t crc = write_column(path, padded);
+  const qv::MappedFlatIndex mapped(path, dim, qv::Metric::L2, crc, n);
+  CHECK_EQ(mapped.rows(), n);
+  const auto hits = mapped.search(padded.data() + 4 * dim, 1, 10, {}, pool(), {});
+  CHECK_EQ(hits.counts[0], uint32_t(n));
+  CHECK_EQ(hits.ids[0], int64_t(4));
+  std::remove(path.c_str());
 }
 
 TEST_MAIN()

@@ -93,8 +93,8 @@ export async function dropStaleIndexes(collection: LoadedCollection, store: Segm
 }
 
 /** A vector column of a sealed segment searched in place from its file (mmap). */
-function mapVectors(store: SegmentStore, column: StoredColumn, metric: Metric): Promise<NativeMappedFlatIndex> {
-  return native(async () => loadNative().MappedFlatIndex.map(await store.localPath(column.file.name), column.dim as number, metric, column.file.crc));
+function mapVectors(store: SegmentStore, column: StoredColumn, metric: Metric, rows: number): Promise<NativeMappedFlatIndex> {
+  return native(async () => loadNative().MappedFlatIndex.map(await store.localPath(column.file.name), column.dim as number, metric, column.file.crc, rows));
 }
 
 /** With mmap: the segment's vector fields that have no built index, mapped from their files (added to indexes). */
@@ -105,7 +105,7 @@ export async function mapExactVectors(
   indexes: LoadedIndexes = new Map(),
 ): Promise<LoadedIndexes> {
   for (const column of segment.columns.filter((c) => c.dim !== undefined && !indexes.has(c.name))) {
-    indexes.set(column.name, { native: await mapVectors(store, column, metricOf(column.name)) });
+    indexes.set(column.name, { native: await mapVectors(store, column, metricOf(column.name), segment.rows) });
   }
   return indexes;
 }
@@ -114,7 +114,7 @@ export async function mapExactVectors(
 export async function useExact(collection: LoadedCollection, segment: Segment, field: string, store: SegmentStore): Promise<void> {
   const column = segment.info?.columns.find((c) => c.name === field) as StoredColumn;
   if (collection.mapped) {
-    segment.useExact(field, await mapVectors(store, column, collection.metricOf(field)));
+    segment.useExact(field, await mapVectors(store, column, collection.metricOf(field), segment.rows));
     return;
   }
   const bytes = await store.read(column.file);
