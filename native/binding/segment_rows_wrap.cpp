@@ -462,8 +462,9 @@ SearchOptions SearchOptionsOf(Napi::Env env, Napi::Value value) {
 
 // SegmentRows.searchEach(segments: SegmentRows[], indexes: (FlatIndex | IvfIndex)[], queries: Float32Array, k,
 // readTs, plan?, options?: { nprobe?, refine?, radius?, rangeFilter? }):
-// Promise<{ counts: Uint32Array, segments: Uint32Array, rows: Uint32Array, scores: Float32Array }>:
-// per query (in order) counts[q] hits, best first, merged over the segments.
+// Promise<{ counts: Uint32Array, segments: Uint32Array, rows: Uint32Array, scores: Float32Array, keys }>:
+// per query (in order) counts[q] hits, best first, merged over the segments, with their keys
+// (a BigInt64Array, or strings for VarChar keys).
 Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto parts = std::make_shared<std::vector<qv::SegmentPart>>(PartsOf(env, info[0], info[1]));
@@ -496,13 +497,18 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
         }
         *hits = qv::search_segments(*parts, queries->data(), nq, k, read_at, qv::ThreadPool::shared(), filter.get(), options.params);
       },
-      [hits](Napi::Env env) {
+      [hits, parts](Napi::Env env) {
         size_t total = 0;
         for (const auto& row : *hits) total += row.size();
         auto counts = Napi::Uint32Array::New(env, hits->size());
         auto segments = Napi::Uint32Array::New(env, total);
         auto rows = Napi::Uint32Array::New(env, total);
         auto scores = Napi::Float32Array::New(env, total);
+        // The hits' keys too, so the caller needs no call per segment for them. Keys never
+        // change once appended, and rows are appended on this thread only.
+        const bool ints = parts->empty() || (*parts)[0].rows->key_type() == qv::KeyType::kInt64;
+        Napi::BigInt64Array int_keys = ints ? Napi::BigInt64Array::New(env, total) : Napi::BigInt64Array();
+        Napi::Array str_keys = ints ? Napi::Array() : Napi::Array::New(env, total);
         size_t at = 0;
         for (size_t q = 0; q < hits->size(); ++q) {
           counts[q] = uint32_t((*hits)[q].size());
@@ -510,6 +516,13 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
             segments[at] = hit.part;
             rows[at] = hit.row;
             scores[at] = hit.score;
+            const qv::SegmentRows& segment = *(*parts)[hit.part].rows;
+            if (ints) {
+              int_keys[at] = segment.int_key(hit.row);
+            } else {
+              const std::string_view key = segment.str_key(hit.row);
+              str_keys.Set(uint32_t(at), Napi::String::New(env, key.data(), key.size()));
+            }
             ++at;
           }
         }
@@ -518,6 +531,7 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
         out.Set("segments", segments);
         out.Set("rows", rows);
         out.Set("scores", scores);
+        out.Set("keys", ints ? Napi::Value(int_keys) : Napi::Value(str_keys));
         return out;
       });
 }

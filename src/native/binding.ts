@@ -187,7 +187,7 @@ export interface NativeBinding {
       readTs: NativeReadAt,
       plan?: string,
       options?: { nprobe?: number; refine?: number; radius?: number; rangeFilter?: number },
-    ): Promise<NativeRowRefs & { counts: Uint32Array; scores: Float32Array }>;
+    ): Promise<NativeRowRefs & { counts: Uint32Array; scores: Float32Array; keys: NativeKeys }>;
     /** The rows seen at readTs (and passing the filter plan) in key order, from offset, at most limit. */
     selectRows(segments: NativeSegmentRows[], readTs: NativeReadAt, offset: number, limit?: number, plan?: string): Promise<NativeRowRefs>;
     /** How many rows seen at readTs pass the filter plan. */

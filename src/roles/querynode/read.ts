@@ -152,15 +152,20 @@ async function nativeSearch(
       { nprobe: request.nprobe ?? nprobeFor(collection, segments, request.field), ...(request.refine ? { refine: request.refine } : {}), ...request.range },
     ),
   );
+  const keys = found.keys as ArrayLike<Key>;
   const perQuery: ScoredRef[][] = [];
-  let first = 0;
+  let at = 0;
   for (let q = 0; q < nq; q++) {
-    const end = first + found.counts[q];
-    perQuery.push(refsOf(segments, found, first, end).map((ref, i) => ({ ...ref, score: found.scores[first + i] })));
-    first = end;
+    const hits = new Array<ScoredRef>(found.counts[q]);
+    for (let i = 0; i < hits.length; i++, at++)
+      hits[i] = { segment: segments[found.segments[at]], row: found.rows[at], key: keys[at], score: found.scores[at] };
+    perQuery.push(hits);
   }
   return perQuery;
 }
+
+/** The fields of a hit that asks for none: one object, never changed. */
+const NO_FIELDS: Record<string, unknown> = Object.freeze({});
 
 export async function search(collection: LoadedCollection, request: SearchRequest): Promise<Hit[][]> {
   const segments = collection.segmentsOf(request.partitionIds).filter((s) => s.rows > 0 && s.vectors.has(request.field));
@@ -176,6 +181,7 @@ export async function search(collection: LoadedCollection, request: SearchReques
   }
   const outputFields =
     request.groupBy && !request.outputFields.includes(request.groupBy.field) ? [...request.outputFields, request.groupBy.field] : request.outputFields;
+  if (outputFields.length === 0) return perQuery.map((hits) => hits.map((hit) => ({ key: hit.key, score: hit.score, fields: NO_FIELDS })));
   const flat = perQuery.flat();
   const fields = await fetchFields(collection, flat, outputFields);
   let i = 0;
