@@ -1,6 +1,7 @@
 /**
  * bench/ann: approximate search. On siftsmall, Fashion-MNIST and a seeded synthetic set of
- * 500k x 128, in one run: QuiverDB's IVF_FLAT, IVF_SQ8 and IVF_PQ (sweeping nprobe),
+ * 500k x 128, in one run: QuiverDB's IVF_FLAT, IVF_SQ8 and IVF_PQ (sweeping nprobe), the
+ * same IVF_FLAT through the database (a collection searched with db.search),
  * hnswlib-node (sweeping ef), usearch (sweeping expansion_search) and LanceDB (IVF_PQ
  * sweeping nprobes, HNSW-SQ sweeping ef); faiss-node when it can be installed. For each:
  * build time, memory, recall@10 and queries per second on one and two threads; then QPS
@@ -17,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
 import { recallAtK } from '../src/datasets.js';
-import { FlatIndex, IvfIndex, type IvfType, setThreads, simd } from '../src/index.js';
+import { DataType, FlatIndex, IvfIndex, type IvfType, QuiverDB, setThreads, simd } from '../src/index.js';
 import { type Dataset, root, synthetic, texmex } from './lib/datasets.js';
 import { fixed, machine, table } from './lib/measure.js';
 import { writeSection } from './lib/results.js';
@@ -25,6 +26,7 @@ import { recallQpsChart } from './lib/svg.js';
 import { qpsAtRecall, type SweepPoint } from './lib/sweep.js';
 
 const K = 10;
+const DATABASE = 'QuiverDB database';
 const TARGETS = [0.9, 0.95, 0.99];
 const packageJson = new URL('./package.json', import.meta.url);
 const requirePeer = createRequire(packageJson);
@@ -69,6 +71,27 @@ async function timed<T>(work: () => Promise<T> | T): Promise<[T, number]> {
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
+/** Recall and QPS (one thread, then two) at each nprobe, until recall passes 0.999. */
+async function nprobeSweep<T>(
+  nlist: number,
+  nq: number,
+  searchAt: (nprobe: number) => () => Promise<T>,
+  recallOf: (search: () => Promise<T>) => Promise<number>,
+): Promise<SweepPoint[]> {
+  const points: SweepPoint[] = [];
+  for (const nprobe of [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64].filter((p) => p <= nlist)) {
+    const search = searchAt(nprobe);
+    const r = await recallOf(search);
+    setThreads(1);
+    const qps1 = await throughput(nq, search);
+    setThreads(2);
+    const qps2 = await throughput(nq, search);
+    points.push({ setting: `nprobe=${nprobe}`, recall: r, qps1, qps2 });
+    if (r > 0.999) break;
+  }
+  return points;
+}
+
 // --- QuiverDB ------------------------------------------------------------------------------
 
 async function quiver(ds: Dataset, truth: Truth, type: IvfType): Promise<Run> {
@@ -82,17 +105,12 @@ async function quiver(ds: Dataset, truth: Truth, type: IvfType): Promise<Run> {
     await index.add(ds.base, ids);
   });
   const refine = type === 'IVF_PQ' ? 4 : 1;
-  const points: SweepPoint[] = [];
-  for (const nprobe of [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64].filter((p) => p <= nlist)) {
-    const search = () => index.search(ds.queries, K, { nprobe, refine });
-    const r = recall((await search()).ids, K, truth);
-    setThreads(1);
-    const qps1 = await throughput(ds.queryCount, search);
-    setThreads(2);
-    const qps2 = await throughput(ds.queryCount, search);
-    points.push({ setting: `nprobe=${nprobe}`, recall: r, qps1, qps2 });
-    if (r > 0.999) break;
-  }
+  const points = await nprobeSweep(
+    nlist,
+    ds.queryCount,
+    (nprobe) => () => index.search(ds.queries, K, { nprobe, refine }),
+    async (answer) => recall((await answer()).ids, K, truth),
+  );
   const params = type === 'IVF_PQ' ? `nlist=${nlist}, m=${m}, refine=${refine}` : `nlist=${nlist}`;
   return {
     system: 'QuiverDB',
@@ -102,6 +120,76 @@ async function quiver(ds: Dataset, truth: Truth, type: IvfType): Promise<Run> {
     memory: mib(index.memoryUsage()),
     points,
   };
+}
+
+// --- QuiverDB, through the database ----------------------------------------------------------
+
+/**
+ * The same IVF_FLAT as the bare run above (nlist, seed), but as a collection: one sealed
+ * segment indexed by the index node, searched through db.search (proxy, consistency, MVCC
+ * bitset, merge, results as the SDK gives them), every query in one call like the others.
+ */
+async function database(ds: Dataset, truth: Truth): Promise<Run> {
+  const nlist = 2 ** Math.round(Math.log2(2 * Math.sqrt(ds.count)));
+  setThreads(2);
+  const db = await QuiverDB.open(join(scratch, `db-${ds.name}`), {
+    'dataCoord.segment.maxRows': ds.count,
+    'dataCoord.segment.maxSize': 1 << 16,
+    'dataCoord.segment.sealProportion': 1,
+  });
+  try {
+    await db.createCollection({
+      collection_name: 'ann',
+      fields: [
+        { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+        { name: 'vector', data_type: DataType.FloatVector, dim: ds.dim },
+      ],
+      index_params: [{ field_name: 'vector', index_type: 'IVF_FLAT', metric_type: 'L2', params: { nlist } }],
+    });
+    for (let first = 0; first < ds.count; first += 10_000) {
+      const data = Array.from({ length: Math.min(10_000, ds.count - first) }, (_, i) => ({
+        id: first + i,
+        vector: ds.base.subarray((first + i) * ds.dim, (first + i + 1) * ds.dim),
+      }));
+      await db.insert({ collection_name: 'ann', data });
+    }
+    const [, seconds] = await timed(async () => {
+      await db.flush({ collection_names: ['ann'] });
+      for (;;) {
+        const { index_descriptions } = (await db.describeIndex({ collection_name: 'ann', field_name: 'vector' })) as unknown as {
+          index_descriptions: { state: string }[];
+        };
+        if (index_descriptions[0].state === 'Finished') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    });
+    const queries = Array.from({ length: ds.queryCount }, (_, q) => ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim));
+    const points = await nprobeSweep(
+      nlist,
+      ds.queryCount,
+      (nprobe) => () => db.search({ collection_name: 'ann', data: queries, limit: K, params: { nprobe } }),
+      async (answer) => {
+        const { results } = await answer();
+        const hits = results as unknown as { id: string }[][];
+        return recall(
+          hits.flatMap((list) => Array.from({ length: K }, (_, i) => Number(list[i]?.id ?? -1))),
+          K,
+          truth,
+        );
+      },
+    );
+    const { infos } = (await db.getQuerySegmentInfo({ collectionName: 'ann' })) as unknown as { infos: { mem_size: number }[] };
+    return {
+      system: DATABASE,
+      variant: `IVF_FLAT (nlist=${nlist}, one sealed segment)`,
+      build: `${fixed(seconds, 1)} s (flush to indexed, 1 background thread)`,
+      buildSeconds: seconds,
+      memory: mib(infos.reduce((sum, i) => sum + i.mem_size, 0)),
+      points,
+    };
+  } finally {
+    await db.close();
+  }
 }
 
 // --- hnswlib-node ----------------------------------------------------------------------------
@@ -278,6 +366,8 @@ async function exactTruth(ds: Dataset): Promise<Truth> {
   return { data: Int32Array.from(exact.ids, Number), dim: K };
 }
 
+const ratio = (ours: number, other: number) => (Number.isFinite(ours) && Number.isFinite(other) ? `${fixed(ours / other, 2)}x` : '–');
+
 async function benchDataset(ds: Dataset): Promise<string> {
   console.log(`\n${ds.name}: ${ds.count} x ${ds.dim}, ${ds.queryCount} queries`);
   const truth = await exactTruth(ds);
@@ -293,6 +383,7 @@ async function benchDataset(ds: Dataset): Promise<string> {
     }
   };
   for (const type of ['IVF_FLAT', 'IVF_SQ8', 'IVF_PQ'] as const) await attempt(type, () => quiver(ds, truth, type));
+  await attempt(DATABASE, () => database(ds, truth));
   await attempt('hnswlib-node', () => hnswlib(ds, truth));
   await attempt('usearch', () => usearchRun(ds, truth));
   await attempt('LanceDB IVF_PQ', () => lancedb(ds, truth, 'IVF_PQ'));
@@ -314,12 +405,15 @@ async function benchDataset(ds: Dataset): Promise<string> {
     ['system', ...TARGETS.map((t) => `QPS at recall ${t}`)],
     [
       ...systems.map((s) => [s, ...TARGETS.map((t) => fixed(best(s, t)))]),
+      ...['QuiverDB', DATABASE].map((ours) => [
+        `${ours} / best peer`,
+        ...TARGETS.map((t) => ratio(best(ours, t), Math.max(...systems.filter((s) => !s.startsWith('QuiverDB')).map((s) => best(s, t))))),
+      ]),
       [
-        'QuiverDB / best peer',
+        `${DATABASE} / bare IVF_FLAT`,
         ...TARGETS.map((t) => {
-          const peer = Math.max(...systems.filter((s) => s !== 'QuiverDB').map((s) => best(s, t)));
-          const ours = best('QuiverDB', t);
-          return Number.isFinite(ours) && Number.isFinite(peer) ? `${fixed(ours / peer, 2)}x` : '–';
+          const bare = runs.find((r) => r.system === 'QuiverDB' && r.variant.startsWith('IVF_FLAT'));
+          return ratio(best(DATABASE, t), bare ? qpsAtRecall(bare.points, t) : NaN);
         }),
       ],
     ],
