@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,5 +30,18 @@ const char* MetricName(qv::Metric metric);
 // { nq, k, ids: BigInt64Array, distances: Float32Array, counts: Uint32Array }
 Napi::Object ToJs(Napi::Env env, const qv::SearchResult& result);
 qv::SearchResult FromJs(Napi::Env env, Napi::Value value);
+
+// A native object made on the pool, handed to its class's JavaScript constructor as an
+// External that shares ownership (the constructor takes it back with Shared()).
+template <class T>
+Napi::Object NewWrapping(Napi::Env env, Napi::FunctionReference& constructor, std::shared_ptr<T> object) {
+  auto* owned = new std::shared_ptr<T>(std::move(object));
+  return constructor.New({Napi::External<std::shared_ptr<T>>::New(env, owned, [](Napi::Env, std::shared_ptr<T>* p) { delete p; })});
+}
+
+template <class T>
+std::shared_ptr<T> Shared(Napi::Value external) {
+  return *external.As<Napi::External<std::shared_ptr<T>>>().Data();
+}
 
 }  // namespace qvnode

@@ -4,7 +4,6 @@
 #include <string>
 
 #include "async_job.h"
-#include "common/crc32c.h"
 #include "common/error.h"
 #include "common/mapped_file.h"
 #include "convert.h"
@@ -117,10 +116,7 @@ class LoadJob : public AsyncJob {
  protected:
   void Run() override { loaded_ = qv::IvfIndex::load(path_, map_); }
   Napi::Value Result(Napi::Env env) override {
-    auto* owned = new std::shared_ptr<qv::IvfIndex>(std::move(loaded_));
-    auto external = Napi::External<std::shared_ptr<qv::IvfIndex>>::New(
-        env, owned, [](Napi::Env, std::shared_ptr<qv::IvfIndex>* p) { delete p; });
-    return Data(env).ivf_index_constructor.New({external});
+    return NewWrapping(env, Data(env).ivf_index_constructor, std::shared_ptr<qv::IvfIndex>(std::move(loaded_)));
   }
 
  private:
@@ -161,7 +157,7 @@ Napi::Function IvfIndexWrap::Define(Napi::Env env) {
 IvfIndexWrap::IvfIndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IvfIndexWrap>(info) {
   Napi::Env env = info.Env();
   if (info[0].IsExternal()) {  // from load()
-    index_ = *info[0].As<Napi::External<std::shared_ptr<qv::IvfIndex>>>().Data();
+    index_ = Shared<qv::IvfIndex>(info[0]);
     return;
   }
   if (!info[0].IsObject()) ThrowError(env, qv::code::kInvalidArgument, "IvfIndex needs an options object");
@@ -225,12 +221,7 @@ Napi::Value IvfIndexWrap::BuildFromFile(const Napi::CallbackInfo& info) {
       env,
       [index, path, rows, crc, &work] {
         const qv::MappedFile file(path);
-        const size_t dim = index->params().dim;
-        if (file.size() < rows * dim * sizeof(float)) {  // a column file pads its values to 8 bytes
-          throw qv::Error(qv::code::kInvalidFile, path + " does not hold " + std::to_string(rows) + " vectors of dimension " + std::to_string(dim));
-        }
-        if (qv::crc32c(file.data(), file.size()) != crc) throw qv::Error(qv::code::kInvalidFile, path + " is corrupt (checksum)");
-        const float* vectors = reinterpret_cast<const float*>(file.data());
+        const float* vectors = file.vectors(rows, index->params().dim, crc);
         index->train(vectors, rows, work);
         std::vector<int64_t> ids(rows);
         std::iota(ids.begin(), ids.end(), int64_t(0));

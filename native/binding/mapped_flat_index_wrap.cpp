@@ -24,7 +24,7 @@ Napi::Function MappedFlatIndexWrap::Define(Napi::Env env) {
 
 MappedFlatIndexWrap::MappedFlatIndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MappedFlatIndexWrap>(info) {
   if (!info[0].IsExternal()) ThrowError(info.Env(), qv::code::kInvalidArgument, "MappedFlatIndex is made with MappedFlatIndex.map()");
-  index_ = *info[0].As<Napi::External<std::shared_ptr<qv::MappedFlatIndex>>>().Data();
+  index_ = Shared<qv::MappedFlatIndex>(info[0]);
 }
 
 std::shared_ptr<qv::MappedFlatIndex> MappedFlatIndexWrap::Find(Napi::Env env, Napi::Value value) {
@@ -45,12 +45,7 @@ Napi::Value MappedFlatIndexWrap::Map(const Napi::CallbackInfo& info) {
   auto made = std::make_shared<std::shared_ptr<qv::MappedFlatIndex>>();
   return QueueIo(
       env, [made, path, dim, metric, crc, rows] { *made = std::make_shared<qv::MappedFlatIndex>(path, dim, metric, crc, rows); },
-      [made](Napi::Env env) -> Napi::Value {
-        auto* owned = new std::shared_ptr<qv::MappedFlatIndex>(*made);
-        auto external = Napi::External<std::shared_ptr<qv::MappedFlatIndex>>::New(
-            env, owned, [](Napi::Env, std::shared_ptr<qv::MappedFlatIndex>* p) { delete p; });
-        return Data(env).mapped_flat_index_constructor.New({external});
-      });
+      [made](Napi::Env env) { return NewWrapping(env, Data(env).mapped_flat_index_constructor, *made); });
 }
 
 // vectors(rows: Uint32Array): Promise<Float32Array> (rows x dim, row-major)

@@ -22,7 +22,7 @@ Napi::Function MetaStoreWrap::Define(Napi::Env env) {
 
 MetaStoreWrap::MetaStoreWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MetaStoreWrap>(info) {
   if (!info[0].IsExternal()) ThrowError(info.Env(), qv::code::kInvalidArgument, "use MetaStore.open(path)");
-  store_ = *info[0].As<Napi::External<std::shared_ptr<qv::MetaStore>>>().Data();
+  store_ = Shared<qv::MetaStore>(info[0]);
 }
 
 // open(path): Promise<MetaStore>
@@ -32,12 +32,7 @@ Napi::Value MetaStoreWrap::Open(const Napi::CallbackInfo& info) {
   auto opened = std::make_shared<std::shared_ptr<qv::MetaStore>>();
   return QueueIo(
       env, [path, opened] { *opened = std::make_shared<qv::MetaStore>(path); },
-      [opened](Napi::Env env) {
-        auto* owned = new std::shared_ptr<qv::MetaStore>(*opened);
-        auto external = Napi::External<std::shared_ptr<qv::MetaStore>>::New(
-            env, owned, [](Napi::Env, std::shared_ptr<qv::MetaStore>* p) { delete p; });
-        return Data(env).meta_store_constructor.New({external});
-      });
+      [opened](Napi::Env env) { return NewWrapping(env, Data(env).meta_store_constructor, *opened); });
 }
 
 // get(key): Promise<string | null>

@@ -80,7 +80,7 @@ Napi::Function RocksMqWrap::Define(Napi::Env env) {
 
 RocksMqWrap::RocksMqWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RocksMqWrap>(info) {
   if (!info[0].IsExternal()) ThrowError(info.Env(), qv::code::kInvalidArgument, "use RocksMq.open(options)");
-  mq_ = *info[0].As<Napi::External<std::shared_ptr<qv::RocksMq>>>().Data();
+  mq_ = Shared<qv::RocksMq>(info[0]);
 }
 
 // open({ path, retentionTimeInMinutes, retentionSizeInMB, compactionInterval, lrucacheratio,
@@ -108,12 +108,7 @@ Napi::Value RocksMqWrap::Open(const Napi::CallbackInfo& info) {
   auto opened = std::make_shared<std::shared_ptr<qv::RocksMq>>();
   return QueueIo(
       env, [options, opened] { *opened = std::make_shared<qv::RocksMq>(options); },
-      [opened](Napi::Env env) {
-        auto* owned = new std::shared_ptr<qv::RocksMq>(*opened);
-        auto external = Napi::External<std::shared_ptr<qv::RocksMq>>::New(
-            env, owned, [](Napi::Env, std::shared_ptr<qv::RocksMq>* p) { delete p; });
-        return Data(env).rocksmq_constructor.New({external});
-      });
+      [opened](Napi::Env env) { return NewWrapping(env, Data(env).rocksmq_constructor, *opened); });
 }
 
 Napi::Value RocksMqWrap::CreateTopic(const Napi::CallbackInfo& info) {
