@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "crc32c.h"
 #include "error.h"
 
 namespace qv {
@@ -31,6 +32,14 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
   } else {
     ::close(fd);
   }
+}
+
+const float* MappedFile::vectors(size_t rows, size_t dim, uint32_t crc) const {
+  if (dim == 0 || size_ < rows * dim * sizeof(float)) {
+    throw Error(code::kInvalidFile, path_ + " does not hold " + std::to_string(rows) + " vectors of dimension " + std::to_string(dim));
+  }
+  if (crc32c(data_, size_) != crc) throw Error(code::kInvalidFile, path_ + " is corrupt (checksum)");
+  return reinterpret_cast<const float*>(data_);
 }
 
 MappedFile::~MappedFile() {

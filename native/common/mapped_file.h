@@ -19,6 +19,10 @@ class MappedFile {
 
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
+  // The file as a vector column: `rows` vectors of `dim` floats first (what follows, a column
+  // file's padding to 8 bytes, is ignored), after checking that and the whole file's CRC-32C
+  // (Error kInvalidFile otherwise).
+  const float* vectors(size_t rows, size_t dim, uint32_t crc) const;
   const std::string& path() const { return path_; }
 
  private:

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "../common/crc32c.h"
 #include "../common/error.h"
 
 namespace qv {
@@ -13,11 +12,7 @@ constexpr size_t kRowsPerItem = 16384;  // rows one pool item scans for one quer
 }
 
 MappedFlatIndex::MappedFlatIndex(const std::string& path, size_t dim, Metric metric, uint32_t crc, size_t rows)
-    : dim_(dim), metric_(metric), file_(path), rows_(rows) {
-  if (dim == 0 || file_.size() < rows * dim * sizeof(float)) {
-    throw Error(code::kInvalidFile, path + " does not hold " + std::to_string(rows) + " vectors of dimension " + std::to_string(dim));
-  }
-  if (crc32c(file_.data(), file_.size()) != crc) throw Error(code::kInvalidFile, path + " is corrupt (checksum)");
+    : dim_(dim), metric_(metric), file_(path), rows_(rows), data_(file_.vectors(rows, dim, crc)) {
   if (metric == Metric::Cosine) {
     const Kernels& kern = kernels();
     inverse_norms_.resize(rows_);

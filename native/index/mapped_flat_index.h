@@ -34,12 +34,13 @@ class MappedFlatIndex final : public VectorIndex {
   void vectors(const uint32_t* rows, size_t n, float* out) const;
 
  private:
-  const float* row(size_t r) const { return reinterpret_cast<const float*>(file_.data()) + r * dim_; }
+  const float* row(size_t r) const { return data_ + r * dim_; }
 
   const size_t dim_;
   const Metric metric_;
   MappedFile file_;
-  size_t rows_ = 0;
+  const size_t rows_;
+  const float* const data_;  // rows_ x dim_ floats, in the mapping
   std::vector<float> inverse_norms_;  // COSINE: 1 / |row| (0 for a zero row)
 };
 
