@@ -89,11 +89,6 @@ export interface QueryService {
   applied(collectionId: number): Promise<{ load: number; channels: Record<string, bigint> } | undefined>;
   /** Resolves once the query node has loaded (or released) the collection as the catalog says. */
   waitForLoadState(collectionId: number): Promise<void>;
-  /**
-   * For a loaded collection, the built indexes its sealed segments are searched through now:
-   * "segmentId/field" to the index id. Undefined when the collection is not loaded.
-   */
-  servedIndexes(collectionId: number): Promise<Map<string, number> | undefined>;
   /** The segments a loaded collection is searched over, with what each holds; undefined when it is not loaded. */
   loadedSegments(collectionId: number): Promise<LoadedSegmentInfo[] | undefined>;
 }

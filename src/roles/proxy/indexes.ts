@@ -104,7 +104,12 @@ export async function describeIndex(ctx: ProxyContext, request: Record<string, u
   const sealedRows = String(stored.segments.reduce((sum, s) => sum + s.rows, 0));
   const built = new Map<string, SegmentIndexInfo>(stored.segmentIndexes.map((x) => [`${x.segmentId}/${x.field}`, x]));
   // A loaded collection's segment counts once searches go through its index, not when it is built.
-  const served = await ctx.reads.servedIndexes(info.id);
+  const loaded = await ctx.reads.loadedSegments(info.id);
+  const served =
+    loaded &&
+    new Map<string, number>(
+      loaded.filter((s) => s.state === 'sealed').flatMap((s) => Object.entries(s.indexes).map(([field, id]): [string, number] => [`${s.id}/${field}`, id])),
+    );
   return ok({
     index_descriptions: [
       ...indexes.map((index) => {

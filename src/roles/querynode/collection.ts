@@ -19,7 +19,7 @@ import { DataType } from '../../schema/data-type.js';
 import { type Field, primaryField } from '../../schema/schema.js';
 import type { Key } from '../query-service.js';
 import { SerialQueues } from '../serial.js';
-import type { LoadedIndexes } from './indexes.js';
+import { type LoadedIndexes, syncScalarIndexes } from './indexes.js';
 import { Segment } from './segment.js';
 
 /** Reads rows of a vector column from its segment file (rows x dim floats). */
@@ -116,8 +116,8 @@ export class LoadedCollection {
   }
 
   /**
-   * A flushed segment read from its files, not yet among the collection's segments (a
-   * compacted one holds keys already seen: the highest key stays as it is).
+   * A flushed segment read from its files, with its scalar indexes, not yet among the
+   * collection's segments (a compacted one holds keys already seen: the highest key stays).
    */
   async sealedSegment(info: SegmentInfo, columns: Column[], indexes?: LoadedIndexes): Promise<Segment> {
     const segment = new Segment(
@@ -135,6 +135,7 @@ export class LoadedCollection {
     const [keys, ts, ...fields] = columns;
     await segment.load(keys, ts.values as BigInt64Array, fields, info.rows);
     await segment.shrinkVectors();
+    await syncScalarIndexes(this.info, segment);
     return segment;
   }
 

@@ -194,7 +194,6 @@ export class QueryNode implements Role, QueryService {
       // A field with a built index (or mapped) needs no vectors in memory: its file stays on disk.
       await collection.addSealed(segment, await readColumns(this.store, columnsToRead(segment, indexes)), deletes, indexes);
     }
-    for (const segment of collection.segments) await syncScalarIndexes(info, segment);
     this.#collections.set(info.id, collection);
     const readers: Reader[] = [];
     for (const [channel, state] of collection.channels) {
@@ -348,17 +347,6 @@ export class QueryNode implements Role, QueryService {
       mappedBytes: segment.mappedBytes(),
       indexes: Object.fromEntries([...segment.built].map(([field, built]) => [field, built.id])),
     }));
-  }
-
-  async servedIndexes(collectionId: number): Promise<Map<string, number> | undefined> {
-    const collection = this.#collections.get(collectionId);
-    if (!collection) return undefined;
-    const served = new Map<string, number>();
-    for (const segment of collection.segments) {
-      if (segment.state !== 'sealed') continue;
-      for (const [field, built] of segment.built) served.set(`${segment.id}/${field}`, built.id);
-    }
-    return served;
   }
 }
 
