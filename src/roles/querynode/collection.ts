@@ -239,9 +239,13 @@ export class LoadedCollection {
     for (const [slot, segment] of this.#growing) if (partitionDropped(this.info, segment.partitionId)) this.#growing.delete(slot);
   }
 
-  /** Segments a read of these partitions covers. */
+  /**
+   * The segments of these partitions (all when none are named), as a list of the read's own:
+   * native answers number segments by their place in it, and a compaction swap may change
+   * the collection's list while the read runs.
+   */
   segmentsOf(partitionIds: number[] | undefined): Segment[] {
-    if (!partitionIds) return this.segments;
+    if (!partitionIds) return [...this.segments];
     const wanted = new Set(partitionIds);
     return this.segments.filter((s) => wanted.has(s.partitionId));
   }
