@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "../index/bitset.h"
+#include "../index/flat_index.h"
 #include "../index/topk.h"
 
 namespace qv {
@@ -30,15 +31,47 @@ struct Candidate {
   uint32_t row;
 };
 
-// Keys already taken, whatever their type.
+// Keys already taken, whatever their type. A search keeps a few per query: those are
+// compared in a list, reused from query to query; past kListed, a hash set takes over.
 class SeenKeys {
  public:
+  void clear() {
+    listed_.clear();
+    ints_.clear();
+    strings_.clear();
+  }
+
   bool insert(const SegmentRows& rows, uint32_t row) {
+    if (listed_.size() < kListed) {
+      for (const Taken& taken : listed_) {
+        if (same_key(*taken.rows, taken.row, rows, row)) return false;
+      }
+      listed_.push_back(Taken{&rows, row});
+      if (listed_.size() == kListed) {
+        for (const Taken& taken : listed_) hash(*taken.rows, taken.row);
+      }
+      return true;
+    }
+    return hash(rows, row);
+  }
+
+ private:
+  static constexpr size_t kListed = 64;
+  struct Taken {
+    const SegmentRows* rows;
+    uint32_t row;
+  };
+
+  static bool same_key(const SegmentRows& a, uint32_t a_row, const SegmentRows& b, uint32_t b_row) {
+    return a.compare_keys(a_row, b, b_row) == 0;
+  }
+
+  bool hash(const SegmentRows& rows, uint32_t row) {
     if (rows.key_type() == KeyType::kInt64) return ints_.insert(rows.int_key(row)).second;
     return strings_.insert(rows.str_key(row)).second;
   }
 
- private:
+  std::vector<Taken> listed_;
   std::unordered_set<int64_t> ints_;
   std::unordered_set<std::string_view> strings_;
 };
@@ -67,6 +100,7 @@ std::vector<uint8_t> hidden_rows(const SegmentRows& segment, ReadAt at, size_t r
 std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq,
                                                      size_t k, ReadAt at, ThreadPool& pool, const Filter* filter,
                                                      const SearchParams& params) {
+  if (!parts.empty()) check_finite(queries, nq, parts[0].index->dim(), "query vector");
   std::vector<SearchResult> results(parts.size());
   // Segments in parallel, so that one query over many segments uses every core; a segment's
   // own parallel_for (over batches of queries) runs inside, with the caller working too.
@@ -79,6 +113,11 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
   ReadLocks locks(parts);
   std::vector<std::vector<SegmentHit>> out(nq);
   std::vector<Candidate> candidates;
+  SeenKeys seen;
+  auto better = [&](const Candidate& a, const Candidate& b) {
+    if (a.distance != b.distance) return a.distance < b.distance;
+    return parts[a.part].rows->compare_keys(a.row, *parts[b.part].rows, b.row) < 0;
+  };
   for (size_t q = 0; q < nq; ++q) {
     candidates.clear();
     for (size_t p = 0; p < parts.size(); ++p) {
@@ -89,11 +128,10 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
         candidates.push_back(Candidate{to_internal(r.distances[slot], metric), uint32_t(p), uint32_t(r.ids[slot])});
       }
     }
-    std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
-      if (a.distance != b.distance) return a.distance < b.distance;
-      return parts[a.part].rows->compare_keys(a.row, *parts[b.part].rows, b.row) < 0;
-    });
-    SeenKeys seen;
+    // One segment's hits come sorted already (unless two tie out of key order).
+    if (!std::is_sorted(candidates.begin(), candidates.end(), better)) std::sort(candidates.begin(), candidates.end(), better);
+    seen.clear();
+    out[q].reserve(std::min(k, candidates.size()));
     for (const Candidate& c : candidates) {
       if (out[q].size() == k) break;
       if (!seen.insert(*parts[c.part].rows, c.row)) continue;

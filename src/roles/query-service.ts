@@ -50,6 +50,35 @@ export interface Hit {
   fields: Record<string, unknown>;
 }
 
+/**
+ * The hits of every query of a search, column-wise (one object per hit would cost more than
+ * the search itself on a batch of queries): query q has counts[q] hits, best first, after
+ * those of the queries before it.
+ */
+export interface SearchHits {
+  counts: Uint32Array;
+  keys: ArrayLike<Key>;
+  /** L2: squared distance (smaller is better); IP: inner product; COSINE: cosine similarity. */
+  scores: Float32Array;
+  /** Per hit, its output fields; absent when the search asked for none. */
+  fields?: Record<string, unknown>[];
+}
+
+/** The fields of a hit that asks for none: one object, never changed. */
+const NO_FIELDS: Record<string, unknown> = Object.freeze({});
+
+/** Each query's hits as objects, for callers that take them one by one. */
+export function hitLists(found: SearchHits): Hit[][] {
+  let at = 0;
+  return Array.from(found.counts, (count) =>
+    Array.from({ length: count }, () => {
+      const hit = { key: found.keys[at], score: found.scores[at], fields: found.fields?.[at] ?? NO_FIELDS };
+      at++;
+      return hit;
+    }),
+  );
+}
+
 export interface QueryRequest extends ReadOptions {
   /** Only rows with these keys (all rows when absent). */
   keys?: Key[];
@@ -73,7 +102,7 @@ export interface LoadedSegmentInfo {
 
 export interface QueryService {
   /** The hits of each query, best first, ties by the smaller key. */
-  search(request: SearchRequest): Promise<Hit[][]>;
+  search(request: SearchRequest): Promise<SearchHits>;
   /** Rows in primary-key order. */
   query(request: QueryRequest): Promise<Record<string, unknown>[]>;
   count(request: Omit<QueryRequest, 'outputFields' | 'offset' | 'limit'>): Promise<number>;

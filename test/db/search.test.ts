@@ -4,7 +4,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { DataType, DimensionMismatchError, FilterError, InvalidArgumentError, InvalidKError, RRFRanker, WeightedRanker } from '../../src/index.js';
+import {
+  DataType,
+  DimensionMismatchError,
+  FilterError,
+  InvalidArgumentError,
+  InvalidKError,
+  NonFiniteValueError,
+  RRFRanker,
+  WeightedRanker,
+} from '../../src/index.js';
 import { type Doc, docs, docsSchema, expectedIds, openDb, workFolder } from './db-helpers.js';
 
 const folder = workFolder('search');
@@ -100,6 +109,26 @@ test('bad search and query arguments are typed errors', async () => {
   await assert.rejects(db.search({ collection_name: 'c', data: 'text' }), InvalidArgumentError);
   await assert.rejects(db.query({ collection_name: 'c' }), /needs a limit/);
   await assert.rejects(db.search({ collection_name: 'c', data: v, consistency_level: 'Sometimes' }), InvalidArgumentError);
+});
+
+test('a query vector with NaN or an infinity is refused, as numbers or as floats, with or without rows', async () => {
+  const db = await openDb(folder('non-finite'));
+  await db.createCollection(docsSchema('empty'));
+  await db.createCollection(docsSchema('c'));
+  await db.insert({ collection_name: 'c', data: docs(5) });
+  const v = docs(1)[0].vector;
+  const bad = (at: number, value: number) => v.map((x, d) => (d === at ? value : x));
+  for (const collection_name of ['c', 'empty']) {
+    await assert.rejects(db.search({ collection_name, data: bad(1, Number.NaN) }), NonFiniteValueError);
+    await assert.rejects(db.search({ collection_name, data: [v, bad(2, Number.POSITIVE_INFINITY)] }), /query vector 1 .* dimension 2/);
+    await assert.rejects(db.search({ collection_name, data: Float32Array.from(bad(0, Number.NaN)) }), NonFiniteValueError);
+    await assert.rejects(
+      db.search({ collection_name, data: [Float32Array.from(v), Float32Array.from(bad(3, Number.NEGATIVE_INFINITY))] }),
+      /query vector 1 .* dimension 3/,
+    );
+  }
+  // The collection still answers.
+  assert.equal((await db.search({ collection_name: 'c', data: v, limit: 1 })).results.length, 1);
 });
 
 test('Strong and Session see a write that resolved before the read; Bounded and Eventually see it soon', async () => {

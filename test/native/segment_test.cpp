@@ -2,6 +2,7 @@
 // against references computed here the slow way.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <thread>
 #include <map>
 #include <memory>
@@ -157,6 +158,38 @@ TEST(search_over_segments_equals_one_brute_force) {
       CHECK_CLOSE(hits[0][i].score, expected[i].first, 1e-5);
     }
   }
+}
+
+// The same keys in two segments (a row and a stale copy of it) come back once each, below
+// and past the number of keys a query compares in a list before it hashes them.
+TEST(search_returns_each_key_once_across_segments) {
+  const size_t dim = 4, per = 200;
+  qv::ThreadPool pool(2);
+  std::vector<qv::SegmentPart> parts;
+  for (int s = 0; s < 2; ++s) {
+    auto rows = std::make_shared<qv::SegmentRows>(qv::KeyType::kInt64);
+    std::vector<int64_t> keys(per), ts(per, 1), ids(per);
+    std::vector<float> vectors(per * dim);
+    for (size_t i = 0; i < per; ++i) {
+      keys[i] = ids[i] = int64_t(i);
+      for (size_t j = 0; j < dim; ++j) vectors[i * dim + j] = float(i) + 0.25f * float(s);
+    }
+    rows->append(keys.data(), ts.data(), per);
+    auto flat = std::make_shared<qv::FlatIndex>(dim, qv::Metric::L2);
+    flat->add(vectors.data(), ids.data(), per);
+    parts.push_back(qv::SegmentPart{rows, flat});
+  }
+  const std::vector<float> query(dim, 0.0f);
+  for (size_t k : {size_t(10), size_t(150)}) {
+    const auto hits = qv::search_segments(parts, query.data(), 1, k, 10, pool);
+    CHECK_EQ(hits[0].size(), k);
+    for (size_t i = 0; i < k; ++i) {
+      CHECK_EQ(parts[hits[0][i].part].rows->int_key(hits[0][i].row), int64_t(i));
+      CHECK_EQ(hits[0][i].part, uint32_t(0));  // the nearer copy
+    }
+  }
+  const std::vector<float> bad = {0, NAN, 0, 0};
+  CHECK_THROWS_CODE(qv::search_segments(parts, bad.data(), 1, 5, 10, pool), qv::code::kNonFinite);
 }
 
 TEST(select_rows_in_key_order_with_offset_and_limit) {

@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { primaryField } from '../../schema/schema.js';
-import { compareKeys, type Hit, type Key } from '../query-service.js';
+import { compareKeys, type Hit, hitLists, type Key } from '../query-service.js';
 import type { ProxyContext } from './context.js';
 import { annsField, DEFAULT_LIMIT, filterOf, hitRow, keyString, metricOf, outputFields, probeOf, queryVectors, rangeOf, readOptions, window } from './reads.js';
 import { ok } from './responses.js';
@@ -61,17 +61,19 @@ export async function hybridSearch(ctx: ProxyContext, request: Record<string, un
     const metric = metricOf(info, field);
     const filter = filterOf(info, { filter: sub.filter ?? sub.expr, filter_params: sub.filter_params ?? sub.exprValues });
     const range = rangeOf(sub.params, metric);
-    const [hits] = await ctx.reads.search({
-      ...options,
-      ...probeOf(sub.params),
-      filter,
-      range,
-      field: field.name,
-      queries: packed,
-      nq: 1,
-      limit: (limit as number) + offset,
-      offset: 0,
-    });
+    const [hits] = hitLists(
+      await ctx.reads.search({
+        ...options,
+        ...probeOf(sub.params),
+        filter,
+        range,
+        field: field.name,
+        queries: packed,
+        nq: 1,
+        limit: (limit as number) + offset,
+        offset: 0,
+      }),
+    );
     hits.forEach((hit, rank) => {
       const id = keyString(hit.key);
       const entry = fused.get(id) ?? { key: hit.key, score: 0, fields: hit.fields };

@@ -3,7 +3,7 @@
  * schema, picks the guarantee of the consistency level and the read timestamp, asks the
  * query node (over the read seam), and shapes the answer as the SDK does.
  */
-import { DimensionMismatchError, InvalidArgumentError, InvalidKError } from '../../errors.js';
+import { DimensionMismatchError, InvalidArgumentError, InvalidKError, NonFiniteValueError } from '../../errors.js';
 import { checkFilter } from '../../expr/check.js';
 import { keysOfPlan, toKey } from '../../expr/key-filter.js';
 import { parseFilter } from '../../expr/parser.js';
@@ -11,7 +11,7 @@ import type { Plan } from '../../expr/plan.js';
 import type { CollectionInfo, ConsistencyLevel } from '../../meta/catalog.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD, type Field, primaryField, vectorFields } from '../../schema/schema.js';
-import type { Hit, Key, ReadOptions } from '../query-service.js';
+import type { Hit, Key, ReadOptions, SearchHits } from '../query-service.js';
 import { consistencyLevel } from './collections.js';
 import { type ProxyContext, partitionByName } from './context.js';
 import { ok, type QueryRow } from './responses.js';
@@ -84,14 +84,19 @@ export function queryVectors(data: unknown, dim: number): { packed: Float32Array
     throw new InvalidArgumentError('search data must be a vector (numbers) or an array of vectors');
   if (list.length > MAX_NQ) throw new InvalidArgumentError(`at most ${MAX_NQ} query vectors at once, got ${list.length}`);
   const packed = new Float32Array(list.length * dim);
-  list.forEach((v, i) => {
-    const vector = v as ArrayLike<number>;
+  for (let i = 0; i < list.length; i++) {
+    const vector = list[i] as ArrayLike<number>;
     if (vector.length !== dim) throw new DimensionMismatchError(`query vector ${i} has ${vector.length} dimensions, the field has ${dim}`);
+    // Floats are copied as they are; the native search refuses NaN and infinities among them.
+    if (vector instanceof Float32Array) {
+      packed.set(vector, i * dim);
+      continue;
+    }
     for (let d = 0; d < dim; d++) {
-      if (!Number.isFinite(vector[d])) throw new InvalidArgumentError(`query vector ${i} has a non-finite value at dimension ${d}`);
+      if (!Number.isFinite(vector[d])) throw new NonFiniteValueError(`query vector ${i} has a non-finite value at dimension ${d}`);
       packed[i * dim + d] = vector[d];
     }
-  });
+  }
   return { packed, nq: list.length, single: list.length === 1 };
 }
 
@@ -170,6 +175,21 @@ export function hitRow(hit: Pick<Hit, 'key' | 'score' | 'fields'>, fields: strin
   return row;
 }
 
+/** Each query's hits as the SDK returns them (see hitRow); without output fields, only score and id. */
+export function hitRows(found: SearchHits, fields: string[], pk: string): Record<string, unknown>[][] {
+  const { counts, keys, scores } = found;
+  let at = 0;
+  return Array.from(counts, (count) => {
+    const rows = new Array<Record<string, unknown>>(count);
+    for (let i = 0; i < count; i++, at++) {
+      rows[i] = found.fields
+        ? hitRow({ key: keys[at], score: scores[at], fields: found.fields[at] }, fields, pk)
+        : { score: scores[at], id: keyString(keys[at]) };
+    }
+    return rows;
+  });
+}
+
 export function keyString(key: Key): string {
   return typeof key === 'bigint' ? key.toString() : key;
 }
@@ -190,9 +210,19 @@ export async function search(ctx: ProxyContext, request: Record<string, unknown>
   const groupBy = groupByOf(info, request, (limit as number) + offset);
   const fields = outputFields(info, request.output_fields);
   const options = await readOptions(ctx, info, request, fields);
-  const hits = await ctx.reads.search({ ...options, ...probe, filter, range, groupBy, field: field.name, queries: packed, nq, limit: limit as number, offset });
-  const pk = primaryField(info.schema).name;
-  const results = hits.map((list) => list.map((hit) => hitRow(hit, fields, pk)));
+  const found = await ctx.reads.search({
+    ...options,
+    ...probe,
+    filter,
+    range,
+    groupBy,
+    field: field.name,
+    queries: packed,
+    nq,
+    limit: limit as number,
+    offset,
+  });
+  const results = hitRows(found, fields, primaryField(info.schema).name);
   return ok({ results: single ? results[0] : results, recalls: [], session_ts: 0, collection_name: info.name });
 }
 

@@ -32,7 +32,7 @@ import { readColumns, readDeletes } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { composeTs } from '../../tso/tso.js';
 import { CoordinationFollower } from '../coordination.js';
-import type { Hit, Key, LoadedSegmentInfo, QueryRequest, QueryService, ReadOptions, SearchRequest } from '../query-service.js';
+import type { Key, LoadedSegmentInfo, QueryRequest, QueryService, ReadOptions, SearchHits, SearchRequest } from '../query-service.js';
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 import { LoadedCollection } from './collection.js';
@@ -300,7 +300,7 @@ export class QueryNode implements Role, QueryService {
     return loaded;
   }
 
-  async search(request: SearchRequest): Promise<Hit[][]> {
+  async search(request: SearchRequest): Promise<SearchHits> {
     return search(await this.#ready(request), request);
   }
 

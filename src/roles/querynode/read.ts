@@ -5,15 +5,15 @@
  * top k are merged by score, ties by the smaller key, each key once. Output fields are
  * fetched here, for the survivors only.
  */
-import { native } from '../../errors.js';
+import { NonFiniteValueError, native } from '../../errors.js';
 import { toNativePlan } from '../../expr/native-plan.js';
 import type { Plan } from '../../expr/plan.js';
 import { defaultNprobe } from '../../indexes/segment-index.js';
-import type { NativeFlatIndex, NativeIvfIndex, NativeRowRefs } from '../../native/binding.js';
+import type { NativeFlatIndex, NativeIvfIndex, NativeKeys, NativeRowRefs } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD, primaryField } from '../../schema/schema.js';
-import { compareKeys, type Hit, type Key, type QueryRequest, type SearchRequest } from '../query-service.js';
+import { compareKeys, type Key, type QueryRequest, type SearchHits, type SearchRequest } from '../query-service.js';
 import type { LoadedCollection } from './collection.js';
 import type { Segment, SegmentColumn } from './segment.js';
 
@@ -132,16 +132,11 @@ function nprobeFor(collection: LoadedCollection, segments: Segment[], field: str
   return index ? defaultNprobe(index, nlist) : 8;
 }
 
+type NativeHits = NativeRowRefs & { counts: Uint32Array; scores: Float32Array; keys: NativeKeys };
+
 /** The best `topk` hits of each query over the segments, merged natively. */
-async function nativeSearch(
-  collection: LoadedCollection,
-  segments: Segment[],
-  request: SearchRequest,
-  queries: Float32Array,
-  nq: number,
-  topk: number,
-): Promise<ScoredRef[][]> {
-  const found = await native(() =>
+function nativeSearch(collection: LoadedCollection, segments: Segment[], request: SearchRequest, queries: Float32Array, topk: number): Promise<NativeHits> {
+  return native(() =>
     loadNative().SegmentRows.searchEach(
       segments.map((s) => s.keys),
       segments.map((s) => s.vectors.get(request.field) as NativeFlatIndex | NativeIvfIndex),
@@ -152,40 +147,61 @@ async function nativeSearch(
       { nprobe: request.nprobe ?? nprobeFor(collection, segments, request.field), ...(request.refine ? { refine: request.refine } : {}), ...request.range },
     ),
   );
-  const keys = found.keys as ArrayLike<Key>;
-  const perQuery: ScoredRef[][] = [];
-  let at = 0;
-  for (let q = 0; q < nq; q++) {
-    const hits = new Array<ScoredRef>(found.counts[q]);
-    for (let i = 0; i < hits.length; i++, at++)
-      hits[i] = { segment: segments[found.segments[at]], row: found.rows[at], key: keys[at], score: found.scores[at] };
-    perQuery.push(hits);
-  }
-  return perQuery;
 }
 
-/** The fields of a hit that asks for none: one object, never changed. */
-const NO_FIELDS: Record<string, unknown> = Object.freeze({});
+/** A native answer's hits of each query as objects (for group-by and offsets, which pick among them). */
+function scoredRefs(segments: Segment[], found: NativeHits): ScoredRef[][] {
+  const keys = found.keys as ArrayLike<Key>;
+  let at = 0;
+  return Array.from(found.counts, (count) =>
+    Array.from({ length: count }, () => {
+      const hit = { segment: segments[found.segments[at]], row: found.rows[at], key: keys[at], score: found.scores[at] };
+      at++;
+      return hit;
+    }),
+  );
+}
 
-export async function search(collection: LoadedCollection, request: SearchRequest): Promise<Hit[][]> {
-  const segments = collection.segmentsOf(request.partitionIds).filter((s) => s.rows > 0 && s.vectors.has(request.field));
-  if (segments.length === 0) return Array.from({ length: request.nq }, () => []);
-  let perQuery: ScoredRef[][];
+/** A search's hits, column-wise, and (made only when output fields are asked for) the rows they are. */
+interface Picked {
+  hits: SearchHits;
+  refs: () => RowRef[];
+}
+
+/** Hits picked per query, column-wise. */
+function columnsOf(perQuery: ScoredRef[][]): Picked {
+  const refs = perQuery.flat();
+  const hits = { counts: Uint32Array.from(perQuery, (list) => list.length), keys: refs.map((r) => r.key), scores: Float32Array.from(refs, (r) => r.score) };
+  return { hits, refs: () => refs };
+}
+
+/** The hits of each query, after offset: the native answer as it is when there is no offset (no object per hit). */
+async function searchHits(collection: LoadedCollection, segments: Segment[], request: SearchRequest): Promise<Picked> {
   if (request.groupBy) {
-    perQuery = [];
+    const perQuery: ScoredRef[][] = [];
     const dim = request.queries.length / request.nq;
     for (let q = 0; q < request.nq; q++) perQuery.push(await groupedHits(collection, segments, request, request.queries.subarray(q * dim, (q + 1) * dim)));
-  } else {
-    const hits = await nativeSearch(collection, segments, request, request.queries, request.nq, request.limit + request.offset);
-    perQuery = hits.map((list) => list.slice(request.offset));
+    return columnsOf(perQuery);
   }
+  const found = await nativeSearch(collection, segments, request, request.queries, request.limit + request.offset);
+  if (request.offset > 0) return columnsOf(scoredRefs(segments, found).map((list) => list.slice(request.offset)));
+  return { hits: { counts: found.counts, keys: found.keys as ArrayLike<Key>, scores: found.scores }, refs: () => scoredRefs(segments, found).flat() };
+}
+
+export async function search(collection: LoadedCollection, request: SearchRequest): Promise<SearchHits> {
+  const segments = collection.segmentsOf(request.partitionIds).filter((s) => s.rows > 0 && s.vectors.has(request.field));
+  if (segments.length === 0) {
+    // Nothing to search; a query vector the native search would refuse is refused all the same.
+    const bad = request.queries.findIndex((x) => !Number.isFinite(x));
+    const dim = request.queries.length / request.nq;
+    if (bad >= 0) throw new NonFiniteValueError(`query vector ${Math.floor(bad / dim)} has a non-finite value at dimension ${bad % dim}`);
+    return { counts: new Uint32Array(request.nq), keys: [], scores: new Float32Array(0) };
+  }
+  const { hits, refs } = await searchHits(collection, segments, request);
   const outputFields =
     request.groupBy && !request.outputFields.includes(request.groupBy.field) ? [...request.outputFields, request.groupBy.field] : request.outputFields;
-  if (outputFields.length === 0) return perQuery.map((hits) => hits.map((hit) => ({ key: hit.key, score: hit.score, fields: NO_FIELDS })));
-  const flat = perQuery.flat();
-  const fields = await fetchFields(collection, flat, outputFields);
-  let i = 0;
-  return perQuery.map((hits) => hits.map((hit) => ({ key: hit.key, score: hit.score, fields: fields[i++] })));
+  if (outputFields.length > 0) hits.fields = await fetchFields(collection, refs(), outputFields);
+  return hits;
 }
 
 /** Most hits one search may ask for (native kMaxK). */
@@ -202,7 +218,7 @@ async function groupedHits(collection: LoadedCollection, segments: Segment[], re
   const wanted = request.offset + request.limit;
   const rows = segments.reduce((sum, s) => sum + s.rows, 0);
   for (let k = Math.min(MAX_K, wanted * size * 4); ; k = Math.min(MAX_K, k * 4)) {
-    const [hits] = await nativeSearch(collection, segments, request, query, 1, k);
+    const [hits] = scoredRefs(segments, await nativeSearch(collection, segments, request, query, k));
     const values = groupValues(hits, field);
     const groups = new Map<string, ScoredRef[]>();
     hits.forEach((hit, i) => {
