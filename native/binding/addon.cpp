@@ -13,6 +13,7 @@
 #include "async_job.h"
 #include "common/error.h"
 #include "convert.h"
+#include "column_file_wrap.h"
 #include "crc32c_wrap.h"
 #include "flat_index_wrap.h"
 #include "ivf_index_wrap.h"
@@ -195,6 +196,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->segment_rows_constructor = Napi::Persistent(segment_rows);
   exports.Set("SegmentRows", segment_rows);
   RegisterCrc32c(env, exports);
+  RegisterColumnFiles(env, exports);
   exports.Set("mergeResults", Napi::Function::New<MergeResults>(env, "mergeResults"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("trimMemory", Napi::Function::New<TrimMemory>(env, "trimMemory"));

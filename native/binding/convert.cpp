@@ -50,6 +50,10 @@ std::vector<uint8_t> CopyUint8Array(Napi::Env env, Napi::Value value, const char
   return CopyTyped<uint8_t>(env, value, napi_uint8_array, "Uint8Array", what);
 }
 
+std::vector<uint32_t> CopyUint32Array(Napi::Env env, Napi::Value value, const char* what) {
+  return CopyTyped<uint32_t>(env, value, napi_uint32_array, "Uint32Array", what);
+}
+
 std::string ToString(Napi::Env env, Napi::Value value, const char* what) {
   if (!value.IsString()) ThrowError(env, qv::code::kInvalidArgument, std::string(what) + " must be a string");
   return value.As<Napi::String>().Utf8Value();

@@ -21,6 +21,7 @@ Napi::Error MakeError(Napi::Env env, const char* code, const std::string& messag
 std::vector<float> CopyFloat32Array(Napi::Env env, Napi::Value value, const char* what);
 std::vector<int64_t> CopyBigInt64Array(Napi::Env env, Napi::Value value, const char* what);
 std::vector<uint8_t> CopyUint8Array(Napi::Env env, Napi::Value value, const char* what);
+std::vector<uint32_t> CopyUint32Array(Napi::Env env, Napi::Value value, const char* what);
 
 uint32_t ToUint32(Napi::Env env, Napi::Value value, const char* what);
 std::string ToString(Napi::Env env, Napi::Value value, const char* what);

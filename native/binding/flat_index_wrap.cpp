@@ -1,9 +1,12 @@
 #include "flat_index_wrap.h"
 
+#include <numeric>
 #include <string>
+#include <vector>
 
 #include "async_job.h"
 #include "common/error.h"
+#include "common/mapped_file.h"
 #include "convert.h"
 #include "lambda_job.h"
 #include "vectors_job.h"
@@ -62,6 +65,7 @@ Napi::Function FlatIndexWrap::Define(Napi::Env env) {
   return DefineClass(env, "FlatIndex",
                      {
                          InstanceMethod<&FlatIndexWrap::Add>("add"),
+                         InstanceMethod<&FlatIndexWrap::AddFromFile>("addFromFile"),
                          InstanceMethod<&FlatIndexWrap::Search>("search"),
                          InstanceMethod<&FlatIndexWrap::Remove>("remove"),
                          InstanceMethod<&FlatIndexWrap::Vectors>("vectors"),
@@ -96,6 +100,24 @@ Napi::Value FlatIndexWrap::Add(const Napi::CallbackInfo& info) {
                    " vectors of dimension " + std::to_string(index_->dim()));
   }
   return AsyncJob::Queue(env, std::make_unique<AddJob>(env, index_, std::move(vectors), std::move(ids)));
+}
+
+// addFromFile(path: string, rows: number, crc: number): Promise<void>. Adds a vector column
+// file's rows, ids their row numbers, checked against its CRC-32C; nothing passes through
+// JavaScript.
+Napi::Value FlatIndexWrap::AddFromFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string path = ToString(env, info[0], "path");
+  const size_t rows = ToUint32(env, info[1], "rows");
+  const uint32_t crc = ToUint32(env, info[2], "crc");
+  auto index = index_;
+  return LambdaJob::Queue(env, [index, path, rows, crc] {
+    const qv::MappedFile file(path);
+    const float* vectors = file.vectors(rows, index->dim(), crc);
+    std::vector<int64_t> ids(rows);
+    std::iota(ids.begin(), ids.end(), int64_t(0));
+    index->add(vectors, ids.data(), rows);
+  });
 }
 
 // search(queries: Float32Array, k: number, exclude?: Uint8Array): Promise<Result>

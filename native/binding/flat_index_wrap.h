@@ -21,6 +21,7 @@ class FlatIndexWrap : public Napi::ObjectWrap<FlatIndexWrap> {
 
  private:
   Napi::Value Add(const Napi::CallbackInfo& info);
+  Napi::Value AddFromFile(const Napi::CallbackInfo& info);
   Napi::Value Search(const Napi::CallbackInfo& info);
   Napi::Value Remove(const Napi::CallbackInfo& info);
   Napi::Value Vectors(const Napi::CallbackInfo& info);

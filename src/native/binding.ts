@@ -18,6 +18,8 @@ export type NativeReadAt = bigint | { ts: bigint; expiredBefore: bigint };
 
 export interface NativeFlatIndex {
   add(vectors: Float32Array, ids: BigInt64Array): Promise<void>;
+  /** Adds a vector column file's rows (ids: row numbers), checked against its CRC-32C; nothing passes through JavaScript. */
+  addFromFile(path: string, rows: number, crc: number): Promise<void>;
   search(queries: Float32Array, k: number, exclude?: Uint8Array): Promise<NativeResult>;
   remove(ids: BigInt64Array): Promise<number>;
   /** The vectors of these rows as added (rows x dim); COSINE ones within float rounding. */
@@ -166,11 +168,35 @@ export interface NativeRowRefs {
   rows: Uint32Array;
 }
 
+/** A column file as the catalog records it (sizes in bytes), and the rows of it to keep. */
+export interface NativeColumnRows {
+  path: string;
+  bytes: number;
+  crc: number;
+  valueBytes: number;
+  validBytes: number;
+  keep: Uint32Array;
+}
+
+export interface NativeWrittenColumn {
+  bytes: number;
+  crc: number;
+  valueBytes: number;
+  validBytes: number;
+}
+
 export interface NativeBinding {
   RocksMq: { open(options: RocksMqOptions): Promise<NativeRocksMq> };
   MetaStore: { open(path: string): Promise<NativeMetaStore> };
   /** The CRC-32C of bytes, continuing from crc (synchronous: hardware CRC, several GB/s). */
   crc32c(bytes: Uint8Array, crc?: number): number;
+  /** A whole file whose size and CRC-32C are known, read and checked on the I/O pool (InvalidFileError when they differ). */
+  readChecked(path: string, bytes: number, crc: number): Promise<Uint8Array>;
+  /**
+   * Some rows of column files (each checked against its CRC-32C), source after source, written
+   * as one column file at path and synced, on the background pool. `rowWidth`: bytes per row.
+   */
+  copyColumnRows(sources: NativeColumnRows[], rowWidth: number, path: string): Promise<NativeWrittenColumn>;
   FlatIndex: {
     new (dim: number, metric: NativeMetric): NativeFlatIndex;
   };
@@ -236,6 +262,8 @@ export const BINDING_SHAPE = {
     RocksMq: true,
     MetaStore: true,
     crc32c: true,
+    readChecked: true,
+    copyColumnRows: true,
     FlatIndex: true,
     SegmentRows: true,
     IvfIndex: true,
@@ -250,7 +278,7 @@ export const BINDING_SHAPE = {
     measureFmaRate: true,
   } satisfies Record<keyof NativeBinding, true>).sort(),
   classes: {
-    FlatIndex: names<NativeFlatIndex>({ add: true, search: true, remove: true, vectors: true, shrink: true, memoryBytes: true }),
+    FlatIndex: names<NativeFlatIndex>({ add: true, addFromFile: true, search: true, remove: true, vectors: true, shrink: true, memoryBytes: true }),
     IvfIndex: names<NativeIvfIndex>({
       train: true,
       add: true,

@@ -27,7 +27,7 @@ export interface ColumnHeader {
   validBytes: number;
 }
 
-type TypedArrayClass = new (buffer: ArrayBuffer) => Exclude<ColumnValues, unknown[]>;
+type TypedArrayClass = (new (buffer: ArrayBuffer) => Exclude<ColumnValues, unknown[]>) & { BYTES_PER_ELEMENT: number };
 
 const TYPED: Partial<Record<DataType, TypedArrayClass>> = {
   [DataType.Bool]: Uint8Array,
@@ -140,7 +140,7 @@ export function decodeColumns(headers: ColumnHeader[], bytes: Uint8Array, offset
 
 function view(Typed: TypedArrayClass, slice: Uint8Array): Exclude<ColumnValues, unknown[]> {
   const Class = Typed as unknown as new (buffer: ArrayBufferLike, offset: number, length: number) => Exclude<ColumnValues, unknown[]>;
-  const width = (Typed as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  const width = Typed.BYTES_PER_ELEMENT;
   return new Class(slice.buffer, slice.byteOffset, slice.byteLength / width);
 }
 

@@ -5,7 +5,7 @@
  */
 import type { DeltaInfo, StoredColumn } from '../meta/catalog.js';
 import type { NativeKeys } from '../native/binding.js';
-import { type Column, decodeColumns, encodeColumnParts } from '../schema/columns.js';
+import { type Column, decodeColumns, encodeColumnParts, pickRows, typedArrayOf } from '../schema/columns.js';
 import type { SegmentStore } from './segment-store.js';
 
 /** The column of insert (or delete) timestamps. */
@@ -30,6 +30,41 @@ export async function writeColumns(store: SegmentStore, folder: string, batches:
     const { header, chunks } = encodeColumnParts(batches.map((batch) => batch[i]));
     const file = await store.write(`${folder}/${i}.col`, chunks);
     stored.push({ ...header, file });
+  }
+  return stored;
+}
+
+/** The rows of a sealed segment that a compaction keeps (ascending row numbers). */
+export interface KeptRows {
+  columns: StoredColumn[];
+  rows: number;
+  keep: Uint32Array;
+}
+
+/**
+ * Writes the kept rows of several segments' columns as one new segment's files under folder.
+ * Fixed-width columns (numbers, keys, vectors) are copied by native code from file to file;
+ * text, JSON and Arrays are decoded, picked and encoded again here.
+ */
+export async function copyColumns(store: SegmentStore, folder: string, inputs: KeptRows[]): Promise<StoredColumn[]> {
+  const stored: StoredColumn[] = [];
+  for (let i = 0; i < inputs[0].columns.length; i++) {
+    const { name, type, dim } = inputs[0].columns[i];
+    const path = `${folder}/${i}.col`;
+    const Typed = typedArrayOf(type);
+    if (Typed) {
+      const sources = inputs.map(({ columns, keep }) => ({ file: columns[i].file, bytes: columns[i].bytes, validBytes: columns[i].validBytes, keep }));
+      const written = await store.copyRows(sources, Typed.BYTES_PER_ELEMENT * (dim ?? 1), path);
+      stored.push({ name, type, ...(dim === undefined ? {} : { dim }), bytes: written.bytes, validBytes: written.validBytes, file: written.file });
+      continue;
+    }
+    const parts: Column[] = [];
+    for (const { columns, rows, keep } of inputs) {
+      const [column] = await readColumns(store, [columns[i]]);
+      parts.push(keep.length === rows ? column : pickRows(column, keep));
+    }
+    const { header, chunks } = encodeColumnParts(parts);
+    stored.push({ ...header, file: await store.write(path, chunks) });
   }
   return stored;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import type { QuiverDB } from '../../src/index.js';
+import { DataType, type QuiverDB } from '../../src/index.js';
 import { checkAfterCrashes, createCrashCollection, killWriterAtRandom } from './crash-helpers.js';
 import { type Doc, docs, docsSchema, expectedIds, openDb, workFolder } from './db-helpers.js';
 
@@ -104,6 +104,41 @@ test('a segment with many deleted rows is rewritten without them, and reopened t
   await db.close();
   db = await openDb(dir, manual);
   await assertRows(db, [...live, rows[5]]);
+});
+
+test('a rewrite keeps nulls, Int64 values, text and JSON of the rows it keeps', async () => {
+  const db = await openDb(folder('nulls'), { ...manual, 'dataCoord.segment.maxRows': 1000 });
+  await db.createCollection({
+    collection_name: 'c',
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'vector', data_type: DataType.FloatVector, dim: 2 },
+      { name: 'big', data_type: DataType.Int64, nullable: true },
+      { name: 'label', data_type: DataType.VarChar, max_length: 16, nullable: true },
+      { name: 'meta', data_type: DataType.JSON },
+    ],
+    index_params: [{ field_name: 'vector', index_type: 'FLAT', metric_type: 'L2' }],
+  });
+  const row = (i: number) => ({
+    id: i,
+    vector: [i, -i],
+    big: i % 3 === 0 ? null : `${9_007_199_254_740_993n + BigInt(i)}`,
+    label: i % 5 === 0 ? null : `row ${i}`,
+    meta: { i, even: i % 2 === 0 },
+  });
+  await db.insert({ collection_name: 'c', data: Array.from({ length: 1000 }, (_, i) => row(i)) });
+  await db.delete({ collection_name: 'c', filter: 'id % 2 == 1' });
+  await db.flush({ collection_names: ['c'] });
+  assert.deepEqual(
+    (await compactNow(db)).map((s) => s.num_rows),
+    [500],
+  );
+  const { data } = await db.query({ collection_name: 'c', filter: 'id >= 0', output_fields: ['id', 'big', 'label', 'meta'], limit: 2000 });
+  assert.equal(data.length, 500);
+  for (const got of data) {
+    const want = row(Number(got.id));
+    assert.deepEqual({ big: got.big, label: got.label, meta: got.meta }, { big: want.big, label: want.label, meta: want.meta });
+  }
 });
 
 test('reads during compactions see every row once; an indexed collection swaps in the new segment once it is indexed', async () => {

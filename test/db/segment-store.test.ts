@@ -5,8 +5,9 @@ import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { InvalidFileError, IoError } from '../../src/index.js';
+import { DataType, InvalidFileError, IoError } from '../../src/index.js';
 import { loadNative } from '../../src/native/load.js';
+import { type Column, encodeColumnParts, pickRows } from '../../src/schema/columns.js';
 import { LocalSegmentStore } from '../../src/segment/segment-store.js';
 import { workFolder } from './db-helpers.js';
 
@@ -51,4 +52,49 @@ test('a write that cannot be made is an IoError and leaves no file behind', asyn
   writeFileSync(join(root, 'segments'), 'a file where a folder should be');
   await assert.rejects(store.write('segments/1/0.col', [new Uint8Array(8)]), IoError);
   assert.ok(!existsSync(join(root, 'segments', '1')));
+});
+
+test('copyRows writes the kept rows of column files as the encoder writes them, and refuses a damaged source', async () => {
+  const store = new LocalSegmentStore(folder('copy-rows'));
+  // A nullable Int64 column in two segments, and a vector column (dim 3) without nulls.
+  const ints = (from: number, n: number): Column => ({
+    name: 'n',
+    type: DataType.Int64,
+    values: BigInt64Array.from({ length: n }, (_, i) => BigInt(from + i) * 1_000_000_007n),
+    valid: Uint8Array.from({ length: n }, (_, i) => (i % 4 === 1 ? 0 : 1)),
+  });
+  const vectors = (from: number, n: number): Column => ({
+    name: 'v',
+    type: DataType.FloatVector,
+    dim: 3,
+    values: Float32Array.from({ length: n * 3 }, (_, i) => from + i / 8),
+  });
+  const stored = async (column: Column, path: string) => {
+    const { header, chunks } = encodeColumnParts([column]);
+    return { ...header, file: await store.write(path, chunks) };
+  };
+  const keeps = [Uint32Array.of(0, 1, 2, 5, 6), Uint32Array.of(3)];
+  for (const [make, width] of [
+    [ints, 8],
+    [vectors, 12],
+  ] as const) {
+    const parts = [make(0, 7), make(100, 4)];
+    const files = [await stored(parts[0], `a/${width}.col`), await stored(parts[1], `b/${width}.col`)];
+    const copied = await store.copyRows(
+      files.map((f, i) => ({ file: f.file, bytes: f.bytes, validBytes: f.validBytes, keep: keeps[i] })),
+      width,
+      `c/${width}.col`,
+    );
+    const expected = encodeColumnParts(parts.map((p, i) => pickRows(p, keeps[i])));
+    assert.deepEqual(Buffer.from(await store.read(copied.file)), Buffer.concat(expected.chunks));
+    assert.equal(copied.bytes, expected.header.bytes);
+    assert.equal(copied.validBytes, expected.header.validBytes);
+  }
+  const [source] = readdirSync(join(store.root, 'a'));
+  const damaged = await readFile(join(store.root, 'a', source));
+  damaged[3] ^= 1;
+  await writeFile(join(store.root, 'a', source), damaged);
+  const file = { name: `a/${source}`, bytes: damaged.byteLength, crc: 0 };
+  await assert.rejects(store.copyRows([{ file, bytes: 8, validBytes: 0, keep: Uint32Array.of(0) }], 8, 'c/bad.col'), InvalidFileError);
+  assert.ok(!existsSync(join(store.root, 'c', 'bad.col.tmp')));
 });

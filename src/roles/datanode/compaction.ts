@@ -30,10 +30,10 @@ import { COORD_TOPIC } from '../../msg/channels.js';
 import { encodeCoord } from '../../msg/messages.js';
 import type { NativeKeys, NativeSegmentRows } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
-import { type Column, pickRows } from '../../schema/columns.js';
+import type { Column } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { primaryField } from '../../schema/schema.js';
-import { readColumns, readDeletes, segmentFolder, writeColumns } from '../../segment/segment-file.js';
+import { copyColumns, type KeptRows, readColumns, readDeletes, segmentFolder } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { composeTs, type IdAllocator } from '../../tso/tso.js';
 
@@ -135,7 +135,6 @@ export async function planCompactions(ctx: CompactionContext, info: CollectionIn
   return plans;
 }
 
-/** Writes the live rows of `inputs` as one new segment and swaps it in for them in the catalog; returns its id (null: no row was left). */
 /** The rows a compaction keeps: not deleted, not expired (typed arrays: a segment may hold millions). */
 function keptRows(rows: number, deleted: Uint32Array, ts: BigInt64Array, cutoff: bigint | undefined): Uint32Array {
   const gone = new Uint8Array(rows);
@@ -146,18 +145,20 @@ function keptRows(rows: number, deleted: Uint32Array, ts: BigInt64Array, cutoff:
   return keep.subarray(0, n);
 }
 
+/** Writes the live rows of `inputs` as one new segment and swaps it in for them in the catalog; returns its id (null: no row was left). */
 export async function compact(ctx: CompactionContext, info: CollectionInfo, inputs: SegmentInfo[], state: StorageState): Promise<number | null> {
   const keyType = primaryField(info.schema).dataType;
   const deletes = await readDeletes(ctx.store, state.deltas);
   const cutoff = expiredBefore(info, composeTs(Date.now()));
-  const batches: Column[][] = [];
+  const kept: KeptRows[] = [];
   let rows = 0;
   for (const input of inputs) {
-    const columns = await readColumns(ctx.store, input.columns);
+    // Only keys and timestamps are read here; the rest is copied from file to file.
+    const columns = await readColumns(ctx.store, input.columns.slice(0, 2));
     const segment = await rowsOf(input, columns, keyType, deletes);
     const keep = keptRows(input.rows, segment.deletions().rows, columns[1].values as BigInt64Array, cutoff);
     if (keep.length === 0) continue;
-    batches.push(keep.length === input.rows ? columns : columns.map((c) => pickRows(c, keep)));
+    kept.push({ columns: input.columns, rows: input.rows, keep });
     rows += keep.length;
   }
   const id = rows > 0 ? Number(await ctx.ids.alloc(1)) : null;
@@ -178,7 +179,7 @@ export async function compact(ctx: CompactionContext, info: CollectionInfo, inpu
         .reduce((a, b) => (b > a ? b : a))
         .toString(),
       rows,
-      columns: await writeColumns(ctx.store, segmentFolder(info.id, id), batches),
+      columns: await copyColumns(ctx.store, segmentFolder(info.id, id), kept),
     };
     puts[metaKeys.segment(info.id, id)] = made;
   }

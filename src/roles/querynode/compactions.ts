@@ -15,7 +15,7 @@ import { releaseMemory } from '../../native/memory.js';
 import { readColumns } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import type { LoadedCollection } from './collection.js';
-import { isCurrent, loadBuiltIndexes, mapExactVectors } from './indexes.js';
+import { isCurrent, loadBuiltIndexes, loadExactVectors } from './indexes.js';
 
 /** Which vector fields of a segment of `rows` rows should have a built index. */
 function indexedFields(info: CollectionInfo, rows: number): string[] {
@@ -71,7 +71,7 @@ export class CompactionSwaps {
     const records = state.segmentIndexes.filter((r) => r.segmentId === made.id && isCurrent(info, r));
     if (!indexedFields(info, made.rows).every((field) => records.some((r) => r.field === field))) return false;
     let indexes = (await loadBuiltIndexes(this.store, info, records, () => made.rows, collection.mapped, this.log)).get(made.id);
-    if (collection.mapped) indexes = await mapExactVectors(this.store, made, (field) => collection.metricOf(field), indexes);
+    indexes = await loadExactVectors(this.store, made, (field) => collection.metricOf(field), collection.mapped, indexes);
     const fresh = await collection.sealedSegment(made, await readColumns(this.store, columnsToRead(made, indexes)), indexes);
     await collection.replaceSegments(olds, fresh);
     await releaseMemory(); // the old segments go with the next garbage collection

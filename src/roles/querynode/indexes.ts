@@ -10,15 +10,15 @@ import type { Metric } from '../../indexes/metric.js';
 import { segmentBuild } from '../../indexes/segment-index.js';
 import type { CollectionInfo, IndexInfo, SegmentIndexInfo, SegmentInfo, StoredColumn } from '../../meta/catalog.js';
 import type { LogLine } from '../../mq/open-broker.js';
-import type { NativeIvfIndex, NativeMappedFlatIndex } from '../../native/binding.js';
+import type { NativeFlatIndex, NativeIvfIndex, NativeMappedFlatIndex } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
 import { releaseMemory } from '../../native/memory.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import type { LoadedCollection } from './collection.js';
-import { addInPieces, type BuiltIndex, type Segment } from './segment.js';
+import type { BuiltIndex, Segment } from './segment.js';
 
-/** Per vector field of a sealed segment: its built index, or (mmap) its mapped vector file. */
-export type LoadedIndexes = Map<string, { native: NativeIvfIndex | NativeMappedFlatIndex; built?: BuiltIndex }>;
+/** Per vector field of a sealed segment: its built index, or its vectors searched exactly (mapped, or read by native code). */
+export type LoadedIndexes = Map<string, { native: NativeIvfIndex | NativeFlatIndex | NativeMappedFlatIndex; built?: BuiltIndex }>;
 
 /** The field's index, if it asks for built indexes at all. */
 function currentIndex(info: CollectionInfo, field: string): IndexInfo | undefined {
@@ -92,37 +92,42 @@ export async function dropStaleIndexes(collection: LoadedCollection, store: Segm
   }
 }
 
-/** A vector column of a sealed segment searched in place from its file (mmap). */
-function mapVectors(store: SegmentStore, column: StoredColumn, metric: Metric, rows: number): Promise<NativeMappedFlatIndex> {
-  return native(async () => loadNative().MappedFlatIndex.map(await store.localPath(column.file.name), column.dim as number, metric, column.file.crc, rows));
+/**
+ * A vector column of a sealed segment, searched exactly: in place from its file (mmap), or
+ * read into a FlatIndex by native code (its bytes never pass through the JavaScript thread).
+ */
+async function exactVectors(
+  store: SegmentStore,
+  column: StoredColumn,
+  metric: Metric,
+  rows: number,
+  mapped: boolean,
+): Promise<NativeFlatIndex | NativeMappedFlatIndex> {
+  const path = await store.localPath(column.file.name);
+  if (mapped) return native(() => loadNative().MappedFlatIndex.map(path, column.dim as number, metric, column.file.crc, rows));
+  const flat = new (loadNative().FlatIndex)(column.dim as number, metric);
+  await native(() => flat.addFromFile(path, rows, column.file.crc));
+  return flat;
 }
 
-/** With mmap: the segment's vector fields that have no built index, mapped from their files (added to indexes). */
-export async function mapExactVectors(
+/** The segment's vector fields that have no built index, searched exactly (added to indexes). */
+export async function loadExactVectors(
   store: SegmentStore,
   segment: SegmentInfo,
   metricOf: (field: string) => Metric,
+  mapped: boolean,
   indexes: LoadedIndexes = new Map(),
 ): Promise<LoadedIndexes> {
   for (const column of segment.columns.filter((c) => c.dim !== undefined && !indexes.has(c.name))) {
-    indexes.set(column.name, { native: await mapVectors(store, column, metricOf(column.name), segment.rows) });
+    indexes.set(column.name, { native: await exactVectors(store, column, metricOf(column.name), segment.rows, mapped) });
   }
   return indexes;
 }
 
-/** Searches a segment's field exactly: mapped from its vector file with mmap, else read into a FlatIndex. */
+/** Searches a segment's field exactly from now on: mapped from its vector file with mmap, else read into a FlatIndex. */
 export async function useExact(collection: LoadedCollection, segment: Segment, field: string, store: SegmentStore): Promise<void> {
   const column = segment.info?.columns.find((c) => c.name === field) as StoredColumn;
-  if (collection.mapped) {
-    segment.useExact(field, await mapVectors(store, column, collection.metricOf(field), segment.rows));
-    return;
-  }
-  const bytes = await store.read(column.file);
-  const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, segment.rows * (column.dim as number));
-  const flat = new (loadNative().FlatIndex)(column.dim as number, collection.metricOf(field));
-  await addInPieces(flat, vectors, 0, segment.rows);
-  await native(() => flat.shrink());
-  segment.useExact(field, flat);
+  segment.useExact(field, await exactVectors(store, column, collection.metricOf(field), segment.rows, collection.mapped));
 }
 
 /** Keeps a sealed segment's scalar indexes as the collection asks: built (in memory, on the pool) or dropped. */

@@ -37,7 +37,7 @@ import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 import { LoadedCollection } from './collection.js';
 import { CompactionSwaps, columnsToRead } from './compactions.js';
-import { dropStaleIndexes, loadBuiltIndexes, mapExactVectors, swapIn, syncScalarIndexes, useExact } from './indexes.js';
+import { dropStaleIndexes, loadBuiltIndexes, loadExactVectors, swapIn, syncScalarIndexes, useExact } from './indexes.js';
 import { count, query, search } from './read.js';
 import type { Segment } from './segment.js';
 
@@ -190,8 +190,8 @@ export class QueryNode implements Role, QueryService {
     const deletes = await readDeletes(this.store, stored.deltas);
     for (const segment of stored.segments.filter((s) => !partitionDropped(info, s.partitionId))) {
       let indexes = built.get(segment.id);
-      if (collection.mapped) indexes = await mapExactVectors(this.store, segment, (field) => collection.metricOf(field), indexes);
-      // A field with a built index (or mapped) needs no vectors in memory: its file stays on disk.
+      indexes = await loadExactVectors(this.store, segment, (field) => collection.metricOf(field), collection.mapped, indexes);
+      // Vector fields come as indexes (built, mapped, or read into a FlatIndex by native code): only the other columns are read here.
       await collection.addSealed(segment, await readColumns(this.store, columnsToRead(segment, indexes)), deletes, indexes);
     }
     this.#collections.set(info.id, collection);

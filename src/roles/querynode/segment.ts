@@ -209,10 +209,10 @@ export class Segment {
 
 /**
  * Adds rows first.. of vectors to an exact index, a few MiB at a time: the binding copies each
- * piece on the JavaScript thread, which must not stall for the whole of a segment loaded from
- * its file (hundreds of MB).
+ * piece on the JavaScript thread, which must not stall for a whole batch. (Sealed segments'
+ * vectors are read by native code from their files: see loadExactVectors.)
  */
-export async function addInPieces(index: NativeFlatIndex, vectors: Float32Array, first: number, rows: number): Promise<void> {
+async function addInPieces(index: NativeFlatIndex, vectors: Float32Array, first: number, rows: number): Promise<void> {
   const step = Math.max(1, Math.floor(ADD_PIECE_BYTES / (index.dim * 4)));
   for (let at = 0; at < rows; at += step) {
     const n = Math.min(step, rows - at);
