@@ -1,12 +1,12 @@
-// Recovery: reopening replays the log from the last checkpoint; a second process gets a
-// typed error naming the holder; a writer killed (SIGKILL) at random moments, 20 times,
+// Recovery: reopening replays the log from the last checkpoint; a damaged segment file fails
+// only its collection; a second process gets a typed error naming the holder; a writer killed (SIGKILL) at random moments, 20 times,
 // loses nothing it was told was written.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { DatabaseLockedError, QuiverDB } from '../../src/index.js';
+import { DatabaseLockedError, InvalidFileError, QuiverDB } from '../../src/index.js';
 import { root } from '../helpers.js';
 import { checkAfterCrashes, createCrashCollection, killWriterAtRandom, spawnTs } from './crash-helpers.js';
 import { docs, docsSchema, expectedIds, workFolder } from './db-helpers.js';
@@ -74,6 +74,37 @@ test('files a crash left between writing a segment and cataloguing it are remove
   } finally {
     await db.close();
   }
+});
+
+test('a damaged segment file fails its own collection with InvalidFileError naming it; the database opens', async () => {
+  const dir = folder('damaged');
+  let db = await QuiverDB.open(dir);
+  for (const name of ['hurt', 'fine']) {
+    await db.createCollection(docsSchema(name));
+    await db.insert({ collection_name: name, data: docs(50) });
+    await db.flush({ collection_names: [name] });
+  }
+  const { collectionID } = await db.describeCollection({ collection_name: 'hurt' });
+  await db.close();
+  // Every column file of the damaged collection's segment in turn: keys, timestamps, a scalar, the vectors.
+  const segmentDir = join(dir, 'segments', String(collectionID));
+  const [segment] = readdirSync(segmentDir);
+  for (const file of readdirSync(join(segmentDir, segment)).filter((f) => f.endsWith('.col'))) {
+    const path = join(segmentDir, segment, file);
+    const bytes = readFileSync(path);
+    bytes[bytes.length >> 1] ^= 1;
+    writeFileSync(path, bytes);
+    db = await QuiverDB.open(dir);
+    const v = docs(1)[0].vector;
+    await assert.rejects(db.search({ collection_name: 'hurt', data: v }), (error: Error) => error instanceof InvalidFileError && error.message.includes(file));
+    assert.equal((await db.search({ collection_name: 'fine', data: v, limit: 3 })).results.length, 3);
+    await db.close();
+    bytes[bytes.length >> 1] ^= 1;
+    writeFileSync(path, bytes);
+  }
+  db = await QuiverDB.open(dir);
+  assert.equal((await db.search({ collection_name: 'hurt', data: docs(1)[0].vector, limit: 3 })).results.length, 3);
+  await db.close();
 });
 
 test('a second process opening the folder gets DatabaseLockedError naming the holder; after the holder dies it opens', async () => {

@@ -70,7 +70,11 @@ export class QueryNode implements Role, QueryService {
   async start(): Promise<void> {
     // The reader first: a notice sent while the catalog is read is then seen too (reconciling is idempotent).
     await this.#coord.open();
-    for (const info of await this.meta.scan<CollectionInfo>(metaKeys.collections)) await this.#reconcile(info.id);
+    for (const info of await this.meta.scan<CollectionInfo>(metaKeys.collections)) {
+      // A collection that cannot be loaded (a damaged segment file) fails its own reads, each
+      // with the reason, as they try again; the database and its other collections open.
+      await this.#reconcile(info.id).catch((error: Error) => this.log(`quiverdb: querynode: collection "${info.name}" is not loaded: ${error.message}`));
+    }
     this.#coord.follow((event) => this.#onCoordination(event));
   }
 
