@@ -20,7 +20,7 @@ import { Worker } from 'node:worker_threads';
 import { recallAtK } from '../src/datasets.js';
 import { DataType, FlatIndex, IvfIndex, type IvfType, QuiverDB, setThreads, simd } from '../src/index.js';
 import { type Dataset, root, synthetic, texmex } from './lib/datasets.js';
-import { fixed, machine, table } from './lib/measure.js';
+import { fixed, machine, table, throughput } from './lib/measure.js';
 import { writeSection } from './lib/results.js';
 import { recallQpsChart } from './lib/svg.js';
 import { qpsAtRecall, type SweepPoint } from './lib/sweep.js';
@@ -50,18 +50,6 @@ interface Truth {
 }
 
 const recall = (found: ArrayLike<bigint | number>, foundK: number, truth: Truth) => recallAtK(found, foundK, truth, K);
-
-/** Queries per second of `run`, which answers every query once per call. */
-async function throughput(nq: number, run: () => unknown | Promise<unknown>): Promise<number> {
-  await run();
-  let calls = 0;
-  const start = performance.now();
-  do {
-    await run();
-    calls++;
-  } while (performance.now() - start < 700);
-  return (calls * nq) / ((performance.now() - start) / 1000);
-}
 
 async function timed<T>(work: () => Promise<T> | T): Promise<[T, number]> {
   const start = performance.now();

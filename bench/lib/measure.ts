@@ -14,6 +14,18 @@ export async function rate(run: (i: number) => unknown | Promise<unknown>, calls
   return done / ((performance.now() - start) / 1000);
 }
 
+/** Queries per second of `run`, which answers every query once per call. */
+export async function throughput(nq: number, run: () => unknown | Promise<unknown>): Promise<number> {
+  await run();
+  let calls = 0;
+  const start = performance.now();
+  do {
+    await run();
+    calls++;
+  } while (performance.now() - start < 700);
+  return (calls * nq) / ((performance.now() - start) / 1000);
+}
+
 export function machine(): string {
   const cpu = cpus();
   return (
