@@ -105,6 +105,25 @@ const KEYS: Record<string, KeySpec> = {
     doc: "sealed segments' vectors and indexes stay in their files, mapped (a collection's mmap.enabled property overrides it)",
   },
 
+  'localStorage.path': {
+    default: 'quiverdb-data',
+    check: text,
+    expects: 'a folder',
+    doc: '`quiverdb serve`: the data folder, relative to the working directory (QuiverDB; Milvus: /var/lib/milvus/data)',
+  },
+  'proxy.ip': {
+    default: '127.0.0.1',
+    check: text,
+    expects: 'an address',
+    doc: '`quiverdb serve` listens here (QuiverDB: this machine only unless set; 0.0.0.0 for every interface)',
+  },
+  'proxy.port': { default: 19530, check: integer(0, 65535), expects: 'a port (0: any free one)', doc: '`quiverdb serve`: the RESTful API v2' },
+  'proxy.http.maxBodyBytes': {
+    default: 64 << 20,
+    check: integer(1024),
+    expects: 'bytes from 1024',
+    doc: '`quiverdb serve`: the largest request body; larger ones are refused (QuiverDB)',
+  },
   'proxy.timeTickInterval': { default: 200, check: integer(1, 60_000), expects: 'ms from 1 to 60000', doc: 'time ticks on written channels' },
   'common.gracefulTime': { default: 5000, check: integer(0), expects: 'ms', doc: 'how stale a Bounded read may be' },
   'common.consistencyLevel': {
@@ -118,8 +137,8 @@ const KEYS: Record<string, KeySpec> = {
 
 export type Config = Readonly<Record<string, unknown>>;
 
-/** Nested objects become dotted keys; arrays and other values are leaves. */
-function flatten(input: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+/** Nested objects become dotted keys (a declared key's object value stays whole); arrays and other values are leaves. */
+export function flatten(input: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
   for (const [key, value] of Object.entries(input)) {
     const name = prefix + key;
     if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(name in KEYS)) flatten(value as Record<string, unknown>, `${name}.`, out);
