@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 // dist/index.js (ESM) and dist/index.cjs (CommonJS), each with its own .d.ts / .d.cts;
-// dist/demo.js is the Quick-start demo.
+// dist/demo.js is the database demo, dist/cli.js the `quiverdb` command.
 export default defineConfig([
   {
     entry: ['src/index.ts'],
@@ -14,7 +14,7 @@ export default defineConfig([
     sourcemap: true,
   },
   {
-    entry: ['src/demo.ts'],
+    entry: { demo: 'src/demo.ts', cli: 'src/cli/quiverdb.ts' },
     format: ['esm'],
     target: 'node18',
     platform: 'node',

@@ -1,0 +1,93 @@
+// `quiverdb serve` as a process: configuration from a milvus.yaml-shaped file with environment
+// variables over it, unknown keys and bad values refused at start naming the key, the log
+// line naming the broker, and a graceful shutdown on SIGTERM that keeps every acknowledged
+// write.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { HttpClient } from '@zilliz/milvus2-sdk-node';
+import { workFolder } from '../db/db-helpers.js';
+import { root } from '../helpers.js';
+
+const folder = workFolder('cli');
+const CLI = join(root, 'src/cli/quiverdb.ts');
+
+function quiverdb(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Resolves with the server's URL (and what it printed) once it serves, or rejects with its output when it exits first. */
+function serving(child: ChildProcess): Promise<{ url: string; output: string }> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /serving .* on (http:\/\/\S+)/.exec(output)?.[1];
+      if (url) resolve({ url, output });
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+  });
+}
+
+async function exitOf(child: ChildProcess): Promise<{ code: number | null; output: string }> {
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const [code] = await once(child, 'exit');
+  return { code, output };
+}
+
+test('serve: a file and the environment configure it; SIGTERM closes it with every acknowledged insert kept', async () => {
+  const dir = folder('served');
+  const config = join(dir, '..', 'served.yaml');
+  writeFileSync(config, `localStorage:\n  path: ${dir}\nproxy:\n  port: 19999\ndataCoord:\n  segment:\n    maxRows: 100\n`);
+  // The environment wins over the file: any free port.
+  let child = quiverdb(['serve', '--config', config], { PROXY_PORT: '0' });
+  const started = await serving(child);
+  assert.match(started.output, /mq.type=rocksmq/);
+  assert.doesNotMatch(started.url, /19999/);
+  let url = started.url;
+  let client = new HttpClient({ endpoint: url });
+  await client.createCollection({ collectionName: 'c', dimension: 2 });
+  const acknowledged: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const { code } = await client.insert({ collectionName: 'c', data: [{ id: i, vector: [i, 1] }] });
+    if (code === 0) acknowledged.push(i);
+  }
+  const exited = exitOf(child);
+  child.kill('SIGTERM');
+  const { code, output } = await exited;
+  assert.equal(code, 0, output);
+  assert.match(output, /SIGTERM: finishing requests in flight/);
+
+  child = quiverdb(['serve', '--config', config], { PROXY_PORT: '0' });
+  url = (await serving(child)).url;
+  client = new HttpClient({ endpoint: url });
+  const { data } = await client.query({ collectionName: 'c', filter: 'id >= 0', outputFields: ['count(*)'] });
+  assert.deepEqual(data, [{ 'count(*)': acknowledged.length }]);
+  child.kill('SIGINT');
+  assert.equal((await exitOf(child)).code, 0);
+});
+
+test('serve refuses an unknown key or a bad value at start, naming it', async () => {
+  const config = join(folder('bad'), '..', 'bad.yaml');
+  writeFileSync(config, 'proxy:\n  portt: 19530\n');
+  const unknown = await exitOf(quiverdb(['serve', '--config', config]));
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.output, /unknown configuration key proxy.portt/);
+  const bad = await exitOf(quiverdb(['serve'], { MQ_TYPE: 'kafka' }));
+  assert.equal(bad.code, 1);
+  assert.match(bad.output, /mq.type must be 'rocksmq' or 'natsmq'/);
+  const help = await exitOf(quiverdb(['serve', '--help']));
+  assert.equal(help.code, 0);
+  assert.match(help.output, /proxy.port \[19530\]/);
+  assert.match(help.output, /env PROXY_PORT/);
+});
