@@ -124,6 +124,20 @@ const KEYS: Record<string, KeySpec> = {
     expects: 'bytes from 1024',
     doc: '`quiverdb serve`: the largest request body; larger ones are refused (QuiverDB)',
   },
+  'common.security.authorizationEnabled': {
+    default: false,
+    check: oneOf(true, false),
+    expects: 'true or false',
+    doc: '`quiverdb serve`: every request needs Authorization: Bearer root:<password>',
+  },
+  'common.security.defaultRootPassword': {
+    check: (v) => typeof v === 'string' && v.length >= 8 && v !== 'Milvus',
+    expects: "a password of 8 characters or more (Milvus's default, 'Milvus', is refused)",
+    doc: "`quiverdb serve`: root's password; required with authorizationEnabled (QuiverDB has no default password)",
+  },
+  'common.security.tlsMode': { default: 0, check: oneOf(0, 1), expects: '0 (plain HTTP) or 1 (TLS)', doc: '`quiverdb serve`: 1 serves HTTPS' },
+  'tls.serverPemPath': { check: text, expects: 'a file', doc: "`quiverdb serve` with tlsMode 1: the server's certificate (PEM)" },
+  'tls.serverKeyPath': { check: text, expects: 'a file', doc: "`quiverdb serve` with tlsMode 1: the certificate's private key (PEM)" },
   'proxy.timeTickInterval': { default: 200, check: integer(1, 60_000), expects: 'ms from 1 to 60000', doc: 'time ticks on written channels' },
   'common.gracefulTime': { default: 5000, check: integer(0), expects: 'ms', doc: 'how stale a Bounded read may be' },
   'common.consistencyLevel': {

@@ -24,6 +24,7 @@ export const FORMAT_ERROR = 1801;
 export const MISSING_PARAMS = 1802;
 export const INVALID_PARAMETER = 1100;
 export const DATABASE_NOT_FOUND = 800;
+export const NEED_AUTHENTICATE = 1800;
 
 export interface Envelope {
   code: number;

@@ -8,7 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { QuiverDB } from '../../client/embedded.js';
 import { DataType } from '../../schema/data-type.js';
-import { DATABASE_NOT_FOUND, type Envelope, FORMAT_ERROR, failure, INVALID_PARAMETER, MISSING_PARAMS, success, toJson } from './envelope.js';
+import type { Authorize } from '../auth.js';
+import { DATABASE_NOT_FOUND, type Envelope, FORMAT_ERROR, failure, INVALID_PARAMETER, MISSING_PARAMS, NEED_AUTHENTICATE, success, toJson } from './envelope.js';
 import { routes } from './routes.js';
 
 const PREFIX = '/v2/vectordb/';
@@ -46,6 +47,8 @@ async function int64Fields(db: QuiverDB, name: unknown): Promise<{ fields: Set<s
 
 export interface RestOptions {
   maxBodyBytes: number;
+  /** Whether a request's Authorization header lets it in. */
+  authorize: Authorize;
 }
 
 /** Answers one HTTP request against the database. */
@@ -55,6 +58,11 @@ export async function handleRest(db: QuiverDB, req: IncomingMessage, res: Server
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
+  if (!options.authorize(req.headers.authorization)) {
+    req.resume();
+    send(200, { code: NEED_AUTHENTICATE, message: 'authentication needed: Authorization: Bearer root:<password>' });
+    return;
+  }
   const path = (req.url ?? '').split('?')[0];
   const route = path.startsWith(PREFIX) ? routes[path.slice(PREFIX.length)] : undefined;
   if (!route) {
