@@ -25,14 +25,14 @@ const scratch = mkdtempSync(join(tmpdir(), 'quiverdb-server-load-'));
 
 function serve(broker: string): { child: ChildProcess; url: Promise<string> } {
   const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve'], {
-    env: { ...process.env, LOCALSTORAGE_PATH: join(scratch, broker), PROXY_PORT: '0', MQ_TYPE: broker },
+    env: { ...process.env, LOCALSTORAGE_PATH: join(scratch, broker), PROXY_PORT: '0', METRICS_PORT: '0', MQ_TYPE: broker },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let output = '';
   const url = new Promise<string>((resolve, reject) => {
     child.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const found = /serving .* on (http:\/\/\S+)/.exec(output)?.[1];
+      const found = /serving .*? on (http:\/\/\S+)/.exec(output)?.[1];
       if (found) resolve(found);
     });
     child.once('exit', (code) => reject(new Error(`the server exited (${code}): ${output}`)));

@@ -124,6 +124,12 @@ const KEYS: Record<string, KeySpec> = {
     expects: 'bytes from 1024',
     doc: '`quiverdb serve`: the largest request body; larger ones are refused (QuiverDB)',
   },
+  'metrics.port': {
+    default: 9091,
+    check: integer(0, 65535),
+    expects: 'a port (0: any free one)',
+    doc: '`quiverdb serve`: /healthz and Prometheus /metrics, on proxy.ip (QuiverDB; Milvus also uses 9091)',
+  },
   'common.security.authorizationEnabled': {
     default: false,
     check: oneOf(true, false),

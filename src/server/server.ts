@@ -15,6 +15,7 @@ import { type Config, readConfig } from '../config/config.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { LogLine } from '../mq/open-broker.js';
 import { authorizer } from './auth.js';
+import { Metrics } from './metrics.js';
 import { handleRest } from './rest/handler.js';
 
 export interface ServerOptions {
@@ -38,14 +39,47 @@ async function certificate(config: Config): Promise<{ cert: Buffer; key: Buffer 
   return { cert: await read('tls.serverPemPath'), key: await read('tls.serverKeyPath') };
 }
 
+/** Listens; resolves with the address it got (port 0: any free one). */
+function listen(server: Server, port: number, host: string, scheme: string): Promise<string> {
+  return new Promise<string>((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      const { address, port: bound } = server.address() as AddressInfo;
+      done(`${scheme}://${address.includes(':') ? `[${address}]` : address}:${bound}`);
+    });
+  });
+}
+
+/** GET /healthz: 200 while serving, 503 once closing; GET /metrics: Prometheus's text format. */
+async function opsAnswer(db: QuiverDB, metrics: Metrics, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  req.resume();
+  const path = (req.url ?? '').split('?')[0];
+  if (path === '/healthz') {
+    const healthy = !closing.has(db);
+    res.writeHead(healthy ? 200 : 503, { 'content-type': 'text/plain' }).end(healthy ? 'OK' : 'closing');
+  } else if (path === '/metrics') {
+    const text = await metrics.render(db);
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text);
+  } else {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('/healthz or /metrics');
+  }
+}
+
+/** Databases whose server is shutting down (their health turns 503 first). */
+const closing = new WeakSet<QuiverDB>();
+
 export class QuiverServer {
   #closing: Promise<void> | undefined;
 
   private constructor(
     readonly db: QuiverDB,
     private readonly http: Server,
+    private readonly ops: Server,
     /** The RESTful API's address, e.g. http://127.0.0.1:19530. */
     readonly url: string,
+    /** Where /healthz and /metrics are, e.g. http://127.0.0.1:9091. */
+    readonly opsUrl: string,
   ) {}
 
   static async start(options: ServerOptions = {}): Promise<QuiverServer> {
@@ -56,38 +90,47 @@ export class QuiverServer {
     const dir = resolve(config['localStorage.path'] as string);
     const db = await QuiverDB.open(dir, options.config, { log });
     const maxBodyBytes = config['proxy.http.maxBodyBytes'] as number;
+    const metrics = new Metrics();
     const answer = (req: IncomingMessage, res: ServerResponse) => {
-      handleRest(db, req, res, { maxBodyBytes, authorize }).catch((error) => {
+      handleRest(db, req, res, { maxBodyBytes, authorize, metrics }).catch((error) => {
         log(`quiverdb: http: ${(error as Error).message}`);
         res.destroy();
       });
     };
     const http = tls ? createHttpsServer(tls, answer) : createServer(answer);
+    const ops = createServer((req, res) => {
+      opsAnswer(db, metrics, req, res).catch(() => res.destroy());
+    });
+    let urls: string[];
     try {
-      await new Promise<void>((done, fail) => {
-        http.once('error', fail);
-        http.listen(config['proxy.port'] as number, config['proxy.ip'] as string, () => {
-          http.off('error', fail);
-          done();
-        });
-      });
+      urls = [
+        await listen(http, config['proxy.port'] as number, config['proxy.ip'] as string, tls ? 'https' : 'http'),
+        await listen(ops, config['metrics.port'] as number, config['proxy.ip'] as string, 'http'),
+      ];
     } catch (error) {
+      http.close();
+      ops.close();
       await db.close();
       throw error;
     }
-    const { address, port } = http.address() as AddressInfo;
-    const url = `${tls ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${port}`;
-    log(`quiverdb: serving ${dir} on ${url} (Milvus RESTful API v2: ${url}/v2/vectordb)`);
-    return new QuiverServer(db, http, url);
+    const [url, opsUrl] = urls;
+    log(`quiverdb: serving ${dir} on ${url} (Milvus RESTful API v2: ${url}/v2/vectordb); /healthz and /metrics on ${opsUrl}`);
+    return new QuiverServer(db, http, ops, url, opsUrl);
   }
 
   /** Stops accepting, waits for the requests in flight, then closes the database. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await new Promise<void>((done) => {
-        this.http.close(() => done());
-        this.http.closeIdleConnections();
-      });
+      closing.add(this.db);
+      await Promise.all(
+        [this.http, this.ops].map(
+          (server) =>
+            new Promise<void>((done) => {
+              server.close(() => done());
+              server.closeIdleConnections();
+            }),
+        ),
+      );
       await this.db.close();
     })();
     return this.#closing;

@@ -26,7 +26,7 @@ function serving(child: ChildProcess): Promise<{ url: string; output: string }> 
   return new Promise((resolve, reject) => {
     child.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const url = /serving .* on (http:\/\/\S+)/.exec(output)?.[1];
+      const url = /serving .*? on (http:\/\/\S+)/.exec(output)?.[1];
       if (url) resolve({ url, output });
     });
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
@@ -50,7 +50,7 @@ test('serve: a file and the environment configure it; SIGTERM closes it with eve
   const config = join(dir, '..', 'served.yaml');
   writeFileSync(config, `localStorage:\n  path: ${dir}\nproxy:\n  port: 19999\ndataCoord:\n  segment:\n    maxRows: 100\n`);
   // The environment wins over the file: any free port.
-  let child = quiverdb(['serve', '--config', config], { PROXY_PORT: '0' });
+  let child = quiverdb(['serve', '--config', config], { PROXY_PORT: '0', METRICS_PORT: '0' });
   const started = await serving(child);
   assert.match(started.output, /mq.type=rocksmq/);
   assert.doesNotMatch(started.url, /19999/);
@@ -68,7 +68,7 @@ test('serve: a file and the environment configure it; SIGTERM closes it with eve
   assert.equal(code, 0, output);
   assert.match(output, /SIGTERM: finishing requests in flight/);
 
-  child = quiverdb(['serve', '--config', config], { PROXY_PORT: '0' });
+  child = quiverdb(['serve', '--config', config], { PROXY_PORT: '0', METRICS_PORT: '0' });
   url = (await serving(child)).url;
   client = new HttpClient({ endpoint: url });
   const { data } = await client.query({ collectionName: 'c', filter: 'id >= 0', outputFields: ['count(*)'] });

@@ -14,14 +14,14 @@ const folder = workFolder('server-crash');
 function serve(dir: string): { child: ChildProcess; url: Promise<string> } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/quiverdb.ts'), 'serve'], {
     cwd: root,
-    env: { ...process.env, LOCALSTORAGE_PATH: dir, PROXY_PORT: '0', DATACOORD_SEGMENT_MAXROWS: '300' },
+    env: { ...process.env, LOCALSTORAGE_PATH: dir, PROXY_PORT: '0', METRICS_PORT: '0', DATACOORD_SEGMENT_MAXROWS: '300' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let output = '';
   const url = new Promise<string>((resolve, reject) => {
     child.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const found = /serving .* on (http:\/\/\S+)/.exec(output)?.[1];
+      const found = /serving .*? on (http:\/\/\S+)/.exec(output)?.[1];
       if (found) resolve(found);
     });
     child.once('exit', (code) => reject(new Error(`the server exited (${code}): ${output}`)));

@@ -40,7 +40,10 @@ const KEYS = [
 ];
 
 test(`${CASES} random bodies to every endpoint: an envelope each, the server stays up`, { timeout: 300_000 }, async () => {
-  const server = await QuiverServer.start({ config: { 'localStorage.path': workFolder('rest-fuzz')('db'), 'proxy.port': 0 }, log: () => {} });
+  const server = await QuiverServer.start({
+    config: { 'localStorage.path': workFolder('rest-fuzz')('db'), 'proxy.port': 0, 'metrics.port': 0 },
+    log: () => {},
+  });
   try {
     const post = (path: string, body: string) => fetch(`${server.url}/v2/vectordb/${path}`, { method: 'POST', body });
     await post('collections/create', JSON.stringify({ collectionName: 'c', dimension: 2 }));
@@ -69,7 +72,7 @@ test(`${CASES} random bodies to every endpoint: an envelope each, the server sta
         case 'vector':
           return [[random(), random()]];
         default:
-          return pick(['id > 0', 'id in [1, 2', 'vector == 1', 'json_contains(x, 1)', 'id ' + '('.repeat(200)]);
+          return pick(['id > 0', 'id in [1, 2', 'vector == 1', 'json_contains(x, 1)', `id ${'('.repeat(200)}`]);
       }
     };
     const paths = Object.keys(routes).filter((p) => p !== 'collections/drop' && p !== 'collections/rename');

@@ -15,7 +15,7 @@ let server: QuiverServer;
 let client: HttpClient;
 
 before(async () => {
-  server = await QuiverServer.start({ config: { 'localStorage.path': folder('db'), 'proxy.port': 0 }, log: () => {} });
+  server = await QuiverServer.start({ config: { 'localStorage.path': folder('db'), 'proxy.port': 0, 'metrics.port': 0 }, log: () => {} });
   client = new HttpClient({ endpoint: server.url });
 });
 

@@ -20,6 +20,7 @@ test('authorizationEnabled: no token and a wrong one get code 1800; root:<passwo
     config: {
       'localStorage.path': folder('auth'),
       'proxy.port': 0,
+      'metrics.port': 0,
       'common.security.authorizationEnabled': true,
       'common.security.defaultRootPassword': 'correct horse',
     },
@@ -41,7 +42,7 @@ test('authorizationEnabled: no token and a wrong one get code 1800; root:<passwo
 });
 
 test("authorizationEnabled without a root password, or with Milvus's default one, does not start", async () => {
-  const config = { 'localStorage.path': folder('nopass'), 'proxy.port': 0, 'common.security.authorizationEnabled': true };
+  const config = { 'localStorage.path': folder('nopass'), 'proxy.port': 0, 'metrics.port': 0, 'common.security.authorizationEnabled': true };
   await assert.rejects(QuiverServer.start({ config, log: () => {} }), /defaultRootPassword/);
   await assert.rejects(QuiverServer.start({ config: { ...config, 'common.security.defaultRootPassword': 'Milvus' }, log: () => {} }), /defaultRootPassword/);
 });
@@ -73,7 +74,7 @@ test('tlsMode 1 serves HTTPS from the certificate files; a missing file stops th
       stdio: 'ignore',
     },
   );
-  const config = { 'localStorage.path': join(dir, 'db'), 'proxy.port': 0, 'common.security.tlsMode': 1, 'tls.serverPemPath': cert };
+  const config = { 'localStorage.path': join(dir, 'db'), 'proxy.port': 0, 'metrics.port': 0, 'common.security.tlsMode': 1, 'tls.serverPemPath': cert };
   await assert.rejects(QuiverServer.start({ config, log: () => {} }), /tls.serverKeyPath/);
   const server = await QuiverServer.start({ config: { ...config, 'tls.serverKeyPath': key }, log: () => {} });
   try {

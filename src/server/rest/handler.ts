@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { QuiverDB } from '../../client/embedded.js';
 import { DataType } from '../../schema/data-type.js';
 import type { Authorize } from '../auth.js';
+import type { Metrics } from '../metrics.js';
 import { DATABASE_NOT_FOUND, type Envelope, FORMAT_ERROR, failure, INVALID_PARAMETER, MISSING_PARAMS, NEED_AUTHENTICATE, success, toJson } from './envelope.js';
 import { routes } from './routes.js';
 
@@ -49,11 +50,16 @@ export interface RestOptions {
   maxBodyBytes: number;
   /** Whether a request's Authorization header lets it in. */
   authorize: Authorize;
+  metrics: Metrics;
 }
 
 /** Answers one HTTP request against the database. */
 export async function handleRest(db: QuiverDB, req: IncomingMessage, res: ServerResponse, options: RestOptions): Promise<void> {
+  const started = performance.now();
+  const path = (req.url ?? '').split('?')[0];
+  const route = path.startsWith(PREFIX) ? routes[path.slice(PREFIX.length)] : undefined;
   const send = (status: number, envelope: Envelope, int64?: { fields: Set<string>; ids: boolean }) => {
+    options.metrics.observe(route ? path.slice(PREFIX.length) : 'unknown', envelope.code, (performance.now() - started) / 1000);
     const text = toJson(envelope, int64);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
@@ -63,8 +69,6 @@ export async function handleRest(db: QuiverDB, req: IncomingMessage, res: Server
     send(200, { code: NEED_AUTHENTICATE, message: 'authentication needed: Authorization: Bearer root:<password>' });
     return;
   }
-  const path = (req.url ?? '').split('?')[0];
-  const route = path.startsWith(PREFIX) ? routes[path.slice(PREFIX.length)] : undefined;
   if (!route) {
     req.resume();
     send(404, { code: INVALID_PARAMETER, message: `no such endpoint: ${req.method} ${path}` });
