@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'QV_STORAGE'
   | 'QV_NATS_SERVER'
   | 'QV_BROKER_UNAVAILABLE'
+  | 'QV_UNREACHABLE'
+  | 'QV_UNAUTHENTICATED'
   | 'QV_NATIVE_LOAD'
   | 'QV_LOCKED'
   | 'QV_INDEX_NOT_FOUND'
@@ -201,6 +203,20 @@ export class BrokerUnavailableError extends QuiverError {
 }
 
 /** The native addon could not be found or loaded. */
+/** A remote client (QuiverDB.connect) could not reach its server, or got no answer in time. */
+export class ServerUnreachableError extends QuiverError {
+  constructor(message: string) {
+    super('QV_UNREACHABLE', message);
+  }
+}
+
+/** A request to a server with authorization on came without the right token (`root:<password>`). */
+export class AuthenticationError extends QuiverError {
+  constructor(message: string) {
+    super('QV_UNAUTHENTICATED', message);
+  }
+}
+
 export class NativeLoadError extends QuiverError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('QV_NATIVE_LOAD', message, options);
@@ -372,4 +388,33 @@ export async function native<T>(call: () => T | Promise<T>): Promise<T> {
   } catch (error) {
     throw fromNative(error);
   }
+}
+
+/** The classes byCode does not make, from a message and the error's own fields (for errors that crossed a wire). */
+const fromWire: Partial<Record<ErrorCode, (message: string, detail: Record<string, unknown>) => QuiverError>> = {
+  QV_FOREIGN_MESSAGE_ID: (m) => new ForeignMessageIdError(m),
+  QV_NATS_SERVER: (m, d) => new NatsServerError(m, d.reason as NatsServerError['reason']),
+  QV_BROKER_UNAVAILABLE: (m) => new BrokerUnavailableError(m),
+  QV_UNREACHABLE: (m) => new ServerUnreachableError(m),
+  QV_UNAUTHENTICATED: (m) => new AuthenticationError(m),
+  QV_NATIVE_LOAD: (m) => new NativeLoadError(m),
+  QV_LOCKED: (m, d) => new DatabaseLockedError(m, (d.holder ?? null) as DatabaseLockedError['holder']),
+  QV_INDEX_NOT_FOUND: (m) => new IndexNotFoundError(m),
+  QV_COLLECTION_NOT_FOUND: (m) => new CollectionNotFoundError(m),
+  QV_COLLECTION_EXISTS: (m) => new CollectionExistsError(m),
+  QV_PARTITION_NOT_FOUND: (m) => new PartitionNotFoundError(m),
+  QV_PARTITION_EXISTS: (m) => new PartitionExistsError(m),
+  QV_INVALID_SCHEMA: (m, d) => new SchemaError(m, d.field as string | undefined),
+  QV_INVALID_ROW: (m, d) => new RowError(m, d.row as number, d.field as string),
+  QV_INVALID_FILTER: (m, d) => new FilterError(m, d.position as number, (d.expected as string[] | undefined) ?? []),
+  QV_DUPLICATE_KEY: (m, d) => new DuplicateKeyError(m, (d.keys as (string | number | bigint)[] | undefined) ?? []),
+  QV_NOT_LOADED: (m) => new NotLoadedError(m),
+  QV_UNSUPPORTED: (m) => new UnsupportedError(m),
+  QV_TIMEOUT: (m) => new TimeoutError(m),
+};
+
+/** The QuiverError a remote server answered with: the same class and fields (an unknown code: InternalError). */
+export function errorFromWire(code: string, message: string, detail: Record<string, unknown>): QuiverError {
+  const make = fromWire[code as ErrorCode] ?? byCode[code];
+  return make ? make(message, detail) : new InternalError(`${code}: ${message}`);
 }

@@ -3,6 +3,7 @@ export { RRFRanker, WeightedRanker } from './client/rankers.js';
 export type { SearchHit, SearchResponse } from './client/types.js';
 export { describeKeys } from './config/config.js';
 export {
+  AuthenticationError,
   BrokerUnavailableError,
   ClosedError,
   CollectionExistsError,
@@ -33,6 +34,7 @@ export {
   QuiverError,
   RowError,
   SchemaError,
+  ServerUnreachableError,
   StorageError,
   TimeoutError,
   TopicExistsError,

@@ -16,6 +16,8 @@ import { ClosedError, InvalidArgumentError } from '../errors.js';
 import type { LogLine } from '../mq/open-broker.js';
 import type { ProxyNode } from '../roles/proxy/proxy.js';
 import { Standalone } from '../roles/standalone.js';
+import { httpTransport } from './remote.js';
+import { localTransport, PROXY_METHODS, type ProxyMethod, type Transport } from './transport.js';
 import type { SearchResponse } from './types.js';
 
 export interface OpenOptions {
@@ -23,15 +25,22 @@ export interface OpenOptions {
   log?: LogLine;
 }
 
+export interface ConnectOptions {
+  /** With the server's authorization on: `root:<password>` (as the SDK's token). */
+  token?: string;
+  /** Milliseconds a call may take (default 60 s). */
+  timeout?: number;
+}
+
 type Request = Record<string, unknown>;
 type Result<K extends keyof ProxyNode> = ProxyNode[K] extends (...args: never[]) => infer R ? R : never;
 
 export class QuiverDB {
-  #standalone: Standalone | undefined;
+  #transport: Transport | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(standalone: Standalone) {
-    this.#standalone = standalone;
+  private constructor(transport: Transport) {
+    this.#transport = transport;
   }
 
   /**
@@ -43,35 +52,49 @@ export class QuiverDB {
     if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('QuiverDB.open needs a folder path');
     const path = resolve(dir);
     const standalone = await Standalone.open(path, readConfig(config, path), options.log ?? (() => {}));
-    return new QuiverDB(standalone);
+    return new QuiverDB(localTransport(standalone));
   }
 
-  /** The folder the database lives in. */
+  /**
+   * A client of a `quiverdb serve` at `url` (`http://host:19530`, or https): the same methods,
+   * arguments, results and typed errors as a database opened here. Nothing is sent until the
+   * first call; `close()` closes only this client.
+   */
+  static async connect(url: string, options: ConnectOptions = {}): Promise<QuiverDB> {
+    return new QuiverDB(httpTransport(url, options));
+  }
+
+  /** The folder the database lives in (for a connected client, the server's URL). */
   get dir(): string {
-    return this.#proxyOwner().dir;
+    return this.#open().where;
   }
 
-  /** Stops every role and closes the log and the catalog; everything acknowledged is on disk. */
+  /** Stops every role and closes the log and the catalog; everything acknowledged is on disk. A connected client only lets go. */
   close(): Promise<void> {
     if (!this.#closing) {
-      const standalone = this.#standalone;
-      this.#standalone = undefined;
-      this.#closing = standalone ? standalone.close() : Promise.resolve();
+      const transport = this.#transport;
+      this.#transport = undefined;
+      this.#closing = transport ? transport.close() : Promise.resolve();
     }
     return this.#closing;
   }
 
-  #proxyOwner(): Standalone {
-    if (!this.#standalone) throw new ClosedError('the database is closed');
-    return this.#standalone;
+  #open(): Transport {
+    if (!this.#transport) throw new ClosedError('the database is closed');
+    return this.#transport;
   }
 
-  #call<K extends keyof ProxyNode>(method: K, request: unknown): Result<K> {
+  #call<K extends ProxyMethod>(method: K, request: unknown): Result<K> {
     if (request !== undefined && (request === null || typeof request !== 'object' || Array.isArray(request))) {
       throw new InvalidArgumentError(`${String(method)} takes a request object`);
     }
-    const proxy = this.#proxyOwner().proxy;
-    return (proxy[method] as (r: Request) => Result<K>)((request ?? {}) as Request);
+    return this.#open().call(method, (request ?? {}) as Request) as Result<K>;
+  }
+
+  /** @internal A proxy task of `db` by name, for the server's RPC endpoint (only the tasks of PROXY_METHODS). */
+  static rpc(db: QuiverDB, method: string, request: unknown): Promise<unknown> {
+    if (!(PROXY_METHODS as readonly string[]).includes(method)) return Promise.reject(new InvalidArgumentError(`no such method: ${method}`));
+    return Promise.resolve().then(() => db.#call(method as ProxyMethod, request));
   }
 
   // Collections

@@ -175,6 +175,10 @@ test('bad requests get envelopes: malformed JSON, not an object, oversized, unkn
   const badRow = envelope((await post('entities/insert', JSON.stringify({ collectionName: 'docs', data: [{ id: 'x', vector: [1] }] }))).text);
   assert.equal(badRow.code, 1804);
   assert.equal(envelope((await post('entities/search', JSON.stringify({ collectionName: 'docs', data: [[1, 2]] }))).text).code, 1100);
+  // QuiverDB's own endpoint takes only the client's tasks.
+  const rpc = async (task: string, body: string) => JSON.parse(await (await fetch(`${server.url}/quiverdb/v1/${task}`, { method: 'POST', body })).text());
+  assert.equal((await rpc('explode', '{}')).quiverCode, 'QV_INVALID_ARGUMENT');
+  assert.equal((await rpc('listCollections', '{"x":')).code, 1801);
   // Still serving.
   assert.equal((await client.hasCollection({ collectionName: 'docs', dbName: 'default' })).data.has, true);
 });

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 
 import { HttpClient } from '@zilliz/milvus2-sdk-node';
 
+import { AuthenticationError, QuiverDB } from '../../src/index.js';
 import { QuiverServer } from '../../src/server/server.js';
 import { workFolder } from '../db/db-helpers.js';
 
@@ -36,6 +37,11 @@ test('authorizationEnabled: no token and a wrong one get code 1800; root:<passwo
     const right = new HttpClient({ endpoint: server.url, username: 'root', password: 'correct horse' });
     assert.equal((await right.createCollection({ collectionName: 'c', dimension: 2 })).code, 0);
     assert.deepEqual((await new HttpClient({ endpoint: server.url, token: 'root:correct horse' }).listCollections()).data, ['c']);
+    // QuiverDB's own remote client: the same rule, a typed error.
+    await assert.rejects((await QuiverDB.connect(server.url)).listCollections(), AuthenticationError);
+    await assert.rejects((await QuiverDB.connect(server.url, { token: 'root:wrong' })).listCollections(), AuthenticationError);
+    const remote = await QuiverDB.connect(server.url, { token: 'root:correct horse' });
+    assert.deepEqual((await remote.listCollections()).collection_names, ['c']);
   } finally {
     await server.close();
   }

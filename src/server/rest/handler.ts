@@ -1,15 +1,18 @@
 /**
  * The HTTP side of the RESTful API v2: POST /v2/vectordb/<category>/<action> with a JSON body
- * of at most `maxBodyBytes`; every answer is an envelope (envelope.ts). A malformed or hostile
+ * of at most `maxBodyBytes`; every answer is an envelope (envelope.ts). QuiverDB's own remote
+ * client calls POST /quiverdb/v1/<task> (../rpc.ts) through the same checks. A malformed or hostile
  * request gets an error envelope, never a crash: nothing of a request reaches the database
  * before it parsed as a JSON object.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { QuiverDB } from '../../client/embedded.js';
+import { RPC_PREFIX } from '../../client/remote.js';
 import { DataType } from '../../schema/data-type.js';
 import type { Authorize } from '../auth.js';
 import type { Metrics } from '../metrics.js';
+import { answerRpc } from '../rpc.js';
 import { DATABASE_NOT_FOUND, type Envelope, FORMAT_ERROR, failure, INVALID_PARAMETER, MISSING_PARAMS, NEED_AUTHENTICATE, success, toJson } from './envelope.js';
 import { routes } from './routes.js';
 
@@ -58,15 +61,30 @@ export async function handleRest(db: QuiverDB, req: IncomingMessage, res: Server
   const started = performance.now();
   const path = (req.url ?? '').split('?')[0];
   const route = path.startsWith(PREFIX) ? routes[path.slice(PREFIX.length)] : undefined;
-  const send = (status: number, envelope: Envelope, int64?: { fields: Set<string>; ids: boolean }) => {
-    options.metrics.observe(route ? path.slice(PREFIX.length) : 'unknown', envelope.code, (performance.now() - started) / 1000);
-    const text = toJson(envelope, int64);
+  const rpc = path.startsWith(RPC_PREFIX) ? path.slice(RPC_PREFIX.length) : undefined;
+  const operation = route ? path.slice(PREFIX.length) : rpc !== undefined ? `rpc/${rpc}` : 'unknown';
+  const sendText = (status: number, code: number, text: string) => {
+    options.metrics.observe(operation, code, (performance.now() - started) / 1000);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
+  const send = (status: number, envelope: Envelope, int64?: { fields: Set<string>; ids: boolean }) => sendText(status, envelope.code, toJson(envelope, int64));
   if (!options.authorize(req.headers.authorization)) {
     req.resume();
-    send(200, { code: NEED_AUTHENTICATE, message: 'authentication needed: Authorization: Bearer root:<password>' });
+    send(200, { code: NEED_AUTHENTICATE, message: 'authentication needed: Authorization: Bearer root:<password>', quiverCode: 'QV_UNAUTHENTICATED' });
+    return;
+  }
+  if (rpc !== undefined && req.method === 'POST') {
+    let body: Buffer;
+    try {
+      body = await readBody(req, options.maxBodyBytes);
+    } catch {
+      send(413, { code: FORMAT_ERROR, message: `the request body is larger than proxy.http.maxBodyBytes (${options.maxBodyBytes} bytes)` });
+      req.destroy();
+      return;
+    }
+    const { code, text } = await answerRpc(db, rpc, body.toString('utf8'));
+    sendText(200, code, text);
     return;
   }
   if (!route) {
