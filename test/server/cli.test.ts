@@ -56,7 +56,7 @@ test('serve: a file and the environment configure it; SIGTERM closes it with eve
   assert.doesNotMatch(started.url, /19999/);
   let url = started.url;
   let client = new HttpClient({ endpoint: url });
-  await client.createCollection({ collectionName: 'c', dimension: 2 });
+  await client.createCollection({ collectionName: 'c', dimension: 2, params: { consistencyLevel: 'Strong' } } as never);
   const acknowledged: number[] = [];
   for (let i = 0; i < 20; i++) {
     const { code } = await client.insert({ collectionName: 'c', data: [{ id: i, vector: [i, 1] }] });

@@ -17,10 +17,10 @@ test('/healthz answers OK; /metrics counts requests by operation and code and re
     assert.equal(await health.text(), 'OK');
 
     const client = new HttpClient({ endpoint: server.url });
-    await client.createCollection({ collectionName: 'c', dimension: 2 });
+    await client.createCollection({ collectionName: 'c', dimension: 2, params: { consistencyLevel: 'Strong' } } as never);
     await client.insert({ collectionName: 'c', data: [{ id: 1, vector: [1, 0] }] });
     await client.insert({ collectionName: 'c', data: [{ id: 2, vector: [0, 1] }] });
-    await client.search({ collectionName: 'c', data: [[1, 0]], limit: 1, outputFields: [] });
+    await client.search({ collectionName: 'c', data: [[1, 0]], limit: 1, outputFields: [] }); // Strong: both inserts applied
     assert.equal((await client.describeCollection({ collectionName: 'none' })).code, 100);
 
     const response = await fetch(`${server.opsUrl}/metrics`);

@@ -46,7 +46,7 @@ test(`${CASES} random bodies to every endpoint: an envelope each, the server sta
   });
   try {
     const post = (path: string, body: string) => fetch(`${server.url}/v2/vectordb/${path}`, { method: 'POST', body });
-    await post('collections/create', JSON.stringify({ collectionName: 'c', dimension: 2 }));
+    await post('collections/create', JSON.stringify({ collectionName: 'c', dimension: 2, params: { consistencyLevel: 'Strong' } }));
     await post('entities/insert', JSON.stringify({ collectionName: 'c', data: [{ id: 1, vector: [1, 2] }] }));
     const random = seededRandom(2026);
     const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)];

@@ -71,7 +71,8 @@ test('collections: quick and full create, describe, list, has, stats, load state
 });
 
 test('entities: insert, upsert, get, query, search with filter and params, hybrid search, delete', async () => {
-  await client.createCollection({ collectionName: 'docs', dimension: 4, metricType: 'L2' });
+  // Strong: a read sees the writes before it (REST-created collections default to Bounded, as in Milvus).
+  await client.createCollection({ collectionName: 'docs', dimension: 4, metricType: 'L2', params: { consistencyLevel: 'Strong' } } as never);
   const data = Array.from({ length: 50 }, (_, i) => ({ id: i, vector: vector(i), tag: i % 2 === 0 ? 'even' : 'odd' }));
   const inserted = await client.insert({ collectionName: 'docs', data });
   assert.deepEqual(inserted.data, { insertCount: 50, insertIds: data.map((d) => String(d.id)) });
@@ -150,7 +151,7 @@ test('partitions and indexes', async () => {
 });
 
 test('Accept-Type-Allow-Int64: ids and Int64 fields as JSON numbers with every digit; strings without it', async () => {
-  await client.createCollection({ collectionName: 'big', dimension: 4 });
+  await client.createCollection({ collectionName: 'big', dimension: 4, params: { consistencyLevel: 'Strong' } } as never);
   const id = '9007199254740993'; // 2^53 + 1: a double would round it
   const inserted = await post('entities/insert', JSON.stringify({ collectionName: 'big', data: [{ id, vector: vector(1) }] }), {
     'Accept-Type-Allow-Int64': 'true',
