@@ -16,6 +16,7 @@ import { ClosedError, InvalidArgumentError } from '../errors.js';
 import type { LogLine } from '../mq/open-broker.js';
 import type { ProxyNode } from '../roles/proxy/proxy.js';
 import { Standalone } from '../roles/standalone.js';
+import { natsTransport } from './nats-transport.js';
 import { httpTransport } from './remote.js';
 import { localTransport, PROXY_METHODS, type ProxyMethod, type Transport } from './transport.js';
 import type { SearchResponse } from './types.js';
@@ -56,11 +57,13 @@ export class QuiverDB {
   }
 
   /**
-   * A client of a `quiverdb serve` at `url` (`http://host:19530`, or https): the same methods,
+   * A client of a `quiverdb serve` at `url` (`http://host:19530` or https, or `nats://host:4222`
+   * when the server serves its NATS API there): the same methods,
    * arguments, results and typed errors as a database opened here. Nothing is sent until the
    * first call; `close()` closes only this client.
    */
   static async connect(url: string, options: ConnectOptions = {}): Promise<QuiverDB> {
+    if (typeof url === 'string' && /^(nats|tls):\/\//.test(url)) return new QuiverDB(natsTransport(url, options));
     return new QuiverDB(httpTransport(url, options));
   }
 

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, ServerUnreachableError } from '../errors.js';
 import type { ProxyMethod, Transport } from './transport.js';
-import { decode, encode, errorFromWireShape, type WireError } from './wire.js';
+import { encode, resultOf } from './wire.js';
 
 export const RPC_PREFIX = '/quiverdb/v1/';
 
@@ -37,9 +37,7 @@ export function httpTransport(url: string, options: { token?: string; timeout?: 
       } catch (error) {
         throw new ServerUnreachableError(`no answer from the server at ${origin}: ${(error as Error).message}`);
       }
-      const answer = decode(text) as { code: number; data?: unknown } & Partial<WireError>;
-      if (answer.code === 0) return answer.data;
-      throw errorFromWireShape({ quiverCode: answer.quiverCode ?? 'QV_INTERNAL', message: answer.message ?? text, detail: answer.detail ?? {} });
+      return resultOf(text);
     },
     async close() {},
   };

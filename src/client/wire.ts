@@ -37,6 +37,9 @@ export function errorToWire(error: unknown): WireError {
   return { quiverCode: 'QV_INTERNAL', message: `internal error: ${(error as Error)?.message ?? String(error)}`, detail: {} };
 }
 
-export function errorFromWireShape(wire: WireError): QuiverError {
-  return errorFromWire(wire.quiverCode, wire.message, wire.detail ?? {});
+/** A server's answer (JSON text): its data, or the QuiverError it failed with, thrown. */
+export function resultOf(text: string): unknown {
+  const answer = decode(text) as { code: number; data?: unknown } & Partial<WireError>;
+  if (answer.code === 0) return answer.data;
+  throw errorFromWire(answer.quiverCode ?? 'QV_INTERNAL', answer.message ?? text, answer.detail ?? {});
 }

@@ -124,6 +124,11 @@ const KEYS: Record<string, KeySpec> = {
     expects: 'bytes from 1024',
     doc: '`quiverdb serve`: the largest request body; larger ones are refused (QuiverDB)',
   },
+  'proxy.nats.url': {
+    check: (v) => typeof v === 'string' && /^(nats|tls):\/\//.test(v),
+    expects: 'a nats:// URL',
+    doc: '`quiverdb serve`: also serve the API on this NATS server, as quiverdb.v1.<task> (QuiverDB)',
+  },
   'metrics.port': {
     default: 9091,
     check: integer(0, 65535),

@@ -16,6 +16,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { LogLine } from '../mq/open-broker.js';
 import { authorizer } from './auth.js';
 import { Metrics } from './metrics.js';
+import { NatsApi } from './nats-api.js';
 import { handleRest } from './rest/handler.js';
 
 export interface ServerOptions {
@@ -76,6 +77,7 @@ export class QuiverServer {
     readonly db: QuiverDB,
     private readonly http: Server,
     private readonly ops: Server,
+    private readonly nats: NatsApi | undefined,
     /** The RESTful API's address, e.g. http://127.0.0.1:19530. */
     readonly url: string,
     /** Where /healthz and /metrics are, e.g. http://127.0.0.1:9091. */
@@ -114,14 +116,28 @@ export class QuiverServer {
       throw error;
     }
     const [url, opsUrl] = urls;
+    const natsUrl = config['proxy.nats.url'] as string | undefined;
+    let nats: NatsApi | undefined;
+    if (natsUrl !== undefined) {
+      try {
+        nats = await NatsApi.start(db, natsUrl, authorize, metrics);
+      } catch (error) {
+        http.close();
+        ops.close();
+        await db.close();
+        throw error;
+      }
+    }
     log(`quiverdb: serving ${dir} on ${url} (Milvus RESTful API v2: ${url}/v2/vectordb); /healthz and /metrics on ${opsUrl}`);
-    return new QuiverServer(db, http, ops, url, opsUrl);
+    if (nats) log(`quiverdb: NATS API on ${natsUrl} (quiverdb.v1.<task>)`);
+    return new QuiverServer(db, http, ops, nats, url, opsUrl);
   }
 
   /** Stops accepting, waits for the requests in flight, then closes the database. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       closing.add(this.db);
+      await this.nats?.close();
       await Promise.all(
         [this.http, this.ops].map(
           (server) =>

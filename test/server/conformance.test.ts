@@ -1,10 +1,21 @@
 // One conformance suite, unchanged, against every way to reach a database: the embedded client
-// (QuiverDB.open) and the remote one over HTTP (QuiverDB.connect to a `quiverdb serve`). The
+// (QuiverDB.open) and the remote one (QuiverDB.connect to a `quiverdb serve`) over HTTP and over
+// NATS (a real nats-server). The
 // same calls must give the same results and the same typed errors, with their fields.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 
-import { ClosedError, CollectionNotFoundError, DataType, DuplicateKeyError, FilterError, QuiverDB, RowError, ServerUnreachableError } from '../../src/index.js';
+import {
+  ClosedError,
+  CollectionNotFoundError,
+  DataType,
+  DuplicateKeyError,
+  FilterError,
+  NatsServer,
+  QuiverDB,
+  RowError,
+  ServerUnreachableError,
+} from '../../src/index.js';
 import { QuiverServer } from '../../src/server/server.js';
 import { workFolder } from '../db/db-helpers.js';
 
@@ -16,6 +27,25 @@ const transports: [string, () => Promise<{ db: QuiverDB; done: () => Promise<voi
     async () => {
       const db = await QuiverDB.open(folder('embedded'));
       return { db, done: () => db.close() };
+    },
+  ],
+  [
+    'nats',
+    async () => {
+      const nats = await NatsServer.start({ port: -1, storeDir: folder('nats-store') });
+      const server = await QuiverServer.start({
+        config: { 'localStorage.path': folder('nats'), 'proxy.port': 0, 'metrics.port': 0, 'proxy.nats.url': nats.url },
+        log: () => {},
+      });
+      const db = await QuiverDB.connect(nats.url);
+      return {
+        db,
+        done: async () => {
+          await db.close();
+          await server.close();
+          await nats.stop();
+        },
+      };
     },
   ],
   [
