@@ -22,13 +22,14 @@ after(() => rmSync(work, { recursive: true, force: true }));
 const text = (m: Message) => new TextDecoder().decode(m.payload);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('nats-server killed (SIGKILL) and restarted twice under a producer and a consumer: nothing acknowledged is lost or stored twice', {
-  timeout: 180_000,
-}, async () => {
-  const dir = join(work, 'fault');
-  let server = await NatsServer.start(serverIn(dir));
-  const port = server.port;
-  const broker = await NatsMq.open({ url: server.url });
+/**
+ * nats-server killed with SIGKILL twice under a producer and a consumer, then started again:
+ * by the test (an external server, natsmq.url), or by the broker's own supervision.
+ */
+async function killedTwice(dir: string, restartedBy: 'test' | 'supervision'): Promise<void> {
+  let server = restartedBy === 'test' ? await NatsServer.start(serverIn(dir)) : undefined;
+  const port = server?.port;
+  const broker = restartedBy === 'test' ? await NatsMq.open({ url: server?.url }) : await NatsMq.open({ server: serverIn(dir) });
   await broker.createTopic('t');
 
   let producing = true;
@@ -57,12 +58,13 @@ test('nats-server killed (SIGKILL) and restarted twice under a producer and a co
   for (let round = 0; round < 2; round++) {
     await sleep(1500);
     const before = acknowledged.size;
-    process.kill(server.pid!, 'SIGKILL');
+    process.kill(((server ?? broker.server) as NatsServer).pid as number, 'SIGKILL');
     await sleep(1000);
-    server = await NatsServer.start({ ...serverIn(dir), port });
+    if (restartedBy === 'test') server = await NatsServer.start({ ...serverIn(dir), port });
     await sleep(2500);
     assert.ok(acknowledged.size > before, `round ${round}: the producer goes on after the restart`);
   }
+  if (restartedBy === 'supervision') assert.equal(broker.server?.restarts, 2);
   producing = false;
   await producer;
   const last = [...acknowledged.keys()].reduce((a, b) => (b > a ? b : a));
@@ -83,8 +85,24 @@ test('nats-server killed (SIGKILL) and restarted twice under a producer and a co
   assert.equal(new Set(stored).size, stored.length, 'a payload stored twice');
   assert.ok(acknowledged.size > 1000, `${acknowledged.size} messages acknowledged`);
   await broker.close();
-  await server.stop();
-});
+  await server?.stop();
+}
+
+test(
+  'nats-server killed (SIGKILL) and restarted twice under a producer and a consumer: nothing acknowledged is lost or stored twice',
+  {
+    timeout: 180_000,
+  },
+  () => killedTwice(join(work, 'fault'), 'test'),
+);
+
+test(
+  'the nats-server a broker starts is started again when it dies (SIGKILL, twice): nothing acknowledged is lost',
+  {
+    timeout: 180_000,
+  },
+  () => killedTwice(join(work, 'supervised'), 'supervision'),
+);
 
 test('a full store (maxFileStore) refuses writes with StorageError, and reads still work', async () => {
   const broker = await NatsMq.open({ server: { ...serverIn(join(work, 'full')), maxFileStore: 4 << 20 } });

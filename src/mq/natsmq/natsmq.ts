@@ -92,6 +92,11 @@ export class NatsMq implements LogBroker {
   /** The URL of the nats-server in use. */
   readonly url: string;
 
+  /** The nats-server this broker started and supervises (null with natsmq.url). */
+  get server(): NatsServer | null {
+    return this.#server;
+  }
+
   private constructor(nc: NatsConnection, jsm: JetStreamManager, server: NatsServer | null, url: string, maxPayload: number, options: NatsMqOptions) {
     this.#nc = nc;
     this.#jsm = jsm;
@@ -115,6 +120,7 @@ export class NatsMq implements LogBroker {
       throw new InvalidArgumentError(`natsmq.maxAckPending must be an integer from 1 to 1000000, got ${String(pending)}`);
     }
     const server = options.url ? null : await NatsServer.start(options.server);
+    server?.supervise(); // ours to keep running: started again if it dies
     const url = options.url ?? server!.url;
     try {
       // noAsyncTraces: no Error (with its stack) made per request; a third of the CPU time of small sends.

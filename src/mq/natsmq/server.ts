@@ -79,19 +79,52 @@ const quote = (s: string) => JSON.stringify(s);
 export const HEADER_ROOM = 1024;
 
 export class NatsServer {
-  readonly #process: ChildProcess;
+  #process: ChildProcess;
   readonly #scratch: string;
+  readonly #restart: () => ChildProcess;
+  #supervised = false;
+  #stopped = false;
+  #restarts = 0;
   /** The client URL, e.g. nats://127.0.0.1:4222. */
   readonly url: string;
   readonly port: number;
   readonly options: Readonly<Required<Omit<NatsServerOptions, 'binary'>>>;
 
-  private constructor(child: ChildProcess, scratch: string, port: number, options: Required<Omit<NatsServerOptions, 'binary'>>) {
+  private constructor(child: ChildProcess, scratch: string, port: number, options: Required<Omit<NatsServerOptions, 'binary'>>, restart: () => ChildProcess) {
     this.#process = child;
     this.#scratch = scratch;
+    this.#restart = restart;
     this.port = port;
     this.url = `nats://${options.host}:${port}`;
     this.options = options;
+  }
+
+  /**
+   * From now on, a nats-server that exits without stop() (killed, crashed) is started again on
+   * the same port and store, after 0.1 s, then twice as long each time it exits again (at most
+   * 5 s); clients reconnect by themselves. `log` hears of each restart.
+   */
+  supervise(log: (line: string) => void = () => {}): void {
+    if (this.#supervised) return;
+    this.#supervised = true;
+    const watch = (child: ChildProcess) => {
+      child.once('exit', (code, signal) => {
+        if (this.#stopped) return;
+        const wait = Math.min(5000, 100 * 2 ** Math.min(this.#restarts++, 6));
+        log(`quiverdb: nats-server exited (${signal ?? `code ${code}`}); starting it again in ${wait} ms`);
+        setTimeout(() => {
+          if (this.#stopped) return;
+          this.#process = this.#restart();
+          watch(this.#process);
+        }, wait).unref();
+      });
+    };
+    watch(this.#process);
+  }
+
+  /** Times nats-server was started again by supervise(). */
+  get restarts(): number {
+    return this.#restarts;
   }
 
   /** Starts nats-server and resolves once it accepts connections. */
@@ -148,7 +181,12 @@ export class NatsServer {
       const ports = readdirSync(scratch).find((f) => f.endsWith('.ports'));
       // The file can be seen before the server has finished writing it: read it again then.
       const listening = ports ? portsIn(join(scratch, ports)) : undefined;
-      if (listening !== undefined) return new NatsServer(child, scratch, listening, o);
+      if (listening !== undefined) {
+        // A restart listens where this one does (a free port, once picked, is kept).
+        writeFileSync(config, readFileSync(config, 'utf8').replace(/^listen: .*$/m, `listen: ${quote(`${o.host}:${listening}`)}`));
+        const restart = () => spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'ignore'] });
+        return new NatsServer(child, scratch, listening, o, restart);
+      }
       if (child.exitCode !== null || child.signalCode !== null) {
         const text = log();
         if (/address already in use/i.test(text)) {
@@ -170,6 +208,7 @@ export class NatsServer {
 
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and resolves once it has exited. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     const child = this.#process;
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
