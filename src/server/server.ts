@@ -103,12 +103,15 @@ export class QuiverServer {
     const ops = createServer((req, res) => {
       opsAnswer(db, metrics, req, res).catch(() => res.destroy());
     });
+    const natsUrl = config['proxy.nats.url'] as string | undefined;
     let urls: string[];
+    let nats: NatsApi | undefined;
     try {
       urls = [
         await listen(http, config['proxy.port'] as number, config['proxy.ip'] as string, tls ? 'https' : 'http'),
         await listen(ops, config['metrics.port'] as number, config['proxy.ip'] as string, 'http'),
       ];
+      if (natsUrl !== undefined) nats = await NatsApi.start(db, natsUrl, authorize, metrics);
     } catch (error) {
       http.close();
       ops.close();
@@ -116,18 +119,6 @@ export class QuiverServer {
       throw error;
     }
     const [url, opsUrl] = urls;
-    const natsUrl = config['proxy.nats.url'] as string | undefined;
-    let nats: NatsApi | undefined;
-    if (natsUrl !== undefined) {
-      try {
-        nats = await NatsApi.start(db, natsUrl, authorize, metrics);
-      } catch (error) {
-        http.close();
-        ops.close();
-        await db.close();
-        throw error;
-      }
-    }
     log(`quiverdb: serving ${dir} on ${url} (Milvus RESTful API v2: ${url}/v2/vectordb); /healthz and /metrics on ${opsUrl}`);
     if (nats) log(`quiverdb: NATS API on ${natsUrl} (quiverdb.v1.<task>)`);
     return new QuiverServer(db, http, ops, nats, url, opsUrl);
