@@ -14,7 +14,7 @@ import type { Authorize } from '../auth.js';
 import type { Metrics } from '../metrics.js';
 import { answerRpc } from '../rpc.js';
 import { DATABASE_NOT_FOUND, type Envelope, FORMAT_ERROR, failure, INVALID_PARAMETER, MISSING_PARAMS, NEED_AUTHENTICATE, success, toJson } from './envelope.js';
-import { routes } from './routes.js';
+import { type Route, routes } from './routes.js';
 
 const PREFIX = '/v2/vectordb/';
 
@@ -74,20 +74,8 @@ export async function handleRest(db: QuiverDB, req: IncomingMessage, res: Server
     send(200, { code: NEED_AUTHENTICATE, message: 'authentication needed: Authorization: Bearer root:<password>', quiverCode: 'QV_UNAUTHENTICATED' });
     return;
   }
-  if (rpc !== undefined && req.method === 'POST') {
-    let body: Buffer;
-    try {
-      body = await readBody(req, options.maxBodyBytes);
-    } catch {
-      send(413, { code: FORMAT_ERROR, message: `the request body is larger than proxy.http.maxBodyBytes (${options.maxBodyBytes} bytes)` });
-      req.destroy();
-      return;
-    }
-    const { code, text } = await answerRpc(db, rpc, body.toString('utf8'));
-    sendText(200, code, text);
-    return;
-  }
-  if (!route) {
+  const rpcCall = rpc !== undefined && req.method === 'POST';
+  if (!route && !rpcCall) {
     req.resume();
     send(404, { code: INVALID_PARAMETER, message: `no such endpoint: ${req.method} ${path}` });
     return;
@@ -97,16 +85,27 @@ export async function handleRest(db: QuiverDB, req: IncomingMessage, res: Server
     send(405, { code: INVALID_PARAMETER, message: `${path} takes POST` });
     return;
   }
-  let body: unknown;
+  let bytes: Buffer;
   try {
-    const bytes = await readBody(req, options.maxBodyBytes);
-    body = bytes.byteLength === 0 ? undefined : JSON.parse(bytes.toString('utf8'));
+    bytes = await readBody(req, options.maxBodyBytes);
   } catch (error) {
     if (error instanceof BodyTooLarge) {
       send(413, { code: FORMAT_ERROR, message: `the request body is larger than proxy.http.maxBodyBytes (${options.maxBodyBytes} bytes)` });
       req.destroy();
       return;
     }
+    send(200, { code: FORMAT_ERROR, message: 'can only accept json format request' });
+    return;
+  }
+  if (rpcCall) {
+    const { code, text } = await answerRpc(db, rpc, bytes.toString('utf8'));
+    sendText(200, code, text);
+    return;
+  }
+  let body: unknown;
+  try {
+    body = bytes.byteLength === 0 ? undefined : JSON.parse(bytes.toString('utf8'));
+  } catch {
     send(200, { code: FORMAT_ERROR, message: 'can only accept json format request' });
     return;
   }
@@ -121,7 +120,7 @@ export async function handleRest(db: QuiverDB, req: IncomingMessage, res: Server
     return;
   }
   try {
-    const data = await route(db, request);
+    const data = await (route as Route)(db, request);
     const int64 = String(req.headers['accept-type-allow-int64']).toLowerCase() === 'true' ? await int64Fields(db, request.collectionName) : undefined;
     send(200, success(data), int64);
   } catch (error) {
