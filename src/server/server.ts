@@ -53,11 +53,11 @@ function listen(server: Server, port: number, host: string, scheme: string): Pro
 }
 
 /** GET /healthz: 200 while serving, 503 once closing; GET /metrics: Prometheus's text format. */
-async function opsAnswer(db: QuiverDB, metrics: Metrics, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function opsAnswer(db: QuiverDB, metrics: Metrics, serving: () => boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
   req.resume();
   const path = (req.url ?? '').split('?')[0];
   if (path === '/healthz') {
-    const healthy = !closing.has(db);
+    const healthy = serving();
     res.writeHead(healthy ? 200 : 503, { 'content-type': 'text/plain' }).end(healthy ? 'OK' : 'closing');
   } else if (path === '/metrics') {
     const text = await metrics.render(db);
@@ -66,9 +66,6 @@ async function opsAnswer(db: QuiverDB, metrics: Metrics, req: IncomingMessage, r
     res.writeHead(404, { 'content-type': 'text/plain' }).end('/healthz or /metrics');
   }
 }
-
-/** Databases whose server is shutting down (their health turns 503 first). */
-const closing = new WeakSet<QuiverDB>();
 
 export class QuiverServer {
   #closing: Promise<void> | undefined;
@@ -100,8 +97,10 @@ export class QuiverServer {
       });
     };
     const http = tls ? createHttpsServer(tls, answer) : createServer(answer);
+    let server: QuiverServer | undefined; // made once everything listens
+    const serving = () => server === undefined || server.#closing === undefined;
     const ops = createServer((req, res) => {
-      opsAnswer(db, metrics, req, res).catch(() => res.destroy());
+      opsAnswer(db, metrics, serving, req, res).catch(() => res.destroy());
     });
     const natsUrl = config['proxy.nats.url'] as string | undefined;
     let urls: string[];
@@ -121,13 +120,13 @@ export class QuiverServer {
     const [url, opsUrl] = urls;
     log(`quiverdb: serving ${dir} on ${url} (Milvus RESTful API v2: ${url}/v2/vectordb); /healthz and /metrics on ${opsUrl}`);
     if (nats) log(`quiverdb: NATS API on ${natsUrl} (quiverdb.v1.<task>)`);
-    return new QuiverServer(db, http, ops, nats, url, opsUrl);
+    server = new QuiverServer(db, http, ops, nats, url, opsUrl);
+    return server;
   }
 
   /** Stops accepting, waits for the requests in flight, then closes the database. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      closing.add(this.db);
       await this.nats?.close();
       await Promise.all(
         [this.http, this.ops].map(
