@@ -3,47 +3,15 @@
 // line naming the broker, and a graceful shutdown on SIGTERM that keeps every acknowledged
 // write.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { HttpClient } from '@zilliz/milvus2-sdk-node';
 import { workFolder } from '../db/db-helpers.js';
-import { root } from '../helpers.js';
+import { exitOf, quiverdb, serving } from './serve-process.js';
 
 const folder = workFolder('cli');
-const CLI = join(root, 'src/cli/quiverdb.ts');
-
-function quiverdb(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** Resolves with the server's URL (and what it printed) once it serves, or rejects with its output when it exits first. */
-function serving(child: ChildProcess): Promise<{ url: string; output: string }> {
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = /serving .*? on (http:\/\/\S+)/.exec(output)?.[1];
-      if (url) resolve({ url, output });
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
-  });
-}
-
-async function exitOf(child: ChildProcess): Promise<{ code: number | null; output: string }> {
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const [code] = await once(child, 'exit');
-  return { code, output };
-}
 
 test('serve: a file and the environment configure it; SIGTERM closes it with every acknowledged insert kept', async () => {
   const dir = folder('served');

@@ -21,6 +21,23 @@ import { workFolder } from '../db/db-helpers.js';
 
 const folder = workFolder('conformance');
 
+/** A client of a `quiverdb serve` on its own folder: over HTTP, or over NATS when given a nats-server (stopped with it). */
+async function remote(name: string, nats?: NatsServer): Promise<{ db: QuiverDB; done: () => Promise<void> }> {
+  const server = await QuiverServer.start({
+    config: { 'localStorage.path': folder(name), 'proxy.port': 0, 'metrics.port': 0, ...(nats ? { 'proxy.nats.url': nats.url } : {}) },
+    log: () => {},
+  });
+  const db = await QuiverDB.connect(nats?.url ?? server.url);
+  return {
+    db,
+    done: async () => {
+      await db.close();
+      await server.close();
+      await nats?.stop();
+    },
+  };
+}
+
 const transports: [string, () => Promise<{ db: QuiverDB; done: () => Promise<void> }>][] = [
   [
     'embedded',
@@ -29,39 +46,8 @@ const transports: [string, () => Promise<{ db: QuiverDB; done: () => Promise<voi
       return { db, done: () => db.close() };
     },
   ],
-  [
-    'nats',
-    async () => {
-      const nats = await NatsServer.start({ port: -1, storeDir: folder('nats-store') });
-      const server = await QuiverServer.start({
-        config: { 'localStorage.path': folder('nats'), 'proxy.port': 0, 'metrics.port': 0, 'proxy.nats.url': nats.url },
-        log: () => {},
-      });
-      const db = await QuiverDB.connect(nats.url);
-      return {
-        db,
-        done: async () => {
-          await db.close();
-          await server.close();
-          await nats.stop();
-        },
-      };
-    },
-  ],
-  [
-    'http',
-    async () => {
-      const server = await QuiverServer.start({ config: { 'localStorage.path': folder('http'), 'proxy.port': 0, 'metrics.port': 0 }, log: () => {} });
-      const db = await QuiverDB.connect(server.url);
-      return {
-        db,
-        done: async () => {
-          await db.close();
-          await server.close();
-        },
-      };
-    },
-  ],
+  ['nats', async () => remote('nats', await NatsServer.start({ port: -1, storeDir: folder('nats-store') }))],
+  ['http', () => remote('http')],
 ];
 
 const schema = {

@@ -1,32 +1,18 @@
 // The server killed with SIGKILL while clients insert and search over HTTP, then started again:
 // every insert it acknowledged is there, once.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { workFolder } from '../db/db-helpers.js';
-import { root } from '../helpers.js';
+import { quiverdb, serving } from './serve-process.js';
 
 const folder = workFolder('server-crash');
 
 function serve(dir: string): { child: ChildProcess; url: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/quiverdb.ts'), 'serve'], {
-    cwd: root,
-    env: { ...process.env, LOCALSTORAGE_PATH: dir, PROXY_PORT: '0', METRICS_PORT: '0', DATACOORD_SEGMENT_MAXROWS: '300' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let output = '';
-  const url = new Promise<string>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = /serving .*? on (http:\/\/\S+)/.exec(output)?.[1];
-      if (found) resolve(found);
-    });
-    child.once('exit', (code) => reject(new Error(`the server exited (${code}): ${output}`)));
-  });
-  return { child, url };
+  const child = quiverdb(['serve'], { LOCALSTORAGE_PATH: dir, PROXY_PORT: '0', METRICS_PORT: '0', DATACOORD_SEGMENT_MAXROWS: '300' });
+  return { child, url: serving(child).then(({ url }) => url) };
 }
 
 async function post(url: string, path: string, body: unknown): Promise<{ code: number; data?: unknown }> {
