@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes a fresh machine ready to build, test and run QuiverDB, and is safe to run again:
 #  - system packages, only those missing: RocksDB (headers and static library), nats-server,
-#    CMake and a C++ compiler; on Linux x86-64 also the arm64 cross compiler and qemu-user
+#    CMake, a C++ compiler and openssl (the TLS test makes a certificate); on Linux x86-64 also the arm64 cross compiler and qemu-user
 #    that run the NEON kernel tests;
 #  - npm dependencies, then the addon and the TypeScript (npm install runs `prepare`).
 set -euo pipefail
@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 need=()
 case "$(uname -s)" in
   Linux)
-    command -v apt-get >/dev/null || { echo "setup: only Debian/Ubuntu (apt-get) is automated; install librocksdb-dev, nats-server, cmake and g++ yourself" >&2; exit 1; }
-    want=(librocksdb-dev nats-server cmake g++ make)
+    command -v apt-get >/dev/null || { echo "setup: only Debian/Ubuntu (apt-get) is automated; install librocksdb-dev, nats-server, cmake, g++ and openssl yourself" >&2; exit 1; }
+    want=(librocksdb-dev nats-server cmake g++ make openssl)
     if [ "$(uname -m)" = "x86_64" ]; then want+=(g++-aarch64-linux-gnu qemu-user); fi
     for pkg in "${want[@]}"; do
       dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
