@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'QV_INDEX_NOT_FOUND'
   | 'QV_COLLECTION_NOT_FOUND'
   | 'QV_COLLECTION_EXISTS'
+  | 'QV_ALIAS_NOT_FOUND'
+  | 'QV_ALIAS_EXISTS'
   | 'QV_PARTITION_NOT_FOUND'
   | 'QV_PARTITION_EXISTS'
   | 'QV_INVALID_SCHEMA'
@@ -250,6 +252,20 @@ export class CollectionExistsError extends QuiverError {
   }
 }
 
+/** No collection alias of that name. */
+export class AliasNotFoundError extends QuiverError {
+  constructor(message: string) {
+    super('QV_ALIAS_NOT_FOUND', message);
+  }
+}
+
+/** createAlias of a name that is taken, by an alias or a collection. */
+export class AliasExistsError extends QuiverError {
+  constructor(message: string) {
+    super('QV_ALIAS_EXISTS', message);
+  }
+}
+
 /** No partition of that name in the collection. */
 export class PartitionNotFoundError extends QuiverError {
   constructor(message: string) {
@@ -402,6 +418,8 @@ const fromWire: Partial<Record<ErrorCode, (message: string, detail: Record<strin
   QV_INDEX_NOT_FOUND: (m) => new IndexNotFoundError(m),
   QV_COLLECTION_NOT_FOUND: (m) => new CollectionNotFoundError(m),
   QV_COLLECTION_EXISTS: (m) => new CollectionExistsError(m),
+  QV_ALIAS_NOT_FOUND: (m) => new AliasNotFoundError(m),
+  QV_ALIAS_EXISTS: (m) => new AliasExistsError(m),
   QV_PARTITION_NOT_FOUND: (m) => new PartitionNotFoundError(m),
   QV_PARTITION_EXISTS: (m) => new PartitionExistsError(m),
   QV_INVALID_SCHEMA: (m, d) => new SchemaError(m, d.field as string | undefined),

@@ -3,6 +3,8 @@ export { RRFRanker, WeightedRanker } from './client/rankers.js';
 export type { SearchHit, SearchResponse } from './client/types.js';
 export { describeKeys } from './config/config.js';
 export {
+  AliasExistsError,
+  AliasNotFoundError,
   AuthenticationError,
   BrokerUnavailableError,
   ClosedError,

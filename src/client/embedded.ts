@@ -145,6 +145,23 @@ export class QuiverDB {
     return this.#call('getCollectionStatistics', request);
   }
 
+  // Aliases: other names of a collection; alterAlias switches readers and writers in one step
+  async createAlias(request: Request) {
+    return this.#call('createAlias', request);
+  }
+  async alterAlias(request: Request) {
+    return this.#call('alterAlias', request);
+  }
+  async dropAlias(request: Request) {
+    return this.#call('dropAlias', request);
+  }
+  async describeAlias(request: Request) {
+    return this.#call('describeAlias', request);
+  }
+  async listAliases(request: Request = {}) {
+    return this.#call('listAliases', request);
+  }
+
   // Partitions
   async createPartition(request: Request) {
     return this.#call('createPartition', request);

@@ -80,6 +80,8 @@ export interface CollectionInfo {
   /** Indexes of scalar fields (absent in catalogs written before 0.2). */
   scalarIndexes?: ScalarIndexInfo[];
   loaded: boolean;
+  /** Other names the collection answers to (createAlias); unique across collections and aliases. */
+  aliases?: string[];
 }
 
 export interface FileInfo {

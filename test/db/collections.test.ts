@@ -54,6 +54,23 @@ test('createCollection with fields, then describe, list, has, rename and drop', 
   assert.equal((await db.count({ collection_name: 'novels' })).data, 0);
 });
 
+test('aliases survive a rename and a reopen; a renamed collection keeps them', async () => {
+  const dir = folder('aliases');
+  let db = await openDb(dir);
+  await db.createCollection(docsSchema('v1'));
+  await db.insert({ collection_name: 'v1', data: docs(4) });
+  await db.createAlias({ collection_name: 'v1', alias: 'current' });
+  await db.renameCollection({ collection_name: 'v1', new_collection_name: 'v1_old' });
+  await assert.rejects(db.renameCollection({ collection_name: 'v1_old', new_collection_name: 'current' }), CollectionExistsError);
+  await assert.rejects(db.createAlias({ collection_name: 'current', alias: 'other' }), InvalidArgumentError); // an alias of an alias
+  await db.close();
+  db = await QuiverDB.open(dir);
+  assert.equal((await db.count({ collection_name: 'current' })).data, 4);
+  assert.equal((await db.describeAlias({ alias: 'current' })).collection, 'v1_old');
+  assert.deepEqual((await db.listAliases()).aliases, ['current']);
+  await db.close();
+});
+
 test('the quick form: id, vector, COSINE, the dynamic field on', async () => {
   const db = await openDb(folder('db'));
   await db.createCollection({ collection_name: 'quick', dimension: 4 });

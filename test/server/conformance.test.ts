@@ -6,11 +6,14 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 
 import {
+  AliasExistsError,
+  AliasNotFoundError,
   ClosedError,
   CollectionNotFoundError,
   DataType,
   DuplicateKeyError,
   FilterError,
+  InvalidArgumentError,
   NatsServer,
   QuiverDB,
   RowError,
@@ -111,6 +114,35 @@ for (const [name, make] of transports) {
         db.query({ collection_name: 'docs', filter: 'tag ==', limit: 1 }),
         (error: unknown) => error instanceof FilterError && error.position === 6,
       );
+    });
+
+    test('an alias reads and writes its collection, and alterAlias switches it in one step', async () => {
+      await db.createCollection({ ...schema, collection_name: 'docs_v2' });
+      await db.insert({ collection_name: 'docs_v2', data: [{ id: 1n, tag: 'new', vector: [0, 0, 0] }] });
+      await db.createAlias({ collection_name: 'docs', alias: 'live' });
+      await assert.rejects(db.createAlias({ collection_name: 'docs_v2', alias: 'live' }), AliasExistsError);
+      await assert.rejects(db.createAlias({ collection_name: 'docs_v2', alias: 'docs' }), AliasExistsError);
+      const before = await db.count({ collection_name: 'live' });
+      assert.equal(before.data, (await db.count({ collection_name: 'docs' })).data);
+      assert.equal((await db.describeCollection({ collection_name: 'live' })).collection_name, 'docs');
+      assert.deepEqual((await db.describeCollection({ collection_name: 'docs' })).aliases, ['live']);
+      const described = await db.describeAlias({ alias: 'live' });
+      assert.deepEqual([described.alias, described.collection, described.db_name], ['live', 'docs', 'default']);
+      await assert.rejects(db.dropCollection({ collection_name: 'docs' }), InvalidArgumentError);
+      await assert.rejects(db.dropCollection({ collection_name: 'live' }), InvalidArgumentError);
+
+      await db.alterAlias({ collection_name: 'docs_v2', alias: 'live' });
+      const { results } = await db.search({ collection_name: 'live', data: [0, 0, 0], limit: 5, output_fields: ['tag'] });
+      assert.deepEqual(
+        results.map((hit) => hit.tag),
+        ['new'],
+      );
+      assert.deepEqual((await db.listAliases({ collection_name: 'docs_v2' })).aliases, ['live']);
+      assert.deepEqual((await db.listAliases({ collection_name: 'docs' })).aliases, []);
+      await db.dropAlias({ alias: 'live' });
+      await assert.rejects(db.describeAlias({ alias: 'live' }), AliasNotFoundError);
+      await assert.rejects(db.count({ collection_name: 'live' }), CollectionNotFoundError);
+      await db.dropCollection({ collection_name: 'docs_v2' });
     });
 
     test('a closed client rejects with ClosedError', async () => {

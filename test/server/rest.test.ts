@@ -150,6 +150,21 @@ test('partitions and indexes', async () => {
   assert.equal((await client.describeIndex({ collectionName: 'parts', indexName: 'none' })).code, 700);
 });
 
+test('aliases: create, describe, list, alter, drop; a missing alias is code 1600', async () => {
+  await client.createCollection({ collectionName: 'a1', dimension: 4 });
+  await client.createCollection({ collectionName: 'a2', dimension: 4 });
+  assert.equal((await client.createAlias({ collectionName: 'a1', aliasName: 'current' })).code, 0);
+  assert.deepEqual((await client.describeAlias({ aliasName: 'current' })).data, { aliasName: 'current', collectionName: 'a1', dbName: 'default' });
+  assert.deepEqual(((await client.describeCollection({ collectionName: 'a1' })).data as unknown as { aliases: string[] }).aliases, ['current']);
+  assert.equal((await client.createAlias({ collectionName: 'a2', aliasName: 'current' })).code, 1602);
+  assert.equal((await client.alterAlias({ collectionName: 'a2', aliasName: 'current' })).code, 0);
+  assert.deepEqual((await client.listAliases({ collectionName: 'a2' } as never)).data, ['current']);
+  assert.deepEqual((await client.listAliases({})).data, ['current']);
+  assert.equal((await client.describeCollection({ collectionName: 'current' })).data.collectionName, 'a2');
+  assert.equal((await client.dropAlias({ aliasName: 'current' })).code, 0);
+  assert.equal((await client.describeAlias({ aliasName: 'current' })).code, 1600);
+});
+
 test('Accept-Type-Allow-Int64: ids and Int64 fields as JSON numbers with every digit; strings without it', async () => {
   await client.createCollection({ collectionName: 'big', dimension: 4, params: { consistencyLevel: 'Strong' } } as never);
   const id = '9007199254740993'; // 2^53 + 1: a double would round it

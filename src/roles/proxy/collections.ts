@@ -175,7 +175,7 @@ export function describeCollection(ctx: ProxyContext, request: Record<string, un
     collectionID: String(info.id),
     collection_name: info.name,
     consistency_level: info.consistencyLevel,
-    aliases: [],
+    aliases: info.aliases ?? [],
     virtual_channel_names: info.channels,
     physical_channel_names: info.channels,
     start_positions: [],
@@ -202,8 +202,11 @@ export function hasCollection(ctx: ProxyContext, request: Record<string, unknown
   return ok({ value: ctx.catalog.has(request.collection_name) });
 }
 
+/** Drops a collection named by its own name, once it has no aliases (as Milvus): an alias never dangles. */
 export async function dropCollection(ctx: ProxyContext, request: Record<string, unknown>) {
   const info = ctx.catalog.get(request.collection_name);
+  if (info.name !== request.collection_name) throw new InvalidArgumentError(`"${request.collection_name}" is an alias: drop the collection by its name`);
+  if (info.aliases?.length) throw new InvalidArgumentError(`collection "${info.name}" has aliases (${info.aliases.join(', ')}): drop them first`);
   await ctx.locks.run(info.id, async () => {
     ctx.pending.delete(info.id);
     await ctx.catalog.remove(info);

@@ -35,9 +35,11 @@ export interface ProxyContext {
   pending: Map<number, PendingWrites>;
 }
 
-/** The proxy's view of the catalog: every collection by name, written through to the meta store. */
+/** The proxy's view of the catalog: every collection by name and by alias, written through to the meta store. */
 export class Catalog {
   readonly #byName = new Map<string, CollectionInfo>();
+  /** alias → the name of its collection. */
+  readonly #aliases = new Map<string, string>();
 
   constructor(
     private readonly meta: MetaStore,
@@ -46,17 +48,25 @@ export class Catalog {
 
   async load(): Promise<void> {
     for (const info of await this.meta.scan<CollectionInfo>(metaKeys.collections)) this.#byName.set(info.name, info);
+    this.#indexAliases();
   }
 
+  /** Whether a collection or an alias has this name. */
   has(name: string): boolean {
-    return this.#byName.has(name);
+    return this.#byName.has(name) || this.#aliases.has(name);
   }
 
+  /** The collection of this name, or of this alias. */
   get(name: unknown): CollectionInfo {
     if (typeof name !== 'string') throw new InvalidArgumentError('collection_name must be a string');
-    const info = this.#byName.get(name);
+    const info = this.#byName.get(this.#aliases.get(name) ?? name);
     if (!info) throw new CollectionNotFoundError(`collection "${name}" does not exist`);
     return info;
+  }
+
+  /** The collection name an alias stands for; undefined when `name` is no alias. */
+  aliasTarget(name: string): string | undefined {
+    return this.#aliases.get(name);
   }
 
   all(): CollectionInfo[] {
@@ -68,13 +78,28 @@ export class Catalog {
     await this.meta.write({ [metaKeys.collection(info.id)]: info });
     if (previousName !== undefined) this.#byName.delete(previousName);
     this.#byName.set(info.name, info);
+    this.#indexAliases();
     await this.#notify(info.id);
+  }
+
+  /** Records several changed collections in one write (an alias moving from one to another). */
+  async putAll(infos: CollectionInfo[]): Promise<void> {
+    await this.meta.write(Object.fromEntries(infos.map((info) => [metaKeys.collection(info.id), info])));
+    for (const info of infos) this.#byName.set(info.name, info);
+    this.#indexAliases();
+    for (const info of infos) await this.#notify(info.id);
   }
 
   async remove(info: CollectionInfo): Promise<void> {
     await this.meta.write({}, [metaKeys.collection(info.id)]);
     this.#byName.delete(info.name);
+    this.#indexAliases();
     await this.#notify(info.id);
+  }
+
+  #indexAliases(): void {
+    this.#aliases.clear();
+    for (const info of this.#byName.values()) for (const alias of info.aliases ?? []) this.#aliases.set(alias, info.name);
   }
 
   async #notify(collectionId: number): Promise<void> {

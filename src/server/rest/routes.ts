@@ -94,7 +94,7 @@ export const routes: Record<string, Route> = {
       consistencyLevel: d.consistency_level,
       enableDynamicField: d.schema.enable_dynamic_field,
       properties: d.properties,
-      aliases: [],
+      aliases: d.aliases,
     };
   },
   'collections/list': async (db) => ((await db.listCollections()) as Sdk).collection_names,
@@ -147,6 +147,25 @@ export const routes: Record<string, Route> = {
     await db.alterCollectionProperties({ ...collection(body), delete_keys: body.propertyKeys ?? body.deleteKeys });
     return {};
   },
+
+  // Aliases
+  'aliases/create': async (db, body) => {
+    await db.createAlias({ ...collection(body), alias: body.aliasName });
+    return {};
+  },
+  'aliases/alter': async (db, body) => {
+    await db.alterAlias({ ...collection(body), alias: body.aliasName });
+    return {};
+  },
+  'aliases/drop': async (db, body) => {
+    await db.dropAlias({ alias: body.aliasName });
+    return {};
+  },
+  'aliases/describe': async (db, body) => {
+    const d: Sdk = await db.describeAlias({ alias: body.aliasName });
+    return { aliasName: d.alias, collectionName: d.collection, dbName: d.db_name };
+  },
+  'aliases/list': async (db, body) => ((await db.listAliases(body.collectionName === undefined ? {} : collection(body))) as Sdk).aliases,
 
   // Partitions
   'partitions/list': async (db, body) => ((await db.listPartitions(collection(body))) as Sdk).partition_names,
