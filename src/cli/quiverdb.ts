@@ -46,15 +46,15 @@ async function serve(argv: string[]): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) process.exit(1); // a second signal: do not wait
     stopping = true;
-    process.stderr.write(`quiverdb: ${signal}: finishing requests in flight, then closing the database\n`);
+    server.log(`quiverdb: ${signal}: finishing requests in flight, then closing the database`);
     setTimeout(() => {
-      process.stderr.write(`quiverdb: not closed within ${SHUTDOWN_MS / 1000} s; exiting\n`);
+      server.log(`quiverdb: not closed within ${SHUTDOWN_MS / 1000} s; exiting`, 'error');
       process.exit(1);
     }, SHUTDOWN_MS).unref();
     server.close().then(
       () => process.exit(0),
       (error: Error) => {
-        process.stderr.write(`quiverdb: closing failed: ${error.message}\n`);
+        server.log(`quiverdb: closing failed: ${error.message}`, 'error');
         process.exit(1);
       },
     );

@@ -289,4 +289,13 @@ export class QuiverDB {
   async count(request: Request) {
     return this.#call('count', request);
   }
+
+  /**
+   * The SDK's getMetric: with `{ request: { metric_type: 'system_info' } }`, QuiverDB's state in
+   * `response`: per channel how far the query node and the data node are behind the log, and
+   * the index builds since start.
+   */
+  async getMetric(request: Request) {
+    return this.#call('getMetric', request);
+  }
 }

@@ -48,6 +48,7 @@ export const PROXY_METHODS = [
   'query',
   'get',
   'count',
+  'getMetric',
 ] as const satisfies readonly (keyof ProxyNode)[];
 
 export type ProxyMethod = (typeof PROXY_METHODS)[number];

@@ -135,6 +135,18 @@ const KEYS: Record<string, KeySpec> = {
     expects: 'a port (0: any free one)',
     doc: '`quiverdb serve`: /healthz and Prometheus /metrics, on proxy.ip (QuiverDB; Milvus also uses 9091)',
   },
+  'log.level': {
+    default: 'info',
+    check: oneOf('info', 'warn', 'error'),
+    expects: 'info, warn or error',
+    doc: '`quiverdb serve`: the least important lines written (warn: only failures that are retried or worked around)',
+  },
+  'log.format': {
+    default: 'text',
+    check: oneOf('text', 'json'),
+    expects: 'text or json',
+    doc: '`quiverdb serve`: json writes one object per line (time, level, component, msg), for log collectors',
+  },
   'common.security.authorizationEnabled': {
     default: false,
     check: oneOf(true, false),

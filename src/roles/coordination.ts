@@ -21,7 +21,7 @@ export async function followCoordination(
       for (const message of await reader.receive({ max: 256 })) await handle(decodeCoord(message.payload));
     } catch (error) {
       if (options.stopped() || error instanceof ClosedError) return;
-      options.log(`quiverdb: ${options.role}: coordination topic: ${(error as Error).message}; retrying in 1 s`);
+      options.log(`quiverdb: ${options.role}: coordination topic: ${(error as Error).message}; retrying in 1 s`, 'warn');
       await delay(1000);
     }
   }

@@ -22,6 +22,7 @@ import { type LogLine, openLogBroker } from '../mq/open-broker.js';
 import { COORD_TOPIC } from '../msg/channels.js';
 import { LocalSegmentStore } from '../segment/segment-store.js';
 import { Tso } from '../tso/tso.js';
+import { RoleCounters } from './counters.js';
 import { DataNode } from './datanode/datanode.js';
 import { IndexNode } from './indexnode/indexnode.js';
 import { ProxyNode } from './proxy/proxy.js';
@@ -79,8 +80,9 @@ export class Standalone {
       const store = new LocalSegmentStore(dir);
       const dataNode = new DataNode(broker, meta, store, config, log);
       const queryNode = new QueryNode(broker, meta, store, config, log);
-      const indexNode = new IndexNode(broker, meta, store, log);
-      const proxy = new ProxyNode(broker, meta, tso, queryNode, config);
+      const counters = new RoleCounters();
+      const indexNode = new IndexNode(broker, meta, store, log, counters);
+      const proxy = new ProxyNode(broker, meta, tso, queryNode, config, counters);
       const roles: Role[] = [];
       for (const role of [dataNode, queryNode, indexNode, proxy]) {
         await role.start();

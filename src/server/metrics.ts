@@ -1,8 +1,8 @@
 /**
  * What `quiverdb serve` exposes on metrics.port (9091, as Milvus): `/healthz`, and `/metrics`
  * in Prometheus's text format: requests and their latency by operation, and, read when
- * scraped, each loaded collection's rows, segments, index backlog and memory, and the
- * process's memory.
+ * scraped, each loaded collection's rows, segments, index backlog and memory, each channel's
+ * lag behind the log, the index builds since start, and the process's memory.
  */
 import type { QuiverDB } from '../client/embedded.js';
 
@@ -56,6 +56,7 @@ export class Metrics {
       lines.push(`quiverdb_request_duration_seconds_count{operation="${label(operation)}"} ${h.count}`);
     }
     await collectionLines(db, family, lines);
+    await systemLines(db, family, lines);
     const memory = process.memoryUsage();
     family('quiverdb_process_memory_bytes', 'gauge', 'Memory of the server process: rss, V8 heap used, memory outside the heap (external).');
     for (const kind of ['rss', 'heapUsed', 'external'] as const) lines.push(`quiverdb_process_memory_bytes{kind="${kind}"} ${memory[kind]}`);
@@ -106,4 +107,26 @@ async function collectionLines(db: QuiverDB, family: (name: string, type: string
   lines.push(...pending);
   family('quiverdb_segment_memory_bytes', 'gauge', "A loaded collection's segments: bytes held in memory, and bytes searched in place from mapped files.");
   lines.push(...memory);
+}
+
+/** From getMetric's system_info: how far each channel's consumers are behind the log, and the index builds since start. */
+async function systemLines(db: QuiverDB, family: (name: string, type: string, help: string) => void, lines: string[]): Promise<void> {
+  const { response }: Sdk = await db.getMetric({ request: { metric_type: 'system_info' } });
+  family(
+    'quiverdb_channel_lag_messages',
+    'gauge',
+    'Messages of a channel a consumer has not taken in: the query node (not yet applied) or the data node (not yet in segment files).',
+  );
+  for (const c of response.channels as Sdk[]) {
+    const where = `collection="${label(c.collection)}",channel="${label(c.channel)}"`;
+    if (c.querynode_lag !== null) lines.push(`quiverdb_channel_lag_messages{${where},consumer="querynode"} ${c.querynode_lag}`);
+    lines.push(`quiverdb_channel_lag_messages{${where},consumer="datanode"} ${c.datanode_unflushed}`);
+  }
+  const builds = response.index_builds;
+  family('quiverdb_index_builds_total', 'counter', 'Segment index builds since start, by result.');
+  lines.push(`quiverdb_index_builds_total{result="built"} ${builds.built}`, `quiverdb_index_builds_total{result="failed"} ${builds.failed}`);
+  family('quiverdb_index_build_seconds_total', 'counter', 'Time spent in segment index builds that were recorded.');
+  lines.push(`quiverdb_index_build_seconds_total ${builds.seconds}`);
+  family('quiverdb_index_built_rows_total', 'counter', 'Rows of the segments indexed since start.');
+  lines.push(`quiverdb_index_built_rows_total ${builds.rows}`);
 }

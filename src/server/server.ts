@@ -15,6 +15,7 @@ import { type Config, readConfig } from '../config/config.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { LogLine } from '../mq/open-broker.js';
 import { authorizer } from './auth.js';
+import { serverLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { NatsApi } from './nats-api.js';
 import { handleRest } from './rest/handler.js';
@@ -22,7 +23,7 @@ import { handleRest } from './rest/handler.js';
 export interface ServerOptions {
   /** milvus.yaml keys, flat or nested (see configFromFile for a file and the environment). */
   config?: Record<string, unknown>;
-  /** Where the server's lines go (default: stderr). */
+  /** Where the server's lines go (default: stderr, as log.format and log.level say). */
   log?: LogLine;
 }
 
@@ -79,11 +80,13 @@ export class QuiverServer {
     readonly url: string,
     /** Where /healthz and /metrics are, e.g. http://127.0.0.1:9091. */
     readonly opsUrl: string,
+    /** Where the server's lines go. */
+    readonly log: LogLine,
   ) {}
 
   static async start(options: ServerOptions = {}): Promise<QuiverServer> {
-    const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     const config = readConfig(options.config, '.'); // checked before anything is opened
+    const log = options.log ?? serverLogger(config, (text) => process.stderr.write(`${text}\n`));
     const authorize = authorizer(config);
     const tls = config['common.security.tlsMode'] === 1 ? await certificate(config) : undefined;
     const dir = resolve(config['localStorage.path'] as string);
@@ -92,7 +95,7 @@ export class QuiverServer {
     const metrics = new Metrics();
     const answer = (req: IncomingMessage, res: ServerResponse) => {
       handleRest(db, req, res, { maxBodyBytes, authorize, metrics }).catch((error) => {
-        log(`quiverdb: http: ${(error as Error).message}`);
+        log(`quiverdb: http: ${(error as Error).message}`, 'warn');
         res.destroy();
       });
     };
@@ -120,7 +123,7 @@ export class QuiverServer {
     const [url, opsUrl] = urls;
     log(`quiverdb: serving ${dir} on ${url} (Milvus RESTful API v2: ${url}/v2/vectordb); /healthz and /metrics on ${opsUrl}`);
     if (nats) log(`quiverdb: NATS API on ${natsUrl} (quiverdb.v1.<task>)`);
-    server = new QuiverServer(db, http, ops, nats, url, opsUrl);
+    server = new QuiverServer(db, http, ops, nats, url, opsUrl, log);
     return server;
   }
 

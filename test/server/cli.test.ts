@@ -59,3 +59,19 @@ test('serve refuses an unknown key or a bad value at start, naming it', async ()
   assert.match(help.output, /proxy.port \[19530\]/);
   assert.match(help.output, /env PROXY_PORT/);
 });
+
+test('serve with log.format json writes one JSON object per line', async () => {
+  const child = quiverdb(['serve'], { LOCALSTORAGE_PATH: folder('json'), PROXY_PORT: '0', METRICS_PORT: '0', LOG_FORMAT: 'json' });
+  const started = await serving(child);
+  const exited = exitOf(child);
+  child.kill('SIGTERM');
+  const { code, output } = await exited;
+  assert.equal(code, 0, output);
+  const records = (started.output + output)
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { level: string; component: string; msg: string });
+  assert.ok(records.some((r) => r.component === 'server' && r.msg.startsWith('mq.type=rocksmq')));
+  assert.ok(records.some((r) => r.level === 'info' && r.msg.startsWith('serving ')));
+  assert.ok(records.some((r) => r.msg.startsWith('SIGTERM: finishing requests in flight')));
+});

@@ -29,6 +29,7 @@ import {
   type TopicOptions,
   type TopicStats,
 } from '../broker.js';
+import type { LogLine } from '../open-broker.js';
 import { type NatsContext, NatsGroupConsumer, NatsReader } from './consumers.js';
 import { checkTopic, streamName, subjectOf, topicOfStream } from './names.js';
 import { NatsPublisher } from './publish.js';
@@ -56,6 +57,8 @@ export interface NatsMqOptions {
    * returns nothing until the member acknowledges (an ack is cumulative: one frees them all).
    */
   maxAckPending?: number;
+  /** Hears when the nats-server QuiverDB started dies and is started again. */
+  log?: LogLine;
 }
 
 /** The default of natsmq.maxAckPending: it bounds nats-server's memory per group. */
@@ -120,7 +123,7 @@ export class NatsMq implements LogBroker {
       throw new InvalidArgumentError(`natsmq.maxAckPending must be an integer from 1 to 1000000, got ${String(pending)}`);
     }
     const server = options.url ? null : await NatsServer.start(options.server);
-    server?.supervise(); // ours to keep running: started again if it dies
+    server?.supervise(options.log); // ours to keep running: started again if it dies
     const url = options.url ?? server!.url;
     try {
       // noAsyncTraces: no Error (with its stack) made per request; a third of the CPU time of small sends.
@@ -150,7 +153,7 @@ export class NatsMq implements LogBroker {
    * `natsmq.maxAckPending`.
    * Unknown natsmq.* keys are refused.
    */
-  static async openConfig(config: Record<string, unknown>): Promise<NatsMq> {
+  static async openConfig(config: Record<string, unknown>, log?: LogLine): Promise<NatsMq> {
     const server: Record<string, unknown> = {};
     const monitor: Record<string, unknown> = {};
     const retention: Record<string, unknown> = {};
@@ -166,7 +169,7 @@ export class NatsMq implements LogBroker {
       else if (group === 'retention' && ['maxAge', 'maxBytes', 'maxMsgs'].includes(leaf)) retention[leaf] = value;
       else throw new InvalidArgumentError(`unknown configuration key ${key}`);
     }
-    return NatsMq.open({ ...options, server: { ...server, monitor }, retention } as NatsMqOptions);
+    return NatsMq.open({ ...options, server: { ...server, monitor }, retention, log } as NatsMqOptions);
   }
 
   /** Publishes and deliveries in flight when the connection drops may be lost: sends retry, and after the reconnect every consumer and reader re-points. */

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 
 import { InvalidArgumentError, NatsServerError } from '../../errors.js';
+import type { LogLine } from '../open-broker.js';
 
 /** The natsmq.server.* keys (Milvus's names and defaults). */
 export interface NatsServerOptions {
@@ -104,14 +105,14 @@ export class NatsServer {
    * the same port and store, after 0.1 s, then twice as long each time it exits again (at most
    * 5 s); clients reconnect by themselves. `log` hears of each restart.
    */
-  supervise(log: (line: string) => void = () => {}): void {
+  supervise(log: LogLine = () => {}): void {
     if (this.#supervised) return;
     this.#supervised = true;
     const watch = (child: ChildProcess) => {
       child.once('exit', (code, signal) => {
         if (this.#stopped) return;
         const wait = Math.min(5000, 100 * 2 ** Math.min(this.#restarts++, 6));
-        log(`quiverdb: nats-server exited (${signal ?? `code ${code}`}); starting it again in ${wait} ms`);
+        log(`quiverdb: nats-server exited (${signal ?? `code ${code}`}); starting it again in ${wait} ms`, 'warn');
         setTimeout(() => {
           if (this.#stopped) return;
           this.#process = this.#restart();

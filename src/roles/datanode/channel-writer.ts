@@ -77,7 +77,7 @@ export class ChannelWriter {
       } catch (error) {
         if (this.#stopped || error instanceof ClosedError || error instanceof TopicNotFoundError) return;
         // A failed flush (disk full, say): start again from the checkpoint, which the log still holds.
-        this.log(`quiverdb: datanode: channel ${this.channel}: ${(error as Error).message}; replaying from the checkpoint in 1 s`);
+        this.log(`quiverdb: datanode: channel ${this.channel}: ${(error as Error).message}; replaying from the checkpoint in 1 s`, 'warn');
         await reader.close();
         await delay(1000);
         if (this.#stopped) return;

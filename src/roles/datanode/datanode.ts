@@ -86,11 +86,11 @@ export class DataNode implements Role {
     for (const collectionId of this.#writers.keys()) {
       void this.#reconciling
         .run(collectionId, () => collectGarbage(this.#compaction, collectionId, tolerance))
-        .catch((error: Error) => this.log(`quiverdb: datanode: collection ${collectionId}: ${error.message}`));
+        .catch((error: Error) => this.log(`quiverdb: datanode: collection ${collectionId}: ${error.message}`, 'warn'));
       if (this.config['dataCoord.compaction.enableAutoCompaction'] && !this.#compacting.has(collectionId)) {
         this.#compacting.add(collectionId); // one automatic round at a time per collection
         void this.#compact(collectionId)
-          .catch((error: Error) => this.log(`quiverdb: datanode: compaction of collection ${collectionId}: ${error.message}`))
+          .catch((error: Error) => this.log(`quiverdb: datanode: compaction of collection ${collectionId}: ${error.message}`, 'warn'))
           .finally(() => this.#compacting.delete(collectionId));
       }
     }

@@ -24,6 +24,7 @@ import { releaseMemory } from '../../native/memory.js';
 import { segmentFolder } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { CoordinationFollower } from '../coordination.js';
+import type { RoleCounters } from '../counters.js';
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 
@@ -45,6 +46,7 @@ export class IndexNode implements Role {
     private readonly meta: MetaStore,
     private readonly store: SegmentStore,
     private readonly log: LogLine,
+    private readonly counters: RoleCounters,
   ) {
     this.#coord = new CoordinationFollower(broker, this.name, log);
   }
@@ -72,7 +74,10 @@ export class IndexNode implements Role {
         this.#queued.delete(collectionId);
         if (!this.#coord.stopped) await this.#reconcile(collectionId);
       })
-      .catch((error: Error) => this.log(`quiverdb: indexnode: collection ${collectionId}: ${error.message}`));
+      .catch((error: Error) => {
+        this.counters.indexBuildFailures++;
+        this.log(`quiverdb: indexnode: collection ${collectionId}: ${error.message}`, 'warn');
+      });
   }
 
   /** Builds what is missing and removes what is no longer wanted, segment by segment. */
@@ -109,6 +114,7 @@ export class IndexNode implements Role {
   async #build(info: CollectionInfo, segment: SegmentInfo, index: IndexInfo, build: SegmentBuild): Promise<void> {
     const column = segment.columns.find((c) => c.name === index.field_name);
     if (!column?.dim) throw new InternalError(`segment ${segment.id} has no vector column "${index.field_name}"`);
+    const started = performance.now();
     const addon = loadNative();
     const ivf = new addon.IvfIndex({
       dim: column.dim,
@@ -143,6 +149,9 @@ export class IndexNode implements Role {
     };
     await this.meta.write({ [metaKeys.segmentIndex(info.id, segment.id, index.field_name)]: record });
     await this.broker.producer(COORD_TOPIC).send(encodeCoord({ kind: 'indexed', collectionId: info.id, segmentId: segment.id, field: index.field_name }));
+    this.counters.indexBuilds++;
+    this.counters.indexBuiltRows += segment.rows;
+    this.counters.indexBuildSeconds += (performance.now() - started) / 1000;
     await releaseMemory(); // the built index goes with the next garbage collection
   }
 }

@@ -10,6 +10,7 @@ import type { LogBroker } from '../../mq/broker.js';
 import { COORD_TOPIC } from '../../msg/channels.js';
 import { encodeCoord } from '../../msg/messages.js';
 import type { IdAllocator, Tso } from '../../tso/tso.js';
+import type { RoleCounters } from '../counters.js';
 import type { QueryService } from '../query-service.js';
 import type { SerialQueues } from '../serial.js';
 import type { PendingWrites } from './pending.js';
@@ -33,6 +34,8 @@ export interface ProxyContext {
   written: Map<string, number>;
   /** Per collection: its writes the query node may not have applied yet. */
   pending: Map<number, PendingWrites>;
+  /** What the roles counted since start (getMetric). */
+  counters: RoleCounters;
 }
 
 /** The proxy's view of the catalog: every collection by name and by alias, written through to the meta store. */

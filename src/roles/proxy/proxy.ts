@@ -8,6 +8,7 @@ import type { Config } from '../../config/config.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import type { LogBroker } from '../../mq/broker.js';
 import { composeTs, IdAllocator, type Tso } from '../../tso/tso.js';
+import type { RoleCounters } from '../counters.js';
 import type { QueryService } from '../query-service.js';
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
@@ -20,6 +21,7 @@ import * as indexes from './indexes.js';
 import type { QueryCursor, SearchCursor } from './iterators.js';
 import * as iterators from './iterators.js';
 import * as reads from './reads.js';
+import * as systemInfo from './system-info.js';
 import * as writes from './writes.js';
 
 type Request = Record<string, unknown>;
@@ -38,6 +40,7 @@ export class ProxyNode implements Role {
     private readonly tso: Tso,
     private readonly reads: QueryService,
     private readonly config: Config,
+    private readonly counters: RoleCounters,
   ) {}
 
   async start(): Promise<void> {
@@ -57,6 +60,7 @@ export class ProxyNode implements Role {
       maxMessageBytes: Math.min(limit ?? DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGE),
       written: new Map(),
       pending: new Map(),
+      counters: this.counters,
     };
     this.#ticker = setInterval(() => {
       if (this.#ticking || this.#c.written.size === 0) return;
@@ -118,4 +122,5 @@ export class ProxyNode implements Role {
   query = (r: Request) => reads.query(this.#c, r);
   get = (r: Request) => reads.get(this.#c, r);
   count = (r: Request) => reads.count(this.#c, r);
+  getMetric = (r: Request) => systemInfo.getMetric(this.#c, r);
 }

@@ -36,9 +36,9 @@ async function loadBuiltIndex(store: SegmentStore, record: SegmentIndexInfo, row
   try {
     const index = await native(async () => loadNative().IvfIndex.load(await store.localPath(record.file), map));
     if (index.rows === rows) return { native: index, built: { id: record.indexId, nlist: record.nlist } };
-    log(`quiverdb: querynode: ${record.file} holds ${index.rows} rows, its segment ${rows}; searching the segment exactly`);
+    log(`quiverdb: querynode: ${record.file} holds ${index.rows} rows, its segment ${rows}; searching the segment exactly`, 'warn');
   } catch (error) {
-    log(`quiverdb: querynode: cannot load ${record.file} (${(error as Error).message}); searching the segment exactly`);
+    log(`quiverdb: querynode: cannot load ${record.file} (${(error as Error).message}); searching the segment exactly`, 'warn');
   }
   return undefined;
 }

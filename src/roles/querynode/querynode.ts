@@ -73,7 +73,9 @@ export class QueryNode implements Role, QueryService {
     for (const info of await this.meta.scan<CollectionInfo>(metaKeys.collections)) {
       // A collection that cannot be loaded (a damaged segment file) fails its own reads, each
       // with the reason, as they try again; the database and its other collections open.
-      await this.#reconcile(info.id).catch((error: Error) => this.log(`quiverdb: querynode: collection "${info.name}" is not loaded: ${error.message}`));
+      await this.#reconcile(info.id).catch((error: Error) =>
+        this.log(`quiverdb: querynode: collection "${info.name}" is not loaded: ${error.message}`, 'warn'),
+      );
     }
     this.#coord.follow((event) => this.#onCoordination(event));
   }
@@ -161,7 +163,7 @@ export class QueryNode implements Role, QueryService {
         await segment.shrinkVectors(); // those it still holds in memory
         await syncScalarIndexes(collection.info, segment);
       })
-      .catch((error) => this.log(`quiverdb: querynode: segment ${segment.id}: ${(error as Error).message}`));
+      .catch((error) => this.log(`quiverdb: querynode: segment ${segment.id}: ${(error as Error).message}`, 'warn'));
   }
 
   #mapped(info: CollectionInfo): boolean {
@@ -225,7 +227,7 @@ export class QueryNode implements Role, QueryService {
         if (error instanceof ClosedError || error instanceof TopicNotFoundError) return;
         // Anything else would leave the view behind the log: reads of it fail from now on.
         this.#failures.set(collection.info.id, error as Error);
-        this.log(`quiverdb: querynode: channel ${channel} stopped: ${(error as Error).message}; load the collection again`);
+        this.log(`quiverdb: querynode: channel ${channel} stopped: ${(error as Error).message}; load the collection again`, 'warn');
         await this.#unload(collection.info.id);
         return;
       }
