@@ -1,73 +1,34 @@
 #!/usr/bin/env node
 /**
- * The `quiverdb` command. `quiverdb serve [--config quiverdb.yaml]` runs the standalone server
- * until SIGINT or SIGTERM, then shuts down gracefully (in-flight requests finish, the
- * database closes) within SHUTDOWN_MS.
+ * The `quiverdb` command: `serve` runs the standalone server; `import` and `stats` work on a
+ * running server (or a folder opened in this process). Every command takes --help.
  */
-import { parseArgs } from 'node:util';
-import { describeKeys } from '../config/config.js';
-import { configFromFile, envName } from '../config/config-file.js';
-import { QuiverServer } from '../server/server.js';
-
-const SHUTDOWN_MS = 30_000;
+import { IMPORT_HELP, importRows } from './import.js';
+import { serve, serveHelp } from './serve.js';
+import { STATS_HELP, stats } from './stats.js';
 
 const HELP = `quiverdb: a Milvus-style vector database for Node.js
 
 Usage:
-  quiverdb serve [--config FILE]   run the standalone server (Milvus RESTful API v2)
-  quiverdb help [serve]            this text, or a command's
+  quiverdb serve [--config FILE]              run the standalone server (Milvus RESTful API v2)
+  quiverdb import <collection> <file> [...]   insert the rows of a .fvecs, JSON-lines or Parquet file
+  quiverdb stats [collection] [...]           rows, segments, indexes and lag of each collection
+  quiverdb help [command]                     this text, or a command's
 
-Run "quiverdb serve --help" for the configuration keys.`;
+Run "quiverdb <command> --help" for a command's options.`;
 
-function serveHelp(): string {
-  const keys = describeKeys()
-    .filter(({ key }) => !key.startsWith('natsmq.server.'))
-    .map(({ key, default: value, doc }) => `  ${key}${value === undefined ? '' : ` [${JSON.stringify(value)}]`}\n      ${doc} (env ${envName(key)})`);
-  return `Usage: quiverdb serve [--config FILE]
-
-Runs the database of localStorage.path behind Milvus's RESTful API v2 on proxy.ip:proxy.port
-(127.0.0.1:19530 unless configured), until SIGINT or SIGTERM.
-
-  --config FILE   a milvus.yaml-shaped file; environment variables override its keys
-  --help          this text
-
-Configuration keys [default]:
-${keys.join('\n')}`;
-}
-
-async function serve(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean' } } });
-  if (values.help) {
-    console.log(serveHelp());
-    return;
-  }
-  const server = await QuiverServer.start({ config: await configFromFile(values.config) });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1); // a second signal: do not wait
-    stopping = true;
-    server.log(`quiverdb: ${signal}: finishing requests in flight, then closing the database`);
-    setTimeout(() => {
-      server.log(`quiverdb: not closed within ${SHUTDOWN_MS / 1000} s; exiting`, 'error');
-      process.exit(1);
-    }, SHUTDOWN_MS).unref();
-    server.close().then(
-      () => process.exit(0),
-      (error: Error) => {
-        server.log(`quiverdb: closing failed: ${error.message}`, 'error');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-}
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: () => string }> = {
+  serve: { run: serve, help: serveHelp },
+  import: { run: importRows, help: () => IMPORT_HELP },
+  stats: { run: stats, help: () => STATS_HELP },
+};
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === 'serve') return serve(rest);
+  const known = command === undefined ? undefined : COMMANDS[command];
+  if (known) return known.run(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    console.log(rest[0] === 'serve' ? serveHelp() : HELP);
+    console.log(rest[0] !== undefined && COMMANDS[rest[0]] ? COMMANDS[rest[0]].help() : HELP);
     return;
   }
   console.error(`quiverdb: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
