@@ -1,6 +1,8 @@
 // The nats-server process manager, against the real nats-server: generated config, ready
 // detection, the INFO it announces, and errors that name the fix.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { after, test } from 'node:test';
 
 import { NatsServer, NatsServerError } from '../src/index.js';
 import { HEADER_ROOM } from '../src/mq/natsmq/server.js';
+import { root } from './helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'quiverdb-nats-test-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -92,4 +95,29 @@ test('a missing binary, an unusable store folder and a start-up timeout name the
     NatsServer.start({ ...options(), initializeTimeout: 1 }),
     (e: unknown) => e instanceof NatsServerError && e.reason === 'timeout' && /initializeTimeout/.test(e.message),
   );
+});
+
+test('a nats-server whose starter was SIGKILLed is stopped by the next start on its store; a live owner keeps it', async () => {
+  const o = options();
+  // A process that starts nats-server on the store, says its pid and the port, then is killed outright.
+  const script = `import { NatsServer } from './src/index.ts';
+const server = await NatsServer.start(${JSON.stringify(o)});
+console.log(JSON.stringify({ pid: server.pid, port: server.port }));
+setInterval(() => {}, 1000);`;
+  const starter = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(starter.stdout!, 'data')) as [Buffer];
+  const left = JSON.parse(line.toString()) as { pid: number; port: number };
+  assert.ok(alive(left.pid));
+  // While the starter lives, the store is its own.
+  await assert.rejects(NatsServer.start(o), (error: unknown) => error instanceof NatsServerError && error.reason === 'store-dir');
+  starter.kill('SIGKILL');
+  await once(starter, 'exit');
+  assert.ok(alive(left.pid), 'the killed process could not stop its nats-server');
+
+  // The same port, which the stray server still holds, and the same store.
+  const server = await NatsServer.start({ ...o, port: left.port });
+  assert.equal(alive(left.pid), false);
+  assert.equal(server.port, left.port);
+  assert.equal((await info(server.port)).jetstream, true);
+  await server.stop();
 });

@@ -11,6 +11,7 @@ import { delimiter, dirname, join } from 'node:path';
 
 import { InvalidArgumentError, NatsServerError } from '../../errors.js';
 import type { LogLine } from '../open-broker.js';
+import { claimStore, releaseStore, stopOrphan } from './orphan.js';
 
 /** The natsmq.server.* keys (Milvus's names and defaults). */
 export interface NatsServerOptions {
@@ -135,6 +136,7 @@ export class NatsServer {
     if (!Number.isInteger(o.port) || o.port < -1 || o.port > 65535) throw new InvalidArgumentError(`natsmq.server.port must be -1 or 0..65535, got ${o.port}`);
     const binary = findBinary(options.binary);
     checkStoreDir(o.storeDir);
+    await stopOrphan(o.storeDir);
     mkdirSync(dirname(o.monitor.logFile), { recursive: true });
     const scratch = mkdtempSync(join(tmpdir(), 'quiverdb-nats-'));
     const config = join(scratch, 'nats-server.conf');
@@ -185,7 +187,12 @@ export class NatsServer {
       if (listening !== undefined) {
         // A restart listens where this one does (a free port, once picked, is kept).
         writeFileSync(config, readFileSync(config, 'utf8').replace(/^listen: .*$/m, `listen: ${quote(`${o.host}:${listening}`)}`));
-        const restart = () => spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'ignore'] });
+        const restart = () => {
+          const again = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'ignore'] });
+          if (again.pid !== undefined) claimStore(o.storeDir, again.pid);
+          return again;
+        };
+        claimStore(o.storeDir, child.pid as number);
         return new NatsServer(child, scratch, listening, o, restart);
       }
       if (child.exitCode !== null || child.signalCode !== null) {
@@ -218,6 +225,7 @@ export class NatsServer {
       await exited;
       clearTimeout(timer);
     }
+    releaseStore(this.options.storeDir);
     rmSync(this.#scratch, { recursive: true, force: true });
   }
 }
