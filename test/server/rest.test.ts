@@ -148,6 +148,17 @@ test('partitions and indexes', async () => {
   assert.equal(created.code, 0, JSON.stringify(created));
   assert.equal((await client.describeIndex({ collectionName: 'parts', indexName: 'ivf' })).data[0].indexType, 'IVF_FLAT');
   assert.equal((await client.describeIndex({ collectionName: 'parts', indexName: 'none' })).code, 700);
+  const perIndex = (await client.alterIndexProperties({
+    collectionName: 'parts',
+    indexName: 'ivf',
+    properties: { 'mmap.enabled': true },
+  } as never)) as unknown as {
+    code: number;
+    message: string;
+    quiverCode: string;
+  };
+  assert.equal(perIndex.quiverCode, 'QV_UNSUPPORTED');
+  assert.match(perIndex.message, /mmap.enabled on the collection/);
 });
 
 test('aliases: create, describe, list, alter, drop; a missing alias is code 1600', async () => {

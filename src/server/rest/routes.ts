@@ -211,6 +211,13 @@ export const routes: Record<string, Route> = {
     }));
   },
   'indexes/list': async (db, body) => ((await db.listIndexes(collection(body))) as Sdk).indexes,
+  // Milvus's one index property is mmap.enabled; QuiverDB maps a collection's sealed vectors and indexes together.
+  'indexes/alter_properties': async () => {
+    throw new UnsupportedError('index properties: set mmap.enabled on the collection (collections/alter_properties); it maps its vectors and indexes');
+  },
+  'indexes/drop_properties': async () => {
+    throw new UnsupportedError('index properties: set mmap.enabled on the collection (collections/drop_properties)');
+  },
   'indexes/drop': async (db, body) => {
     await db.dropIndex({ ...collection(body), index_name: body.indexName });
     return {};
