@@ -1,7 +1,8 @@
 // npm run compile:prebuild: builds prebuilds/<platform>-<arch>/quiverdb.node, linked statically
 // against RocksDB, its compressors and libstdc++, so that a user's machine needs no
 // compiler and no system RocksDB. On Linux the result depends only on libc, libm,
-// libpthread/libdl and the loader (checked here with ldd).
+// libpthread/libdl, libgcc_s (which Node loads too) and the loader (checked here with ldd),
+// and on no glibc newer than 2.28 (native/storage/glibc_floor.cpp; test/packaging.test.ts).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,7 +30,7 @@ const out = join(target, 'quiverdb.node');
 copyFileSync(join(buildDir, 'Release', 'quiverdb.node'), out);
 
 if (process.platform === 'linux') {
-  const allowed = /^(linux-vdso|libc|libm|libpthread|libdl|ld-linux|\/lib64\/ld-linux)/;
+  const allowed = /^(linux-vdso|libc|libm|libpthread|libdl|libgcc_s|ld-linux|\/lib64\/ld-linux)/;
   const deps = execFileSync('ldd', [out], { encoding: 'utf8' })
     .split('\n')
     .map((line) => line.trim().split(/\s+/)[0])

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes a fresh machine ready to build, test and run QuiverDB, and is safe to run again:
 #  - system packages, only those missing: RocksDB (headers and static library), nats-server,
-#    CMake, a C++ compiler and openssl (the TLS test makes a certificate); on Linux x86-64 also the arm64 cross compiler and qemu-user
-#    that run the NEON kernel tests;
+#    CMake, a C++ compiler and openssl (the TLS test makes a certificate); on Linux x86-64 also
+#    the arm64 cross compiler and qemu-user that run the NEON kernel tests, and debootstrap,
+#    which makes the older Debian root the packaging test loads the prebuild in;
 #  - npm dependencies, then the addon and the TypeScript (npm install runs `prepare`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ case "$(uname -s)" in
   Linux)
     command -v apt-get >/dev/null || { echo "setup: only Debian/Ubuntu (apt-get) is automated; install librocksdb-dev, nats-server, cmake, g++ and openssl yourself" >&2; exit 1; }
     want=(librocksdb-dev nats-server cmake g++ make openssl)
-    if [ "$(uname -m)" = "x86_64" ]; then want+=(g++-aarch64-linux-gnu qemu-user); fi
+    if [ "$(uname -m)" = "x86_64" ]; then want+=(g++-aarch64-linux-gnu qemu-user debootstrap); fi
     for pkg in "${want[@]}"; do
       dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
     done

@@ -3,7 +3,7 @@
 // no install step) gives a working package, through import and through require.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -19,6 +19,20 @@ after(() => {
   if (!hadPrebuilds) rmSync(prebuildDir, { recursive: true, force: true });
 });
 
+/** The folder the packed tarball is installed in (by the second test; the third uses it). */
+let app = '';
+
+// A search, a round trip through the statically linked RocksDB (rocksmq), and an error thrown
+// in C++ that reaches JavaScript typed (the unwinder works), as `q` (the package) sees them.
+const SEARCH =
+  `const i = new q.FlatIndex({ dim: 3, metric: 'COSINE' }); await i.add([[1, 0, 0], [0, 1, 0]], [10n, 20n]);` +
+  ` const r = await i.search([0, 2, 0], 1);` +
+  ` const mq = await q.RocksMq.open({ path: require('node:path').join(require('node:os').tmpdir(), 'qv-pack-' + process.pid + Math.random()) });` +
+  ` await mq.createTopic('t'); await mq.producer('t').send('hi'); const got = await (await mq.consumer('t', 'g')).receive();` +
+  ` await mq.close(); const thrown = await i.add([[0, 0, 1]], [10n]).catch((e) => e.code);` +
+  ` console.log(String(r.ids[0]), q.simd().active, new TextDecoder().decode(got[0].payload), thrown);`;
+const SEARCH_OUTPUT = /^20 \w+ hi QV_DUPLICATE_ID$/m;
+
 function npm(args: string[], cwd: string): string {
   return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -26,7 +40,10 @@ function npm(args: string[], cwd: string): string {
 // The first prebuild on a machine compiles RocksDB from source (scripts/rocksdb-static.sh).
 const FIRST_BUILD = 45 * 60_000;
 
-test('the prebuilt addon needs nothing beyond the C library', { skip: process.platform !== 'linux' && 'ldd is Linux-only', timeout: FIRST_BUILD }, () => {
+test('the prebuilt addon needs nothing beyond the C library, and no glibc newer than 2.28', {
+  skip: process.platform !== 'linux' && 'ldd is Linux-only',
+  timeout: FIRST_BUILD,
+}, () => {
   runNode([join(root, 'scripts', 'prebuild.mjs')], { cwd: root });
   const binary = join(prebuildDir, `${process.platform}-${process.arch}`, 'quiverdb.node');
   const libs = execFileSync('ldd', [binary], { encoding: 'utf8' })
@@ -36,8 +53,13 @@ test('the prebuilt addon needs nothing beyond the C library', { skip: process.pl
     .map((name) => name.replace(/^.*\//, ''));
   assert.ok(libs.length > 0);
   for (const lib of libs) {
-    assert.match(lib, /^(linux-vdso\.so|libc\.so|libm\.so|libpthread\.so|libdl\.so|ld-linux)/, `unexpected dependency ${lib}`);
+    assert.match(lib, /^(linux-vdso\.so|libc\.so|libm\.so|libpthread\.so|libdl\.so|libgcc_s\.so|ld-linux)/, `unexpected dependency ${lib}`);
   }
+  // glibc 2.28 is the floor (Node 20 runs on nothing older): no symbol version above it, and
+  // no C++ runtime versions (libstdc++ is inside).
+  const versions = new Set(execFileSync('objdump', ['-T', binary], { encoding: 'utf8' }).match(/\((GLIBC|GLIBCXX|CXXABI)_[0-9.]+\)/g));
+  const newer = [...versions].filter((v) => !v.startsWith('(GLIBC_') || v.slice(7, -1).split('.').map(Number)[1] > 28);
+  assert.deepEqual(newer, [], 'symbol versions above GLIBC_2.28');
 });
 
 test('npm pack ships the prebuild; an --ignore-scripts install loads it', { timeout: FIRST_BUILD }, async () => {
@@ -53,29 +75,42 @@ test('npm pack ships the prebuild; an --ignore-scripts install loads it', { time
   // No sources and no binding.gyp: npm must never try to compile on install.
   assert.ok(!files.some((f) => f === 'binding.gyp' || f.startsWith('native/') || f.startsWith('src/')));
 
-  const app = join(work, 'app');
+  app = join(work, 'app');
   execFileSync('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
   npm(['install', '--ignore-scripts', '--no-audit', '--no-fund', join(work, packed.filename)], app);
 
-  // A search and a round trip through the statically linked RocksDB (rocksmq).
-  const search =
-    `const i = new q.FlatIndex({ dim: 3, metric: 'COSINE' }); await i.add([[1, 0, 0], [0, 1, 0]], [10n, 20n]);` +
-    ` const r = await i.search([0, 2, 0], 1);` +
-    ` const mq = await q.RocksMq.open({ path: require('node:path').join(require('node:os').tmpdir(), 'qv-pack-' + process.pid + Math.random()) });` +
-    ` await mq.createTopic('t'); await mq.producer('t').send('hi'); const got = await (await mq.consumer('t', 'g')).receive();` +
-    ` await mq.close(); console.log(String(r.ids[0]), q.simd().active, new TextDecoder().decode(got[0].payload));`;
   const esm = runNode(
     [
       '--input-type=module',
       '-e',
-      `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); const q = await import('quiverdb'); ${search}`,
+      `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); const q = await import('quiverdb'); ${SEARCH}`,
     ],
     { cwd: app },
   );
-  const cjs = runNode(['-e', `(async () => { const q = require('quiverdb'); ${search} })()`], { cwd: app });
-  assert.match(esm, /^20 \w+ hi$/m);
+  const cjs = runNode(['-e', `(async () => { const q = require('quiverdb'); ${SEARCH} })()`], { cwd: app });
+  assert.match(esm, SEARCH_OUTPUT);
   assert.equal(cjs, esm);
   // It loaded the shipped binary: the tarball has no other.
   assert.ok(!existsSync(join(app, 'node_modules', 'quiverdb', 'build')));
+});
+
+const inRoot = process.platform === 'linux' && process.arch === 'x64' && process.getuid?.() === 0;
+
+test('in a Debian 11 root (glibc 2.31) with only Node copied in, the installed package works', {
+  skip: !inRoot && 'needs Linux x86-64 and root (chroot)',
+  timeout: 15 * 60_000,
+}, () => {
+  assert.ok(app, 'the install test ran first');
+  const rootDir = execFileSync('bash', [join(root, 'scripts', 'old-root.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const glibc = execFileSync('chroot', [rootDir, '/usr/bin/ldd', '--version'], { encoding: 'utf8' });
+  assert.match(glibc, /GLIBC 2\.31|2\.31$/m, 'the root has glibc 2.31');
+  assert.ok(!existsSync(join(rootDir, 'usr', 'bin', 'g++')) && !existsSync(join(rootDir, 'usr', 'bin', 'cc')), 'no compiler in the root');
+  const appInRoot = join(rootDir, 'app');
+  rmSync(appInRoot, { recursive: true, force: true });
+  cpSync(app, appInRoot, { recursive: true });
+  copyFileSync(process.execPath, join(rootDir, 'usr', 'local', 'bin', 'node'));
+  const script = `(async () => { const q = require('quiverdb'); ${SEARCH} })()`;
+  const output = execFileSync('chroot', [rootDir, '/bin/sh', '-c', `cd /app && /usr/local/bin/node -e "$0"`, script], { encoding: 'utf8' });
+  assert.match(output, SEARCH_OUTPUT);
 });
