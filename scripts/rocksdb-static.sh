@@ -14,11 +14,26 @@
 # messages). Compiled as RocksDB's own CMake does where the compiler allows it
 # (-msse4.2 -mpclmul, HAVE_SSE42/HAVE_PCLMUL), it picks the CRC instruction at run time and
 # falls back to the table on CPUs without SSE4.2.
+#
+# With "arm64" as its argument (on an x86-64 host), the same for the linux-arm64 prebuild:
+# Debian's arm64 archive (scripts/arm64-root.sh), its nine files cross-compiled with
+# aarch64-linux-gnu-g++.
 set -euo pipefail
 version=7.8.3
-cache="${QUIVERDB_CACHE:-$HOME/.cache/quiverdb}/rocksdb-$version-pic-crc"
+target="${1:-$(uname -m)}"
+case "$target" in
+  arm64)  # cross-compiled from an x86-64 host
+    cxx=aarch64-linux-gnu-g++ ar=aarch64-linux-gnu-ar tls_le="R_AARCH64_TLSLE_"
+    system="$(bash "$(dirname "$0")/arm64-root.sh")/usr/lib/aarch64-linux-gnu/librocksdb.a"
+    cache="${QUIVERDB_CACHE:-$HOME/.cache/quiverdb}/rocksdb-$version-pic-arm64"
+    ;;
+  *)
+    cxx=g++ ar=ar tls_le="R_X86_64_TPOFF(32|64)|R_AARCH64_TLSLE_"
+    system=/usr/lib/$(gcc -dumpmachine)/librocksdb.a
+    cache="${QUIVERDB_CACHE:-$HOME/.cache/quiverdb}/rocksdb-$version-pic-crc"
+    ;;
+esac
 if [ -f "$cache/lib/librocksdb.a" ]; then echo "$cache"; exit 0; fi
-system=/usr/lib/$(gcc -dumpmachine)/librocksdb.a
 [ -f "$system" ] || { echo "rocksdb-static: $system not found (apt-get install librocksdb-dev)" >&2; exit 1; }
 
 work=$(mktemp -d)
@@ -45,17 +60,17 @@ for file in memory/concurrent_arena monitoring/iostats_context monitoring/perf_c
     monitoring/thread_status_updater monitoring/thread_status_util util/random util/thread_local \
     utilities/agg_merge/agg_merge; do
   # shellcheck disable=SC2086
-  g++ -std=gnu++17 -O2 -fPIC -pthread -fno-rtti -w $defines -I"$src" -I"$src/include" \
+  "$cxx" -std=gnu++17 -O2 -fPIC -pthread -fno-rtti -w $defines -I"$src" -I"$src/include" \
     -c "$src/$file.cc" -o "$work/objects/$(basename "$file").cc.o"
 done
-if [ "$(uname -m)" = x86_64 ]; then
+if [ "$target" = x86_64 ]; then
   # shellcheck disable=SC2086
   g++ -std=gnu++17 -O2 -fPIC -pthread -fno-rtti -w $defines -DHAVE_SSE42 -DHAVE_PCLMUL -msse4.2 -mpclmul \
     -I"$src" -I"$src/include" -c "$src/util/crc32c.cc" -o "$work/objects/crc32c.cc.o"
 fi
 cp "$system" "$work/librocksdb.a"
-ar r "$work/librocksdb.a" "$work"/objects/*.o
-if readelf -rW "$work/librocksdb.a" | grep -qE "R_X86_64_TPOFF(32|64)"; then
+"$ar" r "$work/librocksdb.a" "$work"/objects/*.o
+if readelf -rW "$work/librocksdb.a" | grep -qE "$tls_le"; then
   echo "rocksdb-static: local-exec TLS relocations remain" >&2
   exit 1
 fi

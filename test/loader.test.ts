@@ -1,11 +1,13 @@
 // How the addon is found: the override path, then prebuilds/, then the local build; and
 // the ESM and CommonJS entry points of the built package.
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 
 import { NativeLoadError } from '../src/index.js';
-import { nativeCandidates } from '../src/native/load.js';
+import { loadAddon, nativeCandidates } from '../src/native/load.js';
 import { root, runNode } from './helpers.js';
 
 const localBuild = join(root, 'build', 'Release', 'quiverdb.node');
@@ -44,5 +46,29 @@ test('a bad QUIVERDB_NATIVE_PATH is a NativeLoadError naming the path', () => {
     assert.equal(out.code, 'QV_NATIVE_LOAD');
     assert.equal(out.isQuiver, true);
     assert.ok(out.message.includes(path), out.message);
+  }
+});
+
+test('darwin: the loader takes prebuilds/darwin-<arch>/ (a stand-in prebuild), and lists what it tried when there is none', () => {
+  const packageDir = mkdtempSync(join(tmpdir(), 'quiverdb-loader-'));
+  after(() => rmSync(packageDir, { recursive: true, force: true }));
+  for (const arch of ['arm64', 'x64']) {
+    const candidates = nativeCandidates({}, { platform: 'darwin', arch, root: packageDir });
+    const prebuild = join(packageDir, 'prebuilds', `darwin-${arch}`, 'quiverdb.node');
+    assert.deepEqual(candidates, [prebuild, join(packageDir, 'build', 'Release', 'quiverdb.node')]);
+    assert.throws(
+      () => loadAddon(candidates, `darwin-${arch}`),
+      (error: unknown) =>
+        error instanceof NativeLoadError && error.message.includes(`no QuiverDB addon for darwin-${arch}`) && error.message.includes(`${prebuild} (missing)`),
+    );
+    // A file there that is no addon is named in the error; this machine's addon standing in for the Mac's loads.
+    mkdirSync(join(packageDir, 'prebuilds', `darwin-${arch}`), { recursive: true });
+    writeFileSync(prebuild, 'not a Mach-O file');
+    assert.throws(
+      () => loadAddon(candidates),
+      (error: unknown) => error instanceof NativeLoadError && error.message.includes(prebuild),
+    );
+    copyFileSync(localBuild, prebuild);
+    assert.equal(typeof loadAddon(candidates).FlatIndex, 'function');
   }
 });

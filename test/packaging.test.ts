@@ -40,27 +40,29 @@ function npm(args: string[], cwd: string): string {
 // The first prebuild on a machine compiles RocksDB from source (scripts/rocksdb-static.sh).
 const FIRST_BUILD = 45 * 60_000;
 
-test('the prebuilt addon needs nothing beyond the C library, and no glibc newer than 2.28', {
-  skip: process.platform !== 'linux' && 'ldd is Linux-only',
-  timeout: FIRST_BUILD,
-}, () => {
-  runNode([join(root, 'scripts', 'prebuild.mjs')], { cwd: root });
-  const binary = join(prebuildDir, `${process.platform}-${process.arch}`, 'quiverdb.node');
-  const libs = execFileSync('ldd', [binary], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/)[0])
-    .filter(Boolean)
-    .map((name) => name.replace(/^.*\//, ''));
-  assert.ok(libs.length > 0);
-  for (const lib of libs) {
-    assert.match(lib, /^(linux-vdso\.so|libc\.so|libm\.so|libpthread\.so|libdl\.so|libgcc_s\.so|ld-linux)/, `unexpected dependency ${lib}`);
-  }
-  // glibc 2.28 is the floor (Node 20 runs on nothing older): no symbol version above it, and
-  // no C++ runtime versions (libstdc++ is inside).
-  const versions = new Set(execFileSync('objdump', ['-T', binary], { encoding: 'utf8' }).match(/\((GLIBC|GLIBCXX|CXXABI)_[0-9.]+\)/g));
-  const newer = [...versions].filter((v) => !v.startsWith('(GLIBC_') || v.slice(7, -1).split('.').map(Number)[1] > 28);
-  assert.deepEqual(newer, [], 'symbol versions above GLIBC_2.28');
-});
+/** The Linux prebuilds this machine makes: its own, and on x86-64 the arm64 one it cross-compiles. */
+const linuxArches = process.platform !== 'linux' ? [] : process.arch === 'x64' ? ['x64', 'arm64'] : [process.arch];
+const binaryOf = (arch: string) => join(prebuildDir, `linux-${arch}`, 'quiverdb.node');
+
+for (const arch of linuxArches) {
+  test(`linux-${arch}: the prebuild needs only libc and libgcc_s, no glibc newer than 2.28, no external buffers`, { timeout: FIRST_BUILD }, () => {
+    runNode([join(root, 'scripts', 'prebuild.mjs'), '--arch', arch], { cwd: root });
+    const binary = binaryOf(arch);
+    assert.match(execFileSync('file', [binary], { encoding: 'utf8' }), arch === 'arm64' ? /ARM aarch64/ : /x86-64/);
+    const needed = [...execFileSync('readelf', ['-dW', binary], { encoding: 'utf8' }).matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+    assert.ok(needed.length > 0);
+    for (const lib of needed) assert.match(lib, /^(libc|libm|libpthread|libdl|libgcc_s|ld-linux)[.-]/, `unexpected dependency ${lib}`);
+    // glibc 2.28 is the floor (Node 20 runs on nothing older): no symbol version above it, and
+    // no C++ runtime versions (libstdc++ is inside).
+    const versions = new Set(execFileSync('objdump', ['-T', binary], { encoding: 'utf8' }).match(/\((GLIBC|GLIBCXX|CXXABI)_[0-9.]+\)/g));
+    const newer = [...versions].filter((v) => !v.startsWith('(GLIBC_') || v.slice(7, -1).split('.').map(Number)[1] > 28);
+    assert.deepEqual(newer, [], 'symbol versions above GLIBC_2.28');
+    // Electron refuses memory V8 does not own in ArrayBuffers: the addon never makes one.
+    const napi = new Set(execFileSync('objdump', ['-T', binary], { encoding: 'utf8' }).match(/\bnapi_\w+/g));
+    assert.ok(napi.has('napi_create_arraybuffer'), 'the addon makes V8-owned ArrayBuffers');
+    for (const external of ['napi_create_external_arraybuffer', 'napi_create_external_buffer']) assert.ok(!napi.has(external), `${external} is imported`);
+  });
+}
 
 test('npm pack ships the prebuild; an --ignore-scripts install loads it', { timeout: FIRST_BUILD }, async () => {
   if (!existsSync(join(prebuildDir, `${process.platform}-${process.arch}`, 'quiverdb.node'))) {
@@ -69,6 +71,11 @@ test('npm pack ships the prebuild; an --ignore-scripts install loads it', { time
   const [packed] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], root));
   const files: string[] = packed.files.map((f: { path: string }) => f.path);
   assert.ok(files.includes(`prebuilds/${process.platform}-${process.arch}/quiverdb.node`));
+  for (const arch of linuxArches) assert.ok(files.includes(`prebuilds/linux-${arch}/quiverdb.node`), `linux-${arch} is in the tarball`);
+  const sizes = (packed.files as { path: string; size: number }[])
+    .filter((f) => f.path.startsWith('prebuilds/'))
+    .map((f) => `${f.path} ${(f.size / 2 ** 20).toFixed(1)} MiB`);
+  console.log(`packed ${(packed.size / 2 ** 20).toFixed(1)} MiB, unpacked ${(packed.unpackedSize / 2 ** 20).toFixed(1)} MiB; ${sizes.join(', ')}`);
   for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'package.json']) {
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
@@ -113,4 +120,18 @@ test('in a Debian 11 root (glibc 2.31) with only Node copied in, the installed p
   const script = `(async () => { const q = require('quiverdb'); ${SEARCH} })()`;
   const output = execFileSync('chroot', [rootDir, '/bin/sh', '-c', `cd /app && /usr/local/bin/node -e "$0"`, script], { encoding: 'utf8' });
   assert.match(output, SEARCH_OUTPUT);
+});
+
+test('linux-arm64: under qemu-aarch64, an arm64 Node loads the installed package with NEON kernels', {
+  skip: !linuxArches.includes('arm64') && 'the arm64 prebuild is cross-compiled on Linux x86-64',
+  timeout: 10 * 60_000,
+}, () => {
+  assert.ok(app, 'the install test ran first');
+  const arm64Root = execFileSync('bash', [join(root, 'scripts', 'arm64-root.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const node = join(arm64Root, 'usr', 'bin', 'node');
+  const script = `(async () => { const q = require('quiverdb'); ${SEARCH} })()`;
+  const output = execFileSync('qemu-aarch64', ['-L', arm64Root, node, '-e', script], { cwd: app, encoding: 'utf8' });
+  assert.match(output, SEARCH_OUTPUT);
+  assert.match(output, /^20 neon hi/m);
+  assert.match(execFileSync('qemu-aarch64', ['-L', arm64Root, node, '-p', 'process.arch'], { encoding: 'utf8' }), /^arm64$/m);
 });

@@ -28,12 +28,19 @@ export function packageRoot(): string {
   }
 }
 
-/** Where the addon may be, in the order they are tried. */
-export function nativeCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+export interface Place {
+  platform: string;
+  arch: string;
+  /** The package's folder. */
+  root: string;
+}
+
+/** Where the addon may be, in the order they are tried (`place`: this process's, unless a test says otherwise). */
+export function nativeCandidates(env: NodeJS.ProcessEnv = process.env, place: Partial<Place> = {}): string[] {
   const override = env.QUIVERDB_NATIVE_PATH;
   if (override) return [resolve(override)];
-  const root = packageRoot();
-  return [join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'quiverdb.node'), join(root, 'build', 'Release', 'quiverdb.node')];
+  const { platform = process.platform, arch = process.arch, root = packageRoot() } = place;
+  return [join(root, 'prebuilds', `${platform}-${arch}`, 'quiverdb.node'), join(root, 'build', 'Release', 'quiverdb.node')];
 }
 
 // Electron cannot load a .node file from inside an asar archive; packagers unpack it next
@@ -45,8 +52,12 @@ function unpacked(path: string): string {
 let binding: NativeBinding | undefined;
 
 export function loadNative(): NativeBinding {
-  if (binding) return binding;
-  const candidates = nativeCandidates().map(unpacked);
+  binding ??= loadAddon(nativeCandidates().map(unpacked));
+  return binding;
+}
+
+/** The first of `candidates` that exists, loaded; a NativeLoadError names it when it fails, or lists every path when none exists. */
+export function loadAddon(candidates: string[], platform = `${process.platform}-${process.arch}`): NativeBinding {
   const tried: string[] = [];
   for (const path of candidates) {
     if (!existsSync(path)) {
@@ -58,8 +69,7 @@ export function loadNative(): NativeBinding {
       const module = { exports: {} as Partial<NativeBinding> };
       process.dlopen(module, path);
       if (typeof module.exports.FlatIndex !== 'function') throw new Error('it is not a QuiverDB addon');
-      binding = module.exports as NativeBinding;
-      return binding;
+      return module.exports as NativeBinding;
     } catch (error) {
       throw new NativeLoadError(`cannot load the QuiverDB addon at ${path}: ${(error as Error).message}`, {
         cause: error,
@@ -67,7 +77,7 @@ export function loadNative(): NativeBinding {
     }
   }
   throw new NativeLoadError(
-    `no QuiverDB addon for ${process.platform}-${process.arch}; tried: ${tried.join(', ')}. ` +
+    `no QuiverDB addon for ${platform}; tried: ${tried.join(', ')}. ` +
       'Set QUIVERDB_NATIVE_PATH to a quiverdb.node, or build one with `npm run compile:native` in a checkout.',
   );
 }
