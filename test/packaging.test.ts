@@ -3,7 +3,7 @@
 // no install step) gives a working package, through import and through require.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -72,6 +72,12 @@ test('npm pack ships the prebuild; an --ignore-scripts install loads it', { time
   const files: string[] = packed.files.map((f: { path: string }) => f.path);
   assert.ok(files.includes(`prebuilds/${process.platform}-${process.arch}/quiverdb.node`));
   for (const arch of linuxArches) assert.ok(files.includes(`prebuilds/linux-${arch}/quiverdb.node`), `linux-${arch} is in the tarball`);
+  // npm's os and cpu fields name every platform shipped.
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { os: string[]; cpu: string[] };
+  for (const path of files.filter((f) => f.startsWith('prebuilds/'))) {
+    const [platform, arch] = path.split('/')[1].split('-');
+    assert.ok(manifest.os.includes(platform) && manifest.cpu.includes(arch), `${path}: os and cpu fields`);
+  }
   const sizes = (packed.files as { path: string; size: number }[])
     .filter((f) => f.path.startsWith('prebuilds/'))
     .map((f) => `${f.path} ${(f.size / 2 ** 20).toFixed(1)} MiB`);
