@@ -94,6 +94,11 @@ export class QuiverDB {
     return this.#open().call(method, (request ?? {}) as Request) as Result<K>;
   }
 
+  /** @internal The nats-server a database opened here on natsmq logs to (the server's NATS API goes there by default). */
+  static natsUrlOf(db: QuiverDB): string | undefined {
+    return db.#open().natsUrl;
+  }
+
   /** @internal A proxy task of `db` by name, for the server's RPC endpoint (only the tasks of PROXY_METHODS). */
   static rpc(db: QuiverDB, method: string, request: unknown): Promise<unknown> {
     if (!(PROXY_METHODS as readonly string[]).includes(method)) return Promise.reject(new InvalidArgumentError(`no such method: ${method}`));

@@ -59,6 +59,8 @@ export interface Transport {
   close(): Promise<void>;
   /** Where the database is: its folder, or the server's URL. */
   readonly where: string;
+  /** In process on natsmq: the nats-server its log is on. */
+  readonly natsUrl?: string;
 }
 
 /** The database in this process. */
@@ -67,5 +69,6 @@ export function localTransport(standalone: Standalone): Transport {
     call: (method, request) => (standalone.proxy[method] as (r: Record<string, unknown>) => Promise<unknown>)(request),
     close: () => standalone.close(),
     where: standalone.dir,
+    natsUrl: standalone.natsUrl,
   };
 }

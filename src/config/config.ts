@@ -127,7 +127,7 @@ const KEYS: Record<string, KeySpec> = {
   'proxy.nats.url': {
     check: (v) => typeof v === 'string' && /^(nats|tls):\/\//.test(v),
     expects: 'a nats:// URL',
-    doc: '`quiverdb serve`: also serve the API on this NATS server, as quiverdb.v1.<task> (QuiverDB)',
+    doc: "`quiverdb serve`: also serve the API on this NATS server, as quiverdb.v1.<task> (QuiverDB; on natsmq, the log's server by default)",
   },
   'metrics.port': {
     default: 9091,

@@ -18,6 +18,7 @@ import { DatabaseLockedError, QuiverError, TopicExistsError } from '../errors.js
 import type { MetaStore } from '../meta/meta-store.js';
 import { RocksDbMetaStore } from '../meta/meta-store.js';
 import type { LogBroker } from '../mq/broker.js';
+import { NatsMq } from '../mq/natsmq/natsmq.js';
 import { type LogLine, openLogBroker } from '../mq/open-broker.js';
 import { COORD_TOPIC } from '../msg/channels.js';
 import { LocalSegmentStore } from '../segment/segment-store.js';
@@ -94,6 +95,11 @@ export class Standalone {
       for (const part of opened) await part.close().catch(() => {});
       throw error;
     }
+  }
+
+  /** natsmq: the URL of the nats-server the log is on (the server serves its NATS API there too). */
+  get natsUrl(): string | undefined {
+    return this.broker instanceof NatsMq ? this.broker.url : undefined;
   }
 
   /** Stops the roles (last started first), then closes the broker and the meta store. */

@@ -105,7 +105,8 @@ export class QuiverServer {
     const ops = createServer((req, res) => {
       opsAnswer(db, metrics, serving, req, res).catch(() => res.destroy());
     });
-    const natsUrl = config['proxy.nats.url'] as string | undefined;
+    // On natsmq, the NATS API is served where the log is, unless proxy.nats.url says elsewhere.
+    const natsUrl = (config['proxy.nats.url'] as string | undefined) ?? QuiverDB.natsUrlOf(db);
     let urls: string[];
     let nats: NatsApi | undefined;
     try {

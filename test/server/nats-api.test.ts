@@ -56,3 +56,25 @@ test('NATS API: tokens as on HTTP; $SRV.PING and $SRV.STATS describe the service
     await nats.stop();
   }
 });
+
+test('on natsmq the NATS API is served where the log is, with no proxy.nats.url', async () => {
+  const dir = folder('natsmq');
+  const lines: string[] = [];
+  const server = await QuiverServer.start({
+    config: { 'localStorage.path': dir, 'proxy.port': 0, 'metrics.port': 0, 'mq.type': 'natsmq', 'natsmq.server.port': -1 },
+    log: (line) => lines.push(line),
+  });
+  try {
+    const url = /NATS API on (nats:\/\/\S+)/.exec(lines.join('\n'))?.[1];
+    assert.ok(url, lines.join('\n'));
+    const db = await QuiverDB.connect(url);
+    try {
+      await db.createCollection({ collection_name: 'c', dimension: 2 });
+      assert.deepEqual((await server.db.listCollections()).collection_names, ['c']);
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await server.close();
+  }
+});
