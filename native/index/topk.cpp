@@ -10,24 +10,36 @@
 namespace qv {
 
 namespace {
-// std::push_heap keeps the "largest" on top; with this order that is the worst hit.
-bool worse_first(const Hit& a, const Hit& b) { return better(a, b); }
+// std::push_heap keeps the "largest" on top; with this order that is the worst hit. A type,
+// not a function pointer, so that the heap code inlines it.
+struct WorseFirst {
+  bool operator()(const Hit& a, const Hit& b) const { return better(a, b); }
+};
 }  // namespace
 
 void TopK::push(Hit hit) {
   if (std::isnan(hit.distance)) hit.distance = kInfinity;  // NaN would break the ordering
   if (heap_.size() < k_) {
     heap_.push_back(hit);
-    std::push_heap(heap_.begin(), heap_.end(), worse_first);
-  } else if (better(hit, heap_.front())) {
-    std::pop_heap(heap_.begin(), heap_.end(), worse_first);
-    heap_.back() = hit;
-    std::push_heap(heap_.begin(), heap_.end(), worse_first);
+    std::push_heap(heap_.begin(), heap_.end(), WorseFirst{});
+    return;
   }
+  if (!better(hit, heap_.front())) return;
+  // The worst hit makes room: sift the new one down from the top (one pass, where a pop and
+  // a push would take two).
+  const size_t n = heap_.size();
+  size_t at = 0;
+  for (size_t child = 1; child < n; child = 2 * at + 1) {
+    if (child + 1 < n && better(heap_[child], heap_[child + 1])) ++child;  // the worse child
+    if (!better(hit, heap_[child])) break;
+    heap_[at] = heap_[child];
+    at = child;
+  }
+  heap_[at] = hit;
 }
 
 std::vector<Hit> TopK::take_sorted() {
-  std::sort_heap(heap_.begin(), heap_.end(), worse_first);
+  std::sort_heap(heap_.begin(), heap_.end(), WorseFirst{});
   return std::move(heap_);
 }
 
