@@ -181,9 +181,11 @@ async function interference(): Promise<string> {
   const busyRows = Number(args['busy-rows']);
   const quiet = synthetic('quiet', 200_000, 128, 1000, 7);
   const busy = synthetic('busy', busyRows, 128, 10, 8);
-  // No automatic compaction (the bench asks for it), and compacted files collected a second after.
+  // No automatic compaction (the bench asks for it), compacted files collected a second after,
+  // and deleted rows dropped at once (not kept common.retentionDuration for older reads).
   const db = await QuiverDB.open(join(scratch, 'interference'), {
     'dataCoord.compaction.enableAutoCompaction': false,
+    'common.retentionDuration': 0,
     'dataCoord.segment.maxRows': 1_000_000,
     'dataCoord.compaction.interval': 1,
     'dataCoord.gc.dropTolerance': 0,

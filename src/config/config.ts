@@ -163,6 +163,12 @@ const KEYS: Record<string, KeySpec> = {
   'tls.serverKeyPath': { check: text, expects: 'a file', doc: "`quiverdb serve` with tlsMode 1: the certificate's private key (PEM)" },
   'proxy.timeTickInterval': { default: 200, check: integer(1, 60_000), expects: 'ms from 1 to 60000', doc: 'time ticks on written channels' },
   'common.gracefulTime': { default: 5000, check: integer(0), expects: 'ms', doc: 'how stale a Bounded read may be' },
+  'common.retentionDuration': {
+    default: 600,
+    check: number(0, 1e9),
+    expects: 'seconds',
+    doc: 'compaction keeps rows deleted or expired this recently, so that iterators still find them (QuiverDB 600; Milvus 432000, for time travel)',
+  },
   'common.consistencyLevel': {
     default: 'Strong',
     check: oneOf('Strong', 'Session', 'Bounded', 'Eventually'),

@@ -12,8 +12,8 @@ import { checkAfterCrashes, createCrashCollection, killWriterAtRandom } from './
 import { type Doc, docs, docsSchema, expectedIds, openDb, workFolder } from './db-helpers.js';
 
 const folder = workFolder('compaction');
-/** No automatic rounds: each test asks for its compactions. */
-const manual = { 'dataCoord.compaction.enableAutoCompaction': false };
+/** No automatic rounds: each test asks for its compactions; deleted rows go at the first (no retention). */
+const manual = { 'dataCoord.compaction.enableAutoCompaction': false, 'common.retentionDuration': 0 };
 
 async function segments(db: QuiverDB): Promise<{ segmentID: number; num_rows: number }[]> {
   const { infos } = (await db.getPersistentSegmentInfo({ collectionName: 'c' })) as unknown as { infos: { segmentID: number; num_rows: number }[] };
@@ -104,6 +104,41 @@ test('a segment with many deleted rows is rewritten without them, and reopened t
   await db.close();
   db = await openDb(dir, manual);
   await assertRows(db, [...live, rows[5]]);
+});
+
+test('rows deleted within common.retentionDuration survive a compaction: an iteration begun before still finds them', async () => {
+  /** Deletes half the rows after an iteration's first page, compacts, then reads the other pages. */
+  const iterateAcrossCompaction = async (retention: number) => {
+    const db = await openDb(folder(`retention-${retention}`), { ...manual, 'dataCoord.segment.maxRows': 2000, 'common.retentionDuration': retention });
+    await db.createCollection(docsSchema('c'));
+    await db.insert({ collection_name: 'c', data: docs(2000, 0, 6) });
+    await db.flush({ collection_names: ['c'] });
+    const pages = (await db.queryIterator({ collection_name: 'c', batchSize: 500, output_fields: ['id'] }))[Symbol.asyncIterator]();
+    const seen = new Set<string>();
+    const take = (page: IteratorResult<Record<string, unknown>[]>) => {
+      for (const row of page.value ?? []) seen.add(String(row.id));
+    };
+    take(await pages.next());
+    await db.delete({ collection_name: 'c', filter: 'id >= 1000' });
+    await db.flush({ collection_names: ['c'] });
+    const sizes = (await compactNow(db)).map((s) => s.num_rows);
+    for (let page = await pages.next(); !page.done; page = await pages.next()) take(page);
+    return { db, sizes, seen: seen.size, count: (await db.count({ collection_name: 'c' })).data };
+  };
+  const kept = await iterateAcrossCompaction(3);
+  assert.deepEqual(kept.sizes, [2000]); // the deleted rows are too recent to drop
+  assert.equal(kept.seen, 2000); // every row as it was when the iteration began
+  assert.equal(kept.count, 1000); // and reads now do not see them
+  await delay(3100);
+  assert.deepEqual(
+    (await compactNow(kept.db)).map((s) => s.num_rows),
+    [1000],
+  ); // once the retention has passed, they go
+  assert.equal((await kept.db.count({ collection_name: 'c' })).data, 1000);
+  // Without retention the same iteration loses the rows deleted after it began.
+  const dropped = await iterateAcrossCompaction(0);
+  assert.deepEqual(dropped.sizes, [1000]);
+  assert.equal(dropped.seen, 1000);
 });
 
 test('a rewrite keeps nulls, Int64 values, text and JSON of the rows it keeps', async () => {

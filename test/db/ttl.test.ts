@@ -10,7 +10,7 @@ import { docs, docsSchema, expectedIds, openDb, workFolder } from './db-helpers.
 const folder = workFolder('ttl');
 
 test('rows expire after collection.ttl.seconds: unread, their keys free, and compacted away', async () => {
-  const db = await openDb(folder('expire'), { 'dataCoord.compaction.enableAutoCompaction': false });
+  const db = await openDb(folder('expire'), { 'dataCoord.compaction.enableAutoCompaction': false, 'common.retentionDuration': 0 });
   await db.createCollection(docsSchema('c', 'L2', { properties: { 'collection.ttl.seconds': 1 } }));
   const old = docs(300, 0, 2);
   await db.insert({ collection_name: 'c', data: old });

@@ -12,7 +12,10 @@
  * deleted; a restart deletes them at once (no reader is left).
  *
  * Only deletes flushed in delta files remove rows: a delete still in the log is applied by
- * the query node to the new segment as it did to the old ones.
+ * the query node to the new segment as it did to the old ones. Rows deleted or expired within
+ * the last common.retentionDuration seconds are kept (still deleted by the delta files), so
+ * that a read at an older timestamp (an iterator's later pages) still finds them; they go at a
+ * later compaction.
  */
 import type { Config } from '../../config/config.js';
 import {
@@ -43,21 +46,40 @@ export interface CompactionContext {
   broker: LogBroker;
   ids: IdAllocator;
   config: Config;
-  /** Per segment: which rows flushed deletes remove (as of that many delta files), and with a TTL its insert timestamps. */
+  /** Per segment: which rows flushed deletes remove and when (as of that many delta files), and with a TTL its insert timestamps. */
   goneRows: Map<number, GoneRows>;
 }
 
 export interface GoneRows {
   deltas: number;
-  deleted: Uint8Array;
+  deletions: { rows: Uint32Array; ts: BigInt64Array };
   ts?: BigInt64Array;
 }
 
-/** Rows a compaction drops: deleted by a flushed delete, or expired (inserted before the cutoff). */
-function goneCount(gone: GoneRows, cutoff: bigint | undefined): number {
+/**
+ * What a compaction may drop now: rows deleted before `deletedBefore` and, with a TTL, rows
+ * inserted before `insertedBefore`. Both lag the clock by common.retentionDuration, so that no
+ * read at a timestamp inside that window loses a row it would see.
+ */
+interface DropRule {
+  deletedBefore: bigint;
+  insertedBefore?: bigint;
+}
+
+function dropRule(info: CollectionInfo, config: Config): DropRule {
+  const safe = composeTs(Date.now() - (config['common.retentionDuration'] as number) * 1000);
+  return { deletedBefore: safe, insertedBefore: expiredBefore(info, safe) };
+}
+
+/** Which of a segment's `rows` the rule drops (1) and how many. */
+function droppedRows(rows: number, deletions: GoneRows['deletions'], insertTs: BigInt64Array | undefined, rule: DropRule): { gone: Uint8Array; count: number } {
+  const gone = new Uint8Array(rows);
+  for (let i = 0; i < deletions.rows.length; i++) if (deletions.ts[i] < rule.deletedBefore) gone[deletions.rows[i]] = 1;
+  const cutoff = rule.insertedBefore;
+  if (cutoff !== undefined && insertTs) for (let r = 0; r < rows; r++) if (insertTs[r] < cutoff) gone[r] = 1;
   let count = 0;
-  for (let r = 0; r < gone.deleted.length; r++) count += gone.deleted[r] || (cutoff !== undefined && (gone.ts as BigInt64Array)[r] < cutoff) ? 1 : 0;
-  return count;
+  for (let r = 0; r < rows; r++) count += gone[r];
+  return { gone, count };
 }
 
 const bytesOf = (segment: SegmentInfo) => segment.columns.reduce((sum, c) => sum + c.file.bytes, 0);
@@ -87,9 +109,9 @@ async function goneRows(ctx: CompactionContext, info: CollectionInfo, state: Sto
     const deletes = await readDeletes(ctx.store, state.deltas);
     for (const segment of stale) {
       const columns = await readColumns(ctx.store, segment.columns.slice(0, 2));
-      const deleted = new Uint8Array(segment.rows);
-      if (deletes.ts.length > 0) for (const row of (await rowsOf(segment, columns, keyType, deletes)).deletions().rows) deleted[row] = 1;
-      ctx.goneRows.set(segment.id, { deltas: state.deltas.length, deleted, ...(ttl ? { ts: columns[1].values as BigInt64Array } : {}) });
+      const deletions =
+        deletes.ts.length > 0 ? (await rowsOf(segment, columns, keyType, deletes)).deletions() : { rows: new Uint32Array(0), ts: new BigInt64Array(0) };
+      ctx.goneRows.set(segment.id, { deltas: state.deltas.length, deletions, ...(ttl ? { ts: columns[1].values as BigInt64Array } : {}) });
     }
   }
   return new Map(state.segments.map((s) => [s.id, ctx.goneRows.get(s.id) as GoneRows]));
@@ -97,8 +119,8 @@ async function goneRows(ctx: CompactionContext, info: CollectionInfo, state: Sto
 
 /** The groups of segments to compact now: each rewritten or merged into one new segment. */
 export async function planCompactions(ctx: CompactionContext, info: CollectionInfo, state: StorageState): Promise<SegmentInfo[][]> {
-  const cutoff = expiredBefore(info, composeTs(Date.now()));
-  const gone = await goneRows(ctx, info, state, cutoff !== undefined);
+  const rule = dropRule(info, ctx.config);
+  const gone = await goneRows(ctx, info, state, rule.insertedBefore !== undefined);
   const threshold = ctx.config['dataCoord.compaction.single.ratio.threshold'] as number;
   const sealBytes = (ctx.config['dataCoord.segment.maxSize'] as number) * (ctx.config['dataCoord.segment.sealProportion'] as number) * 2 ** 20;
   const sealRows = (ctx.config['dataCoord.segment.maxRows'] as number) || Number.POSITIVE_INFINITY;
@@ -106,7 +128,9 @@ export async function planCompactions(ctx: CompactionContext, info: CollectionIn
   const plans: SegmentInfo[][] = [];
   const rest: SegmentInfo[] = [];
   for (const segment of state.segments) {
-    if (goneCount(gone.get(segment.id) as GoneRows, cutoff) >= threshold * segment.rows) plans.push([segment]);
+    const { deletions, ts } = gone.get(segment.id) as GoneRows;
+    const { count } = droppedRows(segment.rows, deletions, ts, rule);
+    if (count > 0 && count >= threshold * segment.rows) plans.push([segment]);
     else rest.push(segment);
   }
   const groups = new Map<string, SegmentInfo[]>();
@@ -135,13 +159,12 @@ export async function planCompactions(ctx: CompactionContext, info: CollectionIn
   return plans;
 }
 
-/** The rows a compaction keeps: not deleted, not expired (typed arrays: a segment may hold millions). */
-function keptRows(rows: number, deleted: Uint32Array, ts: BigInt64Array, cutoff: bigint | undefined): Uint32Array {
-  const gone = new Uint8Array(rows);
-  for (const r of deleted) gone[r] = 1;
+/** The rows a compaction keeps: those the rule does not drop (typed arrays: a segment may hold millions). */
+function keptRows(rows: number, deletions: GoneRows['deletions'], insertTs: BigInt64Array, rule: DropRule): Uint32Array {
+  const { gone } = droppedRows(rows, deletions, insertTs, rule);
   const keep = new Uint32Array(rows);
   let n = 0;
-  for (let r = 0; r < rows; r++) if (gone[r] === 0 && (cutoff === undefined || ts[r] >= cutoff)) keep[n++] = r;
+  for (let r = 0; r < rows; r++) if (gone[r] === 0) keep[n++] = r;
   return keep.subarray(0, n);
 }
 
@@ -149,14 +172,14 @@ function keptRows(rows: number, deleted: Uint32Array, ts: BigInt64Array, cutoff:
 export async function compact(ctx: CompactionContext, info: CollectionInfo, inputs: SegmentInfo[], state: StorageState): Promise<number | null> {
   const keyType = primaryField(info.schema).dataType;
   const deletes = await readDeletes(ctx.store, state.deltas);
-  const cutoff = expiredBefore(info, composeTs(Date.now()));
+  const rule = dropRule(info, ctx.config);
   const kept: KeptRows[] = [];
   let rows = 0;
   for (const input of inputs) {
     // Only keys and timestamps are read here; the rest is copied from file to file.
     const columns = await readColumns(ctx.store, input.columns.slice(0, 2));
     const segment = await rowsOf(input, columns, keyType, deletes);
-    const keep = keptRows(input.rows, segment.deletions().rows, columns[1].values as BigInt64Array, cutoff);
+    const keep = keptRows(input.rows, segment.deletions(), columns[1].values as BigInt64Array, rule);
     if (keep.length === 0) continue;
     kept.push({ columns: input.columns, rows: input.rows, keep });
     rows += keep.length;
