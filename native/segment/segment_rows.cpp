@@ -57,8 +57,15 @@ void SegmentRows::index_row(uint32_t row) {
   const size_t mask = table_.size() - 1;
   for (size_t slot = hash_of(row) & mask;; slot = (slot + 1) & mask) {
     const uint32_t there = table_[slot];
-    if (there == 0 || compare_keys(there - 1, *this, row) == 0) {
-      table_[slot] = row + 1;  // a newer row of the same key replaces the older
+    if (there == 0) {
+      table_[slot] = row + 1;
+      return;
+    }
+    if (compare_keys(there - 1, *this, row) == 0) {
+      // The key's last inserted row is the one that may be live. Rows usually come in insert
+      // order, but a compaction may copy an older, deleted row (kept for reads at older
+      // timestamps) after the newer one.
+      if (insert_ts_[row] >= insert_ts_[there - 1]) table_[slot] = row + 1;
       return;
     }
   }

@@ -141,6 +141,37 @@ test('rows deleted within common.retentionDuration survive a compaction: an iter
   assert.equal(dropped.seen, 1000);
 });
 
+test('an upserted key stays found when its kept old row is merged in after the new one', async () => {
+  const db = await openDb(folder('kept-order'), { ...manual, 'dataCoord.segment.maxRows': 1000, 'common.retentionDuration': 3 });
+  await db.createCollection(docsSchema('c'));
+  const rows = docs(10, 0, 6);
+  await db.insert({ collection_name: 'c', data: rows });
+  await db.flush({ collection_names: ['c'] });
+  await db.delete({ collection_name: 'c', filter: 'id >= 5' });
+  await db.flush({ collection_names: ['c'] });
+  await delay(3100); // those deletes may go now
+  const upserted = { ...rows[0], tag: 'new' };
+  await db.upsert({ collection_name: 'c', data: [upserted] });
+  await db.flush({ collection_names: ['c'] });
+  // The first segment is rewritten without rows 5-9 but with key 0's old row (its delete is
+  // too recent to drop), into a segment numbered after the one holding key 0's new row; the
+  // second round merges the two, the new row first.
+  assert.deepEqual(
+    (await compactNow(db)).map((s) => s.num_rows),
+    [1, 5],
+  );
+  assert.deepEqual(
+    (await compactNow(db)).map((s) => s.num_rows),
+    [6],
+  );
+  await assertRows(db, [upserted, ...rows.slice(1, 5)]);
+  const { data } = await db.get({ collection_name: 'c', ids: [rows[0].id], output_fields: ['tag'] });
+  assert.deepEqual(
+    data.map((row) => row.tag),
+    ['new'],
+  );
+});
+
 test('a rewrite keeps nulls, Int64 values, text and JSON of the rows it keeps', async () => {
   const db = await openDb(folder('nulls'), { ...manual, 'dataCoord.segment.maxRows': 1000 });
   await db.createCollection({

@@ -40,6 +40,19 @@ TEST(keys_find_their_newest_live_row) {
   CHECK_EQ(rows.deleted(), size_t(2));
 }
 
+TEST(a_key_is_found_at_its_newest_insert_even_when_an_older_row_comes_after) {
+  // A compaction may copy a row that is deleted but kept (common.retentionDuration) after
+  // the newer row of its key, copied earlier from another segment.
+  qv::SegmentRows rows(qv::KeyType::kInt64);
+  const int64_t keys[] = {5, 6, 5};
+  const int64_t ts[] = {30, 10, 10};  // row 0: key 5 upserted at 30; row 2: its old row
+  rows.append(keys, ts, 3);
+  rows.apply_deletes(keys, stamps(1, 30).data(), 1);  // the upsert's delete of key 5 at 30
+  CHECK_EQ(rows.find_live(int64_t(5)), int64_t(0));
+  CHECK_EQ(rows.find_live(int64_t(6)), int64_t(1));
+  CHECK_EQ(rows.deleted(), size_t(1));
+}
+
 TEST(varchar_keys) {
   qv::SegmentRows rows(qv::KeyType::kVarChar);
   std::vector<std::string> keys = {"b", "", "héllo", "a\0b", "zz"};
