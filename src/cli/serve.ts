@@ -32,11 +32,16 @@ export async function serve(argv: string[]): Promise<void> {
     console.log(serveHelp());
     return;
   }
-  const server = await QuiverServer.start({ config: await configFromFile(values.config) });
+  const config = await configFromFile(values.config);
+  // The handlers go in before the start, so that a signal sent as soon as the start line is
+  // out (or during the start) closes the server gracefully rather than killing the process.
+  const starting = QuiverServer.start({ config });
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (stopping) process.exit(1); // a second signal: do not wait
     stopping = true;
+    const server = await starting.catch(() => undefined);
+    if (!server) return; // the start failed, and says so
     server.log(`quiverdb: ${signal}: finishing requests in flight, then closing the database`);
     setTimeout(() => {
       server.log(`quiverdb: not closed within ${SHUTDOWN_MS / 1000} s; exiting`, 'error');
@@ -52,4 +57,5 @@ export async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  await starting;
 }

@@ -75,3 +75,14 @@ test('serve with log.format json writes one JSON object per line', async () => {
   assert.ok(records.some((r) => r.level === 'info' && r.msg.startsWith('serving ')));
   assert.ok(records.some((r) => r.msg.startsWith('SIGTERM: finishing requests in flight')));
 });
+
+test('SIGTERM during the start (as soon as the broker line is out) still closes gracefully', async () => {
+  const child = quiverdb(['serve'], { LOCALSTORAGE_PATH: folder('early'), PROXY_PORT: '0', METRICS_PORT: '0' });
+  const exited = exitOf(child);
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (chunk.toString().includes('mq.type=')) child.kill('SIGTERM');
+  });
+  const { code, output } = await exited;
+  assert.equal(code, 0, output);
+  assert.match(output, /SIGTERM: finishing requests in flight/);
+});
