@@ -76,18 +76,15 @@ export class Catalog {
     return [...this.#byName.values()];
   }
 
-  /** Records the collection (new or changed), then tells every role to read it again. */
-  async put(info: CollectionInfo, previousName?: string): Promise<void> {
-    await this.meta.write({ [metaKeys.collection(info.id)]: info });
-    if (previousName !== undefined) this.#byName.delete(previousName);
-    this.#byName.set(info.name, info);
-    this.#indexAliases();
-    await this.#notify(info.id);
+  /** Records the collection (new, changed, or renamed from `previousName`), then tells every role to read it again. */
+  put(info: CollectionInfo, previousName?: string): Promise<void> {
+    return this.putAll([info], previousName);
   }
 
   /** Records several changed collections in one write (an alias moving from one to another). */
-  async putAll(infos: CollectionInfo[]): Promise<void> {
+  async putAll(infos: CollectionInfo[], previousName?: string): Promise<void> {
     await this.meta.write(Object.fromEntries(infos.map((info) => [metaKeys.collection(info.id), info])));
+    if (previousName !== undefined) this.#byName.delete(previousName);
     for (const info of infos) this.#byName.set(info.name, info);
     this.#indexAliases();
     for (const info of infos) await this.#notify(info.id);
