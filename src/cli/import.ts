@@ -45,6 +45,8 @@ function count(value: string | undefined, name: string, fallback: number): numbe
 
 interface Plan {
   batches: AsyncGenerator<Batch>;
+  /** The file's size in bytes (what the progress counts). */
+  size: number;
   created?: string;
 }
 
@@ -85,7 +87,7 @@ async function plan(
       await create(vector.length, row?.id === undefined);
     }
     const batches = format === 'jsonl' ? jsonLineBatches(path, limit, skip) : parquetBatches(path, limit, skip, size);
-    return { batches, created };
+    return { batches, size, created };
   }
   const dim = await fvecsDim(path);
   if (!exists) await create(dim, false);
@@ -100,7 +102,7 @@ async function plan(
     if (key.autoID) return { [field.name]: vector };
     return { [key.name]: key.data_type === 'VarChar' ? String(first + index) : first + index, [field.name]: vector };
   };
-  return { batches: fvecsBatches(path, dim, limit, skip, row), created };
+  return { batches: fvecsBatches(path, dim, limit, skip, row), size, created };
 }
 
 export async function importRows(argv: string[]): Promise<void> {
@@ -128,9 +130,9 @@ export async function importRows(argv: string[]): Promise<void> {
   try {
     const limit = { rows: count(values.batch, 'batch', 100_000), bytes: target.smallRequests ? 256 << 10 : 2 << 20 };
     const skip = count(values.skip, 'skip', 0);
-    const { batches, created } = await plan(target.db, name, path, values, limit, skip);
+    const { batches, size, created } = await plan(target.db, name, path, values, limit, skip);
     if (created) process.stderr.write(`quiverdb: ${created}\n`);
-    const progress = new Progress(`import ${name}`, await fileBytes(path));
+    const progress = new Progress(`import ${name}`, size);
     const started = performance.now();
     let rows = 0;
     for await (const batch of batches) {
