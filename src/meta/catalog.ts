@@ -7,7 +7,7 @@
  *   s/<collection>/d/<delta>        DeltaInfo     (deletes flushed beside segments)
  *   s/<collection>/k/<channel>      a channel checkpoint: replay from this sequence
  *   s/<collection>/x/<segment>/<field>  SegmentIndexInfo (an index built for a sealed segment, by the index node)
- *   s/<collection>/g/<segment>      GarbageInfo   (a segment compacted away: its folder goes once no reader needs it)
+ *   s/<collection>/g/<segment>      GarbageInfo   (a segment compacted away, or a spent delta file: its folder goes once no reader needs it)
  *   compaction/<id>                 CompactionInfo (a compaction asked for with compact())
  *   tso, ids/...                    the timestamp oracle's window, id counters
  *
@@ -105,8 +105,9 @@ export interface SegmentInfo {
 
 export type StoredColumn = ColumnHeader & { file: FileInfo };
 
-/** A segment folder no longer in the catalog, kept a while for reads that still use its files. */
+/** A segment or delta folder no longer in the catalog, kept a while for reads that still use its files. */
 export interface GarbageInfo {
+  /** The segment's or delta file's id (one counter numbers both). */
   segmentId: number;
   folder: string;
   sinceMs: number;

@@ -1,8 +1,9 @@
 // Compaction: small segments merged, segments with many deleted rows rewritten, deletes that
 // are only in the log carried over, reads during a swap, the new segment indexed before it
-// is swapped in, and old files deleted after dataCoord.gc.dropTolerance.
+// is swapped in, old files deleted after dataCoord.gc.dropTolerance, and delta files removed
+// once no segment needs their deletes.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -104,6 +105,34 @@ test('a segment with many deleted rows is rewritten without them, and reopened t
   await db.close();
   db = await openDb(dir, manual);
   await assertRows(db, [...live, rows[5]]);
+});
+
+test('a delta file goes once no segment holds a row it deletes; one that still deletes a kept row stays', async () => {
+  const dir = folder('spent-deltas');
+  const options = { ...manual, 'dataCoord.segment.maxRows': 2000, 'dataCoord.gc.dropTolerance': 0.2, 'dataCoord.compaction.interval': 0.1 };
+  let db = await openDb(dir, options);
+  await db.createCollection(docsSchema('c'));
+  const rows = docs(4000, 0, 6);
+  await db.insert({ collection_name: 'c', data: rows.slice(0, 2000) });
+  await db.delete({ collection_name: 'c', filter: 'id < 700' }); // a third of the segment: rewritten
+  await db.flush({ collection_names: ['c'] });
+  await db.insert({ collection_name: 'c', data: rows.slice(2000) });
+  await db.delete({ collection_name: 'c', filter: 'id >= 2000 and id < 2010' }); // too few to rewrite that segment
+  await db.flush({ collection_names: ['c'] });
+  const { collectionID } = await db.describeCollection({ collection_name: 'c' });
+  const deltas = () => readdirSync(join(dir, 'deltas', String(collectionID)));
+  const before = deltas();
+  assert.equal(before.length, 2);
+  assert.deepEqual((await compactNow(db)).map((s) => s.num_rows).sort(), [1300, 2000]);
+  // The first file's deletes removed rows that are gone now: it goes after the tolerance.
+  for (let i = 0; i < 200 && deltas().length > 1; i++) await delay(20);
+  assert.deepEqual(deltas(), [before.sort((a, b) => Number(a) - Number(b))[1]]);
+  const live = rows.filter((r) => r.id >= 700 && (r.id < 2000 || r.id >= 2010));
+  await assertRows(db, live);
+  await db.close();
+  db = await openDb(dir, options);
+  await assertRows(db, live); // the kept file still deletes its rows of the untouched segment
+  assert.equal((await db.count({ collection_name: 'c' })).data, live.length);
 });
 
 test('rows deleted within common.retentionDuration survive a compaction: an iteration begun before still finds them', async () => {

@@ -16,10 +16,14 @@
  * the last common.retentionDuration seconds are kept (still deleted by the delta files), so
  * that a read at an older timestamp (an iterator's later pages) still finds them; they go at a
  * later compaction.
+ *
+ * A delta file goes once no delete in it removes a row that a segment holds or that a later
+ * flush can bring (see removeSpentDeltas), so deltas do not pile up as deletes are flushed.
  */
 import type { Config } from '../../config/config.js';
 import {
   type CollectionInfo,
+  type DeltaInfo,
   expiredBefore,
   type GarbageInfo,
   keys as metaKeys,
@@ -36,7 +40,7 @@ import { loadNative } from '../../native/load.js';
 import type { Column } from '../../schema/columns.js';
 import { DataType } from '../../schema/data-type.js';
 import { primaryField } from '../../schema/schema.js';
-import { copyColumns, type KeptRows, readColumns, readDeletes, segmentFolder } from '../../segment/segment-file.js';
+import { copyColumns, deltaFolder, type KeptRows, readColumns, readDeletes, segmentFolder } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { composeTs, type IdAllocator } from '../../tso/tso.js';
 
@@ -46,15 +50,23 @@ export interface CompactionContext {
   broker: LogBroker;
   ids: IdAllocator;
   config: Config;
-  /** Per segment: which rows flushed deletes remove and when (as of that many delta files), and with a TTL its insert timestamps. */
+  /** Per segment: which rows flushed deletes remove and when (as of some delta files), and with a TTL its insert timestamps. */
   goneRows: Map<number, GoneRows>;
+  /** Per delta file found still needed: the segments it was checked against (see removeSpentDeltas). */
+  neededDeltas: Map<number, string>;
 }
 
 export interface GoneRows {
-  deltas: number;
+  /** The delta files these deletions come from (their ids). */
+  deltas: string;
   deletions: { rows: Uint32Array; ts: BigInt64Array };
+  /** Each deleted row's key and the timestamp of the delete that removes it, as `key@ts`. */
+  deletes: Set<string>;
   ts?: BigInt64Array;
 }
+
+const idsOf = (items: { id: number }[]) => items.map((item) => item.id).join(',');
+const deleteName = (key: bigint | string, ts: bigint) => `${key}@${ts}`;
 
 /**
  * What a compaction may drop now: rows deleted before `deletedBefore` and, with a TTL, rows
@@ -100,9 +112,10 @@ async function rowsOf(
 
 /** Which rows of each segment are gone (its key and timestamp files are read again only when new deltas came). */
 async function goneRows(ctx: CompactionContext, info: CollectionInfo, state: StorageState, ttl: boolean): Promise<Map<number, GoneRows>> {
+  const deltas = idsOf(state.deltas);
   const stale = state.segments.filter((s) => {
     const known = ctx.goneRows.get(s.id);
-    return !known || known.deltas !== state.deltas.length || (ttl && !known.ts);
+    return !known || known.deltas !== deltas || (ttl && !known.ts);
   });
   if (stale.length > 0) {
     const keyType = primaryField(info.schema).dataType;
@@ -111,7 +124,9 @@ async function goneRows(ctx: CompactionContext, info: CollectionInfo, state: Sto
       const columns = await readColumns(ctx.store, segment.columns.slice(0, 2));
       const deletions =
         deletes.ts.length > 0 ? (await rowsOf(segment, columns, keyType, deletes)).deletions() : { rows: new Uint32Array(0), ts: new BigInt64Array(0) };
-      ctx.goneRows.set(segment.id, { deltas: state.deltas.length, deletions, ...(ttl ? { ts: columns[1].values as BigInt64Array } : {}) });
+      const keys = columns[0].values as NativeKeys;
+      const named = new Set(Array.from(deletions.rows, (row, i) => deleteName(keys[row], deletions.ts[i])));
+      ctx.goneRows.set(segment.id, { deltas, deletions, deletes: named, ...(ttl ? { ts: columns[1].values as BigInt64Array } : {}) });
     }
   }
   return new Map(state.segments.map((s) => [s.id, ctx.goneRows.get(s.id) as GoneRows]));
@@ -218,7 +233,41 @@ export async function compact(ctx: CompactionContext, info: CollectionInfo, inpu
   return id;
 }
 
-/** Deletes the folders of segments compacted away more than `toleranceMs` ago, then their records. */
+/**
+ * Removes the delta files that no read needs any more. A delete removes
+ * the rows of its key inserted before it that no earlier delete removed; a delta file is still
+ * needed while a segment holds a row that one of its deletes is the one to remove (a later
+ * delete of the same key changes nothing for that row), and while its channel has inserts up
+ * to the file's end that are not flushed yet (the checkpoint is not past it). Otherwise its
+ * record goes now and its folder after dataCoord.gc.dropTolerance, as a compacted segment's
+ * does: a load may be reading it.
+ */
+export async function removeSpentDeltas(ctx: CompactionContext, info: CollectionInfo, state: StorageState): Promise<void> {
+  const segments = idsOf(state.segments);
+  const candidates = state.deltas.filter((d) => (state.checkpoints.get(d.channel) ?? 0n) > BigInt(d.endSeq) && ctx.neededDeltas.get(d.id) !== segments);
+  if (candidates.length === 0) return;
+  const gone = await goneRows(ctx, info, state, dropRule(info, ctx.config).insertedBefore !== undefined);
+  const removing = new Set<string>();
+  for (const rows of gone.values()) for (const name of rows.deletes) removing.add(name);
+  const spent: DeltaInfo[] = [];
+  for (const delta of candidates) {
+    const { keys, ts } = await readDeletes(ctx.store, [delta]);
+    if (Array.from(ts, (t, i) => deleteName(keys[i], t)).some((name) => removing.has(name))) ctx.neededDeltas.set(delta.id, segments);
+    else spent.push(delta);
+  }
+  if (spent.length === 0) return;
+  const puts: Record<string, GarbageInfo> = {};
+  for (const delta of spent) {
+    puts[metaKeys.garbage(info.id, delta.id)] = { segmentId: delta.id, folder: deltaFolder(info.id, delta.id), sinceMs: Date.now() };
+    ctx.neededDeltas.delete(delta.id);
+  }
+  await ctx.meta.write(
+    puts,
+    spent.map((d) => metaKeys.delta(info.id, d.id)),
+  );
+}
+
+/** Deletes the folders of segments compacted away (and of spent delta files) more than `toleranceMs` ago, then their records. */
 export async function collectGarbage(ctx: CompactionContext, collectionId: number, toleranceMs: number): Promise<void> {
   const { garbage } = storageState(collectionId, await ctx.meta.entries(metaKeys.storage(collectionId)));
   const due = garbage.filter((g) => Date.now() - g.sinceMs >= toleranceMs);

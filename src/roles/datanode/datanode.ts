@@ -5,7 +5,7 @@
  * reads: that is the query node's job.
  */
 import type { Config } from '../../config/config.js';
-import { type CollectionInfo, type CompactionInfo, keys as metaKeys, partitionDropped, storageState } from '../../meta/catalog.js';
+import { type CollectionInfo, type CompactionInfo, keys as metaKeys, partitionDropped, type StorageState, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import type { LogBroker } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
@@ -18,7 +18,7 @@ import { CoordinationFollower } from '../coordination.js';
 import type { Role } from '../role.js';
 import { SerialQueues } from '../serial.js';
 import { ChannelWriter } from './channel-writer.js';
-import { type CompactionContext, collectGarbage, compact, type GoneRows, planCompactions } from './compaction.js';
+import { type CompactionContext, collectGarbage, compact, type GoneRows, planCompactions, removeSpentDeltas } from './compaction.js';
 
 const SEAL_CHECK_MS = 1000;
 
@@ -31,6 +31,7 @@ export class DataNode implements Role {
   #timer: NodeJS.Timeout | undefined;
   #compactionTimer: NodeJS.Timeout | undefined;
   readonly #goneRows = new Map<number, GoneRows>();
+  readonly #neededDeltas = new Map<number, string>();
   readonly #compacting = new Set<number>();
 
   constructor(
@@ -77,7 +78,15 @@ export class DataNode implements Role {
   }
 
   get #compaction(): CompactionContext {
-    return { meta: this.meta, store: this.store, broker: this.broker, ids: this.#ids as IdAllocator, config: this.config, goneRows: this.#goneRows };
+    return {
+      meta: this.meta,
+      store: this.store,
+      broker: this.broker,
+      ids: this.#ids as IdAllocator,
+      config: this.config,
+      goneRows: this.#goneRows,
+      neededDeltas: this.#neededDeltas,
+    };
   }
 
   /** The automatic round: every collection written here is compacted if it needs to be, and old files are collected. */
@@ -101,8 +110,7 @@ export class DataNode implements Role {
     return this.#reconciling.run(collectionId, async () => {
       const info = await this.meta.get<CollectionInfo>(metaKeys.collection(collectionId));
       if (!info || this.#coord.stopped) return;
-      const state = storageState(collectionId, await this.meta.entries(metaKeys.storage(collectionId)));
-      state.segments = state.segments.filter((s) => !partitionDropped(info, s.partitionId));
+      const state = await this.#storage(info);
       const from: number[] = [];
       const to: number[] = [];
       try {
@@ -112,6 +120,7 @@ export class DataNode implements Role {
           from.push(...plan.map((s) => s.id));
           if (made !== null) to.push(made);
         }
+        if (!this.#coord.stopped) await removeSpentDeltas(this.#compaction, info, await this.#storage(info));
       } finally {
         // Recorded also when a plan failed: what was done is done, and compact() may be asked again.
         if (compactionId !== undefined) {
@@ -120,6 +129,13 @@ export class DataNode implements Role {
         }
       }
     });
+  }
+
+  /** What the catalog holds for a collection now, without the segments of dropped partitions. */
+  async #storage(info: CollectionInfo): Promise<StorageState> {
+    const state = storageState(info.id, await this.meta.entries(metaKeys.storage(info.id)));
+    state.segments = state.segments.filter((s) => !partitionDropped(info, s.partitionId));
+    return state;
   }
 
   #reconcile(collectionId: number): Promise<void> {
