@@ -31,50 +31,49 @@ struct Candidate {
   uint32_t row;
 };
 
-// Keys already taken, whatever their type. A search keeps a few per query: those are
-// compared in a list, reused from query to query; past kListed, a hash set takes over.
+// Keys already taken. A search keeps a few per query: those are compared by value in a list,
+// reused from query to query; past kListed, a hash set takes over. Every segment of a
+// collection has the same key type.
 class SeenKeys {
  public:
+  explicit SeenKeys(KeyType type) : type_(type) {}
+
   void clear() {
-    listed_.clear();
+    listed_ints_.clear();
+    listed_strings_.clear();
     ints_.clear();
     strings_.clear();
   }
 
   bool insert(const SegmentRows& rows, uint32_t row) {
-    if (listed_.size() < kListed) {
-      for (const Taken& taken : listed_) {
-        if (same_key(*taken.rows, taken.row, rows, row)) return false;
-      }
-      listed_.push_back(Taken{&rows, row});
-      if (listed_.size() == kListed) {
-        for (const Taken& taken : listed_) hash(*taken.rows, taken.row);
-      }
-      return true;
-    }
-    return hash(rows, row);
+    if (type_ == KeyType::kInt64) return insert(listed_ints_, ints_, rows.int_key(row));
+    return insert(listed_strings_, strings_, rows.str_key(row));
   }
 
  private:
   static constexpr size_t kListed = 64;
-  struct Taken {
-    const SegmentRows* rows;
-    uint32_t row;
-  };
 
-  static bool same_key(const SegmentRows& a, uint32_t a_row, const SegmentRows& b, uint32_t b_row) {
-    return a.compare_keys(a_row, b, b_row) == 0;
+  template <typename Key, typename Set>
+  static bool insert(std::vector<Key>& listed, Set& set, Key key) {
+    if (listed.size() < kListed) {
+      if (std::find(listed.begin(), listed.end(), key) != listed.end()) return false;
+      listed.push_back(key);
+      if (listed.size() == kListed) set.insert(listed.begin(), listed.end());
+      return true;
+    }
+    return set.insert(key).second;
   }
 
-  bool hash(const SegmentRows& rows, uint32_t row) {
-    if (rows.key_type() == KeyType::kInt64) return ints_.insert(rows.int_key(row)).second;
-    return strings_.insert(rows.str_key(row)).second;
-  }
-
-  std::vector<Taken> listed_;
+  KeyType type_;
+  std::vector<int64_t> listed_ints_;
+  std::vector<std::string_view> listed_strings_;
   std::unordered_set<int64_t> ints_;
   std::unordered_set<std::string_view> strings_;
 };
+
+KeyType key_type_of(const std::vector<SegmentPart>& parts) {
+  return parts.empty() ? KeyType::kInt64 : parts[0].rows->key_type();
+}
 
 }  // namespace
 
@@ -111,9 +110,16 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
     results[p] = part.index->search(queries, nq, k, BitsetView(hidden.data(), hidden.size() * 8), pool, params);
   });
   ReadLocks locks(parts);
+  // The merge reads every hit's key, at random rows: asked for all at once, the loads overlap.
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const SearchResult& r = results[p];
+    for (size_t q = 0; q < nq; ++q) {
+      for (size_t i = 0; i < r.counts[q]; ++i) parts[p].rows->prefetch_key(uint32_t(r.ids[q * r.k + i]));
+    }
+  }
   std::vector<std::vector<SegmentHit>> out(nq);
   std::vector<Candidate> candidates;
-  SeenKeys seen;
+  SeenKeys seen(key_type_of(parts));
   auto better = [&](const Candidate& a, const Candidate& b) {
     if (a.distance != b.distance) return a.distance < b.distance;
     return parts[a.part].rows->compare_keys(a.row, *parts[b.part].rows, b.row) < 0;
@@ -160,7 +166,7 @@ std::vector<RowRef> select_rows(const std::vector<SegmentPart>& parts, ReadAt at
   std::partial_sort(refs.begin(), refs.begin() + std::ptrdiff_t(wanted), refs.end(), less);
   refs.resize(wanted);
   // At one timestamp a key has at most one visible row; should two ever show, the first stays.
-  SeenKeys seen;
+  SeenKeys seen(key_type_of(parts));
   std::vector<RowRef> out;
   size_t skipped = 0;
   for (const RowRef& ref : refs) {

@@ -205,6 +205,36 @@ TEST(search_returns_each_key_once_across_segments) {
   CHECK_THROWS_CODE(qv::search_segments(parts, bad.data(), 1, 5, 10, pool), qv::code::kNonFinite);
 }
 
+TEST(search_returns_each_varchar_key_once_across_segments) {
+  const size_t dim = 4, per = 200;
+  qv::ThreadPool pool(2);
+  std::vector<qv::SegmentPart> parts;
+  for (int s = 0; s < 2; ++s) {
+    auto rows = std::make_shared<qv::SegmentRows>(qv::KeyType::kVarChar);
+    std::vector<std::string> keys(per);
+    std::vector<int64_t> ids(per);
+    std::vector<float> vectors(per * dim);
+    for (size_t i = 0; i < per; ++i) {
+      keys[i] = "key-" + std::to_string(i);
+      ids[i] = int64_t(i);
+      for (size_t j = 0; j < dim; ++j) vectors[i * dim + j] = float(i) + 0.25f * float(s);
+    }
+    rows->append(keys, stamps(per, 1).data());
+    auto flat = std::make_shared<qv::FlatIndex>(dim, qv::Metric::L2);
+    flat->add(vectors.data(), ids.data(), per);
+    parts.push_back(qv::SegmentPart{rows, flat});
+  }
+  const std::vector<float> query(dim, 0.0f);
+  for (size_t k : {size_t(10), size_t(150)}) {  // 150: past the listed keys, into the hash set
+    const auto hits = qv::search_segments(parts, query.data(), 1, k, 10, pool);
+    CHECK_EQ(hits[0].size(), k);
+    for (size_t i = 0; i < k; ++i) {
+      CHECK(parts[hits[0][i].part].rows->str_key(hits[0][i].row) == "key-" + std::to_string(i));
+      CHECK_EQ(hits[0][i].part, uint32_t(0));
+    }
+  }
+}
+
 TEST(select_rows_in_key_order_with_offset_and_limit) {
   std::vector<qv::SegmentPart> parts;
   std::map<int64_t, std::pair<uint32_t, uint32_t>> expected;
