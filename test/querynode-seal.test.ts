@@ -2,7 +2,8 @@
 // each one's catalog id from the data node's flush events, which travel on another topic:
 // an event may come before or after the seal message is applied, and each segment must get
 // the id of the segment the data node cut at the same seal. And a read keeps the segments it
-// began with when a compaction swaps some of them out.
+// began with when a compaction swaps some of them out, and a read by key finds the row its
+// timestamp sees when an upsert newer than the read was applied before it ran.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -87,7 +88,8 @@ test('flush events before and after their seal messages: each segment gets the i
   assert.deepEqual(told, [101, 100]);
 });
 
-test('a read keeps the segments it began with while a compaction swaps them out', async () => {
+/** A collection with rows 0..2 in a sealed segment (at ts 10), then `then` applied to its growing one. */
+async function sealedThen(then: InsertMessage): Promise<LoadedCollection> {
   const collection = new LoadedCollection(
     info,
     1,
@@ -97,7 +99,12 @@ test('a read keeps the segments it began with while a compaction swaps them out'
   collection.channels.set('ch', { next: 1n, serviceableTs: 0n, flushedUpTo: new Map() });
   await collection.apply('ch', 1n, insert(0, 3, 10n));
   await collection.apply('ch', 2n, { kind: 'seal', collectionId: 1, partitionId: null });
-  await collection.apply('ch', 3n, insert(3, 2, 20n));
+  await collection.apply('ch', 3n, then);
+  return collection;
+}
+
+test('a read keeps the segments it began with while a compaction swaps them out', async () => {
+  const collection = await sealedThen(insert(3, 2, 20n));
   // No partitions named (as a delete by filter reads): every segment; the first is swapped out meanwhile.
   const reading = query(collection, { collectionId: 1, consistency: 'Strong', readTs: 100n, outputFields: ['id'], offset: 0 });
   await collection.replaceSegments([collection.segments[0]], undefined);
@@ -109,4 +116,13 @@ test('a read keeps the segments it began with while a compaction swaps them out'
     (await query(collection, { collectionId: 1, consistency: 'Strong', readTs: 100n, outputFields: ['id'], offset: 0 })).map((row) => row.id),
     ['3', '4'],
   );
+});
+
+test('a read by key at a timestamp before an upsert finds the row the upsert replaced', async () => {
+  const collection = await sealedThen({ ...insert(1, 1, 20n), upsert: true }); // key 1 again, in the growing segment
+  const read = (keys: bigint[], readTs: bigint) =>
+    query(collection, { collectionId: 1, consistency: 'Strong', readTs, keys, outputFields: ['id'], offset: 0 }).then((rows) => rows.map((row) => row.id));
+  assert.deepEqual(await read([2n, 1n, 0n], 15n), ['0', '1', '2']); // the old row of key 1
+  assert.deepEqual(await read([1n], 25n), ['1']); // the new one
+  assert.deepEqual(await read([1n], 5n), []); // before either
 });

@@ -250,17 +250,32 @@ function groupValues(hits: ScoredRef[], field: string): string[] {
 
 /** The rows a query selects, in key order. */
 async function selectRows(collection: LoadedCollection, request: Omit<QueryRequest, 'outputFields'>): Promise<RowRef[]> {
+  if (!request.keys) return scanRows(collection, request);
   const wanted = request.partitionIds ? new Set(request.partitionIds) : undefined;
-  if (request.keys) {
-    const unique = [...new Set(request.keys)].sort(compareKeys);
-    const where = collection.locate(unique);
-    const refs: RowRef[] = [];
-    unique.forEach((key, i) => {
-      const at = where[i];
-      if (at && (!wanted || wanted.has(at.segment.partitionId)) && at.segment.visible(at.row, collection.readAt(request.readTs))) refs.push({ ...at, key });
-    });
-    return refs.slice(request.offset, request.limit === undefined ? undefined : request.offset + request.limit);
+  const readAt = collection.readAt(request.readTs);
+  const unique = [...new Set(request.keys)].sort(compareKeys);
+  const where = collection.locate(unique);
+  let refs: RowRef[] = [];
+  // Keys whose newest row came after the read (an upsert applied while it waited): the row the
+  // read sees, if any, is an older one, which only a scan finds.
+  const older: Key[] = [];
+  unique.forEach((key, i) => {
+    const at = where[i];
+    if (!at) return;
+    if (at.segment.keys.insertTs(at.row) > request.readTs) older.push(key);
+    else if ((!wanted || wanted.has(at.segment.partitionId)) && at.segment.visible(at.row, readAt)) refs.push({ ...at, key });
+  });
+  if (older.length > 0) {
+    const pk = primaryField(collection.info.schema);
+    const type = pk.dataType === DataType.VarChar ? 'string' : 'int';
+    const filter: Plan = { op: 'in', operand: { kind: 'field', field: pk.name, path: [], type }, values: older };
+    refs = [...refs, ...(await scanRows(collection, { ...request, filter, offset: 0, limit: undefined }))].sort((a, b) => compareKeys(a.key, b.key));
   }
+  return refs.slice(request.offset, request.limit === undefined ? undefined : request.offset + request.limit);
+}
+
+/** The rows a read sees that pass its filter (all of them without one), in key order, after offset and up to limit. */
+async function scanRows(collection: LoadedCollection, request: Omit<QueryRequest, 'outputFields' | 'keys'>): Promise<RowRef[]> {
   const segments = collection.segmentsOf(request.partitionIds);
   const found = await native(() =>
     loadNative().SegmentRows.selectRows(
