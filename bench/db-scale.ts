@@ -7,7 +7,7 @@
  *
  *   npm run bench:db-scale [-- --sizes 100000,1000000,5000000] [-- --queries 200]
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -15,9 +15,10 @@ import { parseArgs } from 'node:util';
 
 import { recallAtK } from '../src/datasets.js';
 import { DataType, FlatIndex, QuiverDB } from '../src/index.js';
-import { query, synthetic } from './lib/datasets.js';
+import { query, root, synthetic } from './lib/datasets.js';
 import { fixed, machine, table } from './lib/measure.js';
 import { writeSection } from './lib/results.js';
+import { lineChart } from './lib/svg.js';
 
 const { values: args } = parseArgs({
   options: { sizes: { type: 'string', default: '100000,1000000,5000000' }, queries: { type: 'string', default: '200' } },
@@ -117,7 +118,8 @@ for (const size of sizes) {
     fixed(recall, 3),
     fixed(p50s[p50s.length - 1], 2),
     fixed(p99s[p99s.length - 1], 2),
-    fixed(process.memoryUsage().rss / 2 ** 20 - exact.memoryUsage() / 2 ** 20),
+    // What the process holds for the database: less the exact index and the generated vectors.
+    fixed((process.memoryUsage().rss - exact.memoryUsage() - ds.base.byteLength - ds.queries.byteLength) / 2 ** 20),
     fixed(bytesUnder(dir) / 2 ** 20),
   ]);
   console.log(rows[rows.length - 1].join(' | '));
@@ -139,11 +141,21 @@ const body = [
   'centres), the default configuration (segments sealed at 0.12 x 1024 MiB) and AUTOINDEX; at each size, once every sealed',
   `segment is indexed, the smallest nprobe with recall@10 >= 0.95 over ${ds.queryCount} queries (exact answers from a FlatIndex`,
   'over the same rows, in this run), then 1,000 single queries at it (Strong, default threads). "ready" is from the first',
-  'insert of the stage until every sealed segment is indexed; memory is the process RSS less the exact FlatIndex.',
+  'insert of the stage until every sealed segment is indexed; memory is the process RSS less the exact FlatIndex and',
+  `the generated vectors (${fixed((ds.base.byteLength + ds.queries.byteLength) / 2 ** 20)} MiB, all made before the first stage).`,
   '',
   table(['rows', 'segments', 'ready s', 'nprobe', 'recall@10', 'p50 ms', 'p99 ms', 'RSS MiB', 'disk MiB'], rows),
   '',
   [growth(100_000, 1_000_000), growth(1_000_000, 5_000_000)].filter(Boolean).join(' '),
+  '',
+  '![single-query latency against rows, log-log](db-scale.svg)',
 ].join('\n');
+writeFileSync(
+  join(root, 'bench', 'db-scale.svg'),
+  lineChart('Single-query latency at recall@10 >= 0.95 as the collection grows', { x: { label: 'rows', log: true }, y: { label: 'milliseconds' } }, [
+    { name: 'p50', points: sizes.map((size, i) => ({ x: size, y: p50s[i] })) },
+    { name: 'p99', points: sizes.map((size, i) => ({ x: size, y: p99s[i] })) },
+  ]),
+);
 console.log(body);
 writeSection('db-scale', body);
