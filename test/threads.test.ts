@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { after, test } from 'node:test';
 
 import { FlatIndex, getThreads, InvalidArgumentError, setThreads, simd, versions } from '../src/index.js';
@@ -16,6 +18,21 @@ test('the pool defaults to one thread per core and can be resized', async () => 
   assert.equal(getThreads(), 3);
   assert.throws(() => setThreads(0), InvalidArgumentError);
   assert.throws(() => setThreads(1.5), InvalidArgumentError);
+});
+
+test('on Linux the default counts only the cores the process may run on (taskset, cpusets)', {
+  skip: process.platform !== 'linux' && 'CPU affinity is a Linux call',
+}, () => {
+  const script = "import('./src/index.ts').then(({ getThreads }) => console.log(getThreads()))";
+  const run = (cores: string) =>
+    Number(
+      execFileSync('taskset', ['-c', cores, process.execPath, '--import', 'tsx', '-e', script], {
+        encoding: 'utf8',
+        env: { ...process.env, QUIVERDB_THREADS: '' },
+      }),
+    );
+  assert.equal(run('0'), 1);
+  if (cpus().length > 1) assert.equal(run('0,1'), 2);
 });
 
 test('results do not depend on the number of threads', async () => {

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sys/qos.h>
 #elif defined(__linux__)
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,6 +19,13 @@
 namespace qv {
 
 size_t hardware_threads() {
+#if defined(__linux__)
+  // The cores this process may run on (taskset, a container's cpuset), as Node's
+  // os.availableParallelism() counts them: threads beyond those only take turns.
+  cpu_set_t cores;
+  CPU_ZERO(&cores);
+  if (sched_getaffinity(0, sizeof cores, &cores) == 0 && CPU_COUNT(&cores) > 0) return size_t(CPU_COUNT(&cores));
+#endif
   const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : n;
 }

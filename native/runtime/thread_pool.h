@@ -36,8 +36,8 @@ class ThreadPool {
   void resize(size_t threads);
   size_t size() const;
 
-  // The process-wide pool, sized from QUIVERDB_THREADS or the number of cores. It is never
-  // destroyed, so that no exit path waits on (or races with) a running search.
+  // The process-wide pool, sized from QUIVERDB_THREADS or the number of cores it may run
+  // on. It is never destroyed, so that no exit path waits on (or races with) a running search.
   static ThreadPool& shared();
 
   // The pool for work that waits on disks rather than computing (the log broker's sends
@@ -72,7 +72,7 @@ class ThreadPool {
   bool stopping_ = false;
 };
 
-// Number of hardware threads, at least 1.
+// Number of hardware threads this process may run on (its CPU affinity on Linux), at least 1.
 size_t hardware_threads();
 
 }  // namespace qv

@@ -2,8 +2,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { loadNative } from './load.js';
 
 /**
- * Sets how many native threads run searches and index work (default: one per core, or
- * QUIVERDB_THREADS). Takes effect for work that starts afterwards.
+ * Sets how many native threads run searches and index work (default: one per core the
+ * process may run on, or QUIVERDB_THREADS). Takes effect for work that starts afterwards.
  */
 export function setThreads(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
