@@ -30,6 +30,7 @@ import { qpsAtRecall, type SweepPoint } from './lib/sweep.js';
 const K = 10;
 const DATABASE = 'QuiverDB database';
 const TARGETS = [0.9, 0.95, 0.99];
+const LANCE_BATCH_ROWS = 500_000;
 const packageJson = new URL('./package.json', import.meta.url);
 const requirePeer = createRequire(packageJson);
 const { values: args } = parseArgs({ options: { data: { type: 'string' }, only: { type: 'string' }, skip: { type: 'string' } } });
@@ -287,17 +288,22 @@ async function lancedb(ds: Dataset, truth: Truth, kind: 'IVF_PQ' | 'HNSW_SQ'): P
   const db = await lance.connect(dir);
   const vectorType = new arrow.FixedSizeList(ds.dim, new arrow.Field('item', new arrow.Float32(), true));
   const schema = new arrow.Schema([new arrow.Field('id', new arrow.Int32(), false), new arrow.Field('vector', vectorType, false)]);
-  const vectors = arrow.makeData({
-    type: vectorType,
-    length: ds.count,
-    nullCount: 0,
-    child: arrow.makeData({ type: new arrow.Float32(), length: ds.count * ds.dim, data: ds.base }),
-  });
-  const idData = arrow.makeData({ type: new arrow.Int32(), length: ds.count, data: Int32Array.from({ length: ds.count }, (_, i) => i) });
-  const batch = new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: ds.count, children: [idData, vectors] }));
+  // Batches of at most LANCE_BATCH_ROWS: one 2.4 GiB batch (5M x 128) comes out of Arrow's IPC reader empty.
+  const batches: unknown[] = [];
+  for (let first = 0; first < ds.count; first += LANCE_BATCH_ROWS) {
+    const rows = Math.min(LANCE_BATCH_ROWS, ds.count - first);
+    const vectors = arrow.makeData({
+      type: vectorType,
+      length: rows,
+      nullCount: 0,
+      child: arrow.makeData({ type: new arrow.Float32(), length: rows * ds.dim, data: ds.base.subarray(first * ds.dim, (first + rows) * ds.dim) }),
+    });
+    const idData = arrow.makeData({ type: new arrow.Int32(), length: rows, data: Int32Array.from({ length: rows }, (_, i) => first + i) });
+    batches.push(new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: rows, children: [idData, vectors] })));
+  }
   const partitions = 2 ** Math.round(Math.log2(2 * Math.sqrt(ds.count)));
   const [table, seconds] = await timed(async () => {
-    const t = await db.createTable('vectors', new arrow.Table([batch]));
+    const t = await db.createTable('vectors', new arrow.Table(batches));
     const config =
       kind === 'IVF_PQ'
         ? lance.Index.ivfPq({ numPartitions: partitions, numSubVectors: ds.dim / (ds.dim % 8 === 0 ? 8 : 4), distanceType: 'l2' })
