@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { DataType } from '../schema/data-type.js';
 import { toInt64 } from '../schema/int64.js';
 import type { Field } from '../schema/schema.js';
-import type { Plan, Value } from './plan.js';
+import type { Operand, Plan, Value } from './plan.js';
 
 export type Key = bigint | string;
 
@@ -19,6 +19,11 @@ export function toKey(pk: Field, value: unknown): Key {
   const key = toInt64(value);
   if (typeof key === 'string') throw new InvalidArgumentError(`primary key "${pk.name}": ${key}`);
   return key;
+}
+
+/** The primary key field as a plan operand (the filter `pk in [...]` and the iterators' `pk > last` compare it). */
+export function keyOperand(pk: Field): Operand & { kind: 'field' } {
+  return { kind: 'field', field: pk.name, path: [], type: pk.dataType === DataType.VarChar ? 'string' : 'int' };
 }
 
 /** The keys a plan selects if it is `pk == v` or `pk in [...]` (undefined for any other plan). */

@@ -7,10 +7,9 @@
  */
 
 import { InvalidArgumentError } from '../../errors.js';
-import { toKey } from '../../expr/key-filter.js';
+import { keyOperand, toKey } from '../../expr/key-filter.js';
 import type { Plan } from '../../expr/plan.js';
 import { MAX_NPROBE } from '../../indexes/segment-index.js';
-import { DataType } from '../../schema/data-type.js';
 import { primaryField } from '../../schema/schema.js';
 import { hitLists } from '../query-service.js';
 import type { ProxyContext } from './context.js';
@@ -48,8 +47,8 @@ export async function queryPage(ctx: ProxyContext, request: Record<string, unkno
     parts.push({
       op: 'compare',
       cmp: '>',
-      left: { kind: 'field', field: pk.name, path: [], type: pk.dataType === DataType.VarChar ? 'string' : 'int' },
-      right: { kind: 'value', value: cursor.after, type: pk.dataType === DataType.VarChar ? 'string' : 'int' },
+      left: keyOperand(pk),
+      right: { kind: 'value', value: cursor.after, type: keyOperand(pk).type },
     });
   }
   const filter: Plan = parts.length === 1 ? parts[0] : { op: 'and', args: parts };

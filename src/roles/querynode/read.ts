@@ -6,6 +6,7 @@
  * fetched here, for the survivors only.
  */
 import { NonFiniteValueError, native } from '../../errors.js';
+import { keyOperand } from '../../expr/key-filter.js';
 import { toNativePlan } from '../../expr/native-plan.js';
 import type { Plan } from '../../expr/plan.js';
 import { defaultNprobe } from '../../indexes/segment-index.js';
@@ -266,9 +267,7 @@ async function selectRows(collection: LoadedCollection, request: Omit<QueryReque
     else if ((!wanted || wanted.has(at.segment.partitionId)) && at.segment.visible(at.row, readAt)) refs.push({ ...at, key });
   });
   if (older.length > 0) {
-    const pk = primaryField(collection.info.schema);
-    const type = pk.dataType === DataType.VarChar ? 'string' : 'int';
-    const filter: Plan = { op: 'in', operand: { kind: 'field', field: pk.name, path: [], type }, values: older };
+    const filter: Plan = { op: 'in', operand: keyOperand(primaryField(collection.info.schema)), values: older };
     refs = [...refs, ...(await scanRows(collection, { ...request, filter, offset: 0, limit: undefined }))].sort((a, b) => compareKeys(a.key, b.key));
   }
   return refs.slice(request.offset, request.limit === undefined ? undefined : request.offset + request.limit);
