@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <thread>
 #include <map>
 #include <memory>
@@ -173,66 +174,57 @@ TEST(search_over_segments_equals_one_brute_force) {
   }
 }
 
-// The same keys in two segments (a row and a stale copy of it) come back once each, below
-// and past the number of keys a query compares in a list before it hashes them.
-TEST(search_returns_each_key_once_across_segments) {
+// Two segments with the same 200 keys (row i has key i, or "key-i" for VarChar): the second
+// a stale copy of the first, a little farther from the origin.
+std::vector<qv::SegmentPart> two_copies(qv::KeyType type) {
   const size_t dim = 4, per = 200;
-  qv::ThreadPool pool(2);
   std::vector<qv::SegmentPart> parts;
   for (int s = 0; s < 2; ++s) {
-    auto rows = std::make_shared<qv::SegmentRows>(qv::KeyType::kInt64);
-    std::vector<int64_t> keys(per), ts(per, 1), ids(per);
+    auto rows = std::make_shared<qv::SegmentRows>(type);
+    std::vector<int64_t> ids(per);
+    std::vector<std::string> text_keys(per);
     std::vector<float> vectors(per * dim);
     for (size_t i = 0; i < per; ++i) {
-      keys[i] = ids[i] = int64_t(i);
+      ids[i] = int64_t(i);
+      text_keys[i] = "key-" + std::to_string(i);
       for (size_t j = 0; j < dim; ++j) vectors[i * dim + j] = float(i) + 0.25f * float(s);
     }
-    rows->append(keys.data(), ts.data(), per);
+    if (type == qv::KeyType::kInt64) rows->append(ids.data(), stamps(per, 1).data(), per);
+    else rows->append(text_keys, stamps(per, 1).data());
     auto flat = std::make_shared<qv::FlatIndex>(dim, qv::Metric::L2);
     flat->add(vectors.data(), ids.data(), per);
     parts.push_back(qv::SegmentPart{rows, flat});
   }
-  const std::vector<float> query(dim, 0.0f);
+  return parts;
+}
+
+// The same keys in two segments come back once each, from the nearer copy, below and past
+// the number of keys a query compares in a list before it hashes them (64).
+void check_each_key_once(const std::vector<qv::SegmentPart>& parts, const std::function<bool(const qv::SegmentRows&, uint32_t, size_t)>& has_key) {
+  qv::ThreadPool pool(2);
+  const std::vector<float> query(parts[0].index->dim(), 0.0f);
   for (size_t k : {size_t(10), size_t(150)}) {
     const auto hits = qv::search_segments(parts, query.data(), 1, k, 10, pool);
     CHECK_EQ(hits[0].size(), k);
     for (size_t i = 0; i < k; ++i) {
-      CHECK_EQ(parts[hits[0][i].part].rows->int_key(hits[0][i].row), int64_t(i));
+      CHECK(has_key(*parts[hits[0][i].part].rows, hits[0][i].row, i));
       CHECK_EQ(hits[0][i].part, uint32_t(0));  // the nearer copy
     }
   }
+}
+
+TEST(search_returns_each_key_once_across_segments) {
+  const auto parts = two_copies(qv::KeyType::kInt64);
+  check_each_key_once(parts, [](const qv::SegmentRows& rows, uint32_t row, size_t i) { return rows.int_key(row) == int64_t(i); });
+  qv::ThreadPool pool(2);
   const std::vector<float> bad = {0, NAN, 0, 0};
   CHECK_THROWS_CODE(qv::search_segments(parts, bad.data(), 1, 5, 10, pool), qv::code::kNonFinite);
 }
 
 TEST(search_returns_each_varchar_key_once_across_segments) {
-  const size_t dim = 4, per = 200;
-  qv::ThreadPool pool(2);
-  std::vector<qv::SegmentPart> parts;
-  for (int s = 0; s < 2; ++s) {
-    auto rows = std::make_shared<qv::SegmentRows>(qv::KeyType::kVarChar);
-    std::vector<std::string> keys(per);
-    std::vector<int64_t> ids(per);
-    std::vector<float> vectors(per * dim);
-    for (size_t i = 0; i < per; ++i) {
-      keys[i] = "key-" + std::to_string(i);
-      ids[i] = int64_t(i);
-      for (size_t j = 0; j < dim; ++j) vectors[i * dim + j] = float(i) + 0.25f * float(s);
-    }
-    rows->append(keys, stamps(per, 1).data());
-    auto flat = std::make_shared<qv::FlatIndex>(dim, qv::Metric::L2);
-    flat->add(vectors.data(), ids.data(), per);
-    parts.push_back(qv::SegmentPart{rows, flat});
-  }
-  const std::vector<float> query(dim, 0.0f);
-  for (size_t k : {size_t(10), size_t(150)}) {  // 150: past the listed keys, into the hash set
-    const auto hits = qv::search_segments(parts, query.data(), 1, k, 10, pool);
-    CHECK_EQ(hits[0].size(), k);
-    for (size_t i = 0; i < k; ++i) {
-      CHECK(parts[hits[0][i].part].rows->str_key(hits[0][i].row) == "key-" + std::to_string(i));
-      CHECK_EQ(hits[0][i].part, uint32_t(0));
-    }
-  }
+  check_each_key_once(two_copies(qv::KeyType::kVarChar), [](const qv::SegmentRows& rows, uint32_t row, size_t i) {
+    return rows.str_key(row) == "key-" + std::to_string(i);
+  });
 }
 
 TEST(select_rows_in_key_order_with_offset_and_limit) {
