@@ -1,9 +1,9 @@
 // Linked into the static Linux prebuild only (see CMakeLists.txt), with -Wl,--wrap=<name> for
 // every function below (CMake reads the names from this file: a QV_AT_VERSION line at the
 // start of a line, or a __wrap_<name>( definition): whatever object calls one (ours,
-// RocksDB's, the static libstdc++'s) calls __wrap_<name> instead. So the prebuild, although built against this machine's glibc,
-// asks for nothing newer than glibc 2.28, the oldest one Node 20 runs on (checked by a test
-// with objdump -T). Three kinds of function:
+// RocksDB's, the static libstdc++'s) calls __wrap_<name> instead. So the prebuild, although
+// built against this machine's glibc, asks for nothing newer than glibc 2.28, the oldest one
+// Node 20 runs on (checked by a test with objdump -T). Three kinds of function:
 //  - those glibc 2.34 moved into libc.so.6 (pthread_*, dl*) or 2.29 gave new versions (exp,
 //    log, log2, pow): called at their first version, which every glibc since has kept;
 //  - those older glibcs reach through inline wrappers (stat, fstat: __xstat before 2.33) or
