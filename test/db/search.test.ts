@@ -76,6 +76,51 @@ test('deleted and replaced rows are never found; ties go to the smaller key', as
   assert.ok(!after.some((h) => h.id === '10' || h.id === '30'));
 });
 
+test('Int64 ids come back as exact decimal strings at every width, growing and sealed', async () => {
+  const db = await openDb(folder('ids'));
+  await db.createCollection(docsSchema('c'));
+  const ids = [
+    '0',
+    '-1',
+    '7',
+    '2147483647',
+    '2147483648',
+    '-2147483648',
+    '-2147483649',
+    '4294967296',
+    '9007199254740993',
+    '-9223372036854775808',
+    '9223372036854775807',
+  ];
+  const rows = ids.map((id, i) => ({ ...docs(1, i)[0], id, vector: Array.from({ length: 8 }, (_, d) => (d === i % 8 ? 100 * (1 + Math.floor(i / 8)) : 0)) }));
+  await db.insert({ collection_name: 'c', data: rows });
+  for (const stage of ['growing', 'sealed']) {
+    if (stage === 'sealed') await db.flush({ collection_names: ['c'] });
+    const found = (await db.search({ collection_name: 'c', data: rows.map((r) => r.vector), limit: 1 })).results as { id: string }[][];
+    assert.deepEqual(
+      found.map((hits) => hits[0].id),
+      ids,
+      stage,
+    );
+  }
+});
+
+test('concurrent searches each get their own answers; vectors changed after the call do not change it', async () => {
+  const db = await openDb(folder('batches'));
+  await db.createCollection(docsSchema('c'));
+  await db.insert({ collection_name: 'c', data: docs(300, 0, 5) });
+  const ids = (found: { results: unknown }) => (found.results as unknown as { id: string }[][]).map((hits) => hits.map((h) => h.id));
+  const batches = [0, 1, 2, 3, 4, 5].map((b) => docs(3 + b, 1000 + 10 * b, 8 + b).map((d) => Float32Array.from(d.vector)));
+  const alone: string[][][] = [];
+  for (const batch of batches) alone.push(ids(await db.search({ collection_name: 'c', data: batch, limit: 5 })));
+  const together = await Promise.all(batches.map((batch) => db.search({ collection_name: 'c', data: batch, limit: 5 })));
+  assert.deepEqual(together.map(ids), alone);
+  // The queries are taken when search is called: overwriting them before it resolves changes nothing.
+  const pending = batches.map((batch) => db.search({ collection_name: 'c', data: batch, limit: 5 }));
+  for (const batch of batches) for (const vector of batch) vector.fill(0);
+  assert.deepEqual((await Promise.all(pending)).map(ids), alone);
+});
+
 test('output fields: scalars, vectors, dynamic keys and *; query pages in key order', async () => {
   const db = await openDb(folder('db'));
   await db.createCollection(docsSchema('c'));

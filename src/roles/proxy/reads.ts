@@ -14,6 +14,7 @@ import { DYNAMIC_FIELD, type Field, primaryField, vectorFields } from '../../sch
 import type { Hit, Key, ReadOptions, SearchHits } from '../query-service.js';
 import { consistencyLevel } from './collections.js';
 import { type ProxyContext, partitionByName } from './context.js';
+import { borrowFloats, returnFloats } from './query-buffers.js';
 import { ok, type QueryRow } from './responses.js';
 
 /** Milvus's default topk, and its limit on offset + limit. */
@@ -74,8 +75,15 @@ export function annsField(info: CollectionInfo, name: unknown): Field {
   return field;
 }
 
-/** The query vectors packed (nq x dim), and whether one vector was given on its own. */
-export function queryVectors(data: unknown, dim: number): { packed: Float32Array; nq: number; single: boolean } {
+/**
+ * The query vectors packed (nq x dim), and whether one vector was given on its own; packed
+ * into `allocate(floats)` (a new array unless given).
+ */
+export function queryVectors(
+  data: unknown,
+  dim: number,
+  allocate: (floats: number) => Float32Array = (floats) => new Float32Array(floats),
+): { packed: Float32Array; nq: number; single: boolean } {
   const isVector = (v: unknown) => v instanceof Float32Array || (Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number'));
   if (data === undefined) throw new InvalidArgumentError('search needs data: a vector or an array of vectors');
   const single = isVector(data);
@@ -83,10 +91,13 @@ export function queryVectors(data: unknown, dim: number): { packed: Float32Array
   if (!Array.isArray(list) || list.length === 0 || !list.every(isVector))
     throw new InvalidArgumentError('search data must be a vector (numbers) or an array of vectors');
   if (list.length > MAX_NQ) throw new InvalidArgumentError(`at most ${MAX_NQ} query vectors at once, got ${list.length}`);
-  const packed = new Float32Array(list.length * dim);
+  for (let i = 0; i < list.length; i++) {
+    const length = (list[i] as ArrayLike<number>).length;
+    if (length !== dim) throw new DimensionMismatchError(`query vector ${i} has ${length} dimensions, the field has ${dim}`);
+  }
+  const packed = allocate(list.length * dim);
   for (let i = 0; i < list.length; i++) {
     const vector = list[i] as ArrayLike<number>;
-    if (vector.length !== dim) throw new DimensionMismatchError(`query vector ${i} has ${vector.length} dimensions, the field has ${dim}`);
     // Floats are copied as they are; the native search refuses NaN and infinities among them.
     if (vector instanceof Float32Array) {
       packed.set(vector, i * dim);
@@ -175,16 +186,39 @@ export function hitRow(hit: Pick<Hit, 'key' | 'score' | 'fields'>, fields: strin
   return row;
 }
 
+/** Where an int64's high 32-bit word is in memory: second on little-endian machines. */
+const HIGH_WORD = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 1 : 0;
+
+/**
+ * Keys as the SDK's ids (decimal strings for Int64). Int64 keys that fit in 32 bits, the
+ * usual case short of auto_id, are read as two 32-bit words and formatted as numbers: that
+ * makes no BigInt per key, which was half the cost of a batch's results.
+ */
+function keyStrings(keys: ArrayLike<Key>): string[] {
+  const out = new Array<string>(keys.length);
+  if (!(keys instanceof BigInt64Array)) {
+    for (let i = 0; i < keys.length; i++) out[i] = keyString(keys[i]);
+    return out;
+  }
+  const words = new Int32Array(keys.buffer, keys.byteOffset, keys.length * 2);
+  for (let i = 0; i < keys.length; i++) {
+    const low = words[2 * i + 1 - HIGH_WORD];
+    out[i] = words[2 * i + HIGH_WORD] === low >> 31 ? String(low) : keys[i].toString();
+  }
+  return out;
+}
+
 /** Each query's hits as the SDK returns them (see hitRow); without output fields, only score and id. */
 export function hitRows(found: SearchHits, fields: string[], pk: string): Record<string, unknown>[][] {
   const { counts, keys, scores } = found;
+  const ids = found.fields ? undefined : keyStrings(keys);
   let at = 0;
   return Array.from(counts, (count) => {
     const rows = new Array<Record<string, unknown>>(count);
     for (let i = 0; i < count; i++, at++) {
-      rows[i] = found.fields
-        ? hitRow({ key: keys[at], score: scores[at], fields: found.fields[at] }, fields, pk)
-        : { score: scores[at], id: keyString(keys[at]) };
+      rows[i] = ids
+        ? { score: scores[at], id: ids[at] }
+        : hitRow({ key: keys[at], score: scores[at], fields: (found.fields as Record<string, unknown>[])[at] }, fields, pk);
     }
     return rows;
   });
@@ -197,7 +231,22 @@ export function keyString(key: Key): string {
 export async function search(ctx: ProxyContext, request: Record<string, unknown>) {
   const info = ctx.catalog.get(request.collection_name);
   const field = annsField(info, request.anns_field);
-  const { packed, nq, single } = queryVectors(request.data ?? request.vector ?? request.vectors, field.dim as number);
+  const queries = queryVectors(request.data ?? request.vector ?? request.vectors, field.dim as number, borrowFloats);
+  try {
+    return await searchWith(ctx, request, info, field, queries);
+  } finally {
+    returnFloats(queries.packed);
+  }
+}
+
+/** A search whose query vectors are packed already (into a borrowed buffer, given back once it is answered). */
+async function searchWith(
+  ctx: ProxyContext,
+  request: Record<string, unknown>,
+  info: CollectionInfo,
+  field: Field,
+  { packed, nq, single }: ReturnType<typeof queryVectors>,
+) {
   const { limit, offset } = window(request, DEFAULT_LIMIT);
   const filter = filterOf(info, request);
   const metric = metricOf(info, field);
