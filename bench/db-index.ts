@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { recallAtK } from '../src/datasets.js';
 import { DataType, IvfIndex, QuiverDB, setThreads } from '../src/index.js';
 import { type Dataset, query, synthetic, texmex } from './lib/datasets.js';
-import { fixed, machine, table, throughput } from './lib/measure.js';
+import { fixed, machine, table, throughput, turns } from './lib/measure.js';
 import { writeSection } from './lib/results.js';
 
 const { values: args } = parseArgs({ options: { data: { type: 'string' }, 'busy-rows': { type: 'string', default: '400000' }, only: { type: 'string' } } });
@@ -38,18 +38,6 @@ async function singleQps(ds: Dataset, search: (q: Float32Array) => Promise<unkno
   do await search(query(ds, calls++ % ds.queryCount));
   while (performance.now() - start < 700);
   return calls / ((performance.now() - start) / 1000);
-}
-
-/** The median of the ratios of rounds in which a and b took turns (background work and a noisy neighbour fall on both alike). */
-async function turns(rounds: number, a: () => Promise<number>, b: () => Promise<number>): Promise<{ a: number; b: number; ratio: number }> {
-  const as: number[] = [];
-  const bs: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    as.push(await a());
-    bs.push(await b());
-  }
-  const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.length >> 1];
-  return { a: median(as), b: median(bs), ratio: median(as.map((x, i) => x / bs[i])) };
 }
 
 async function indexState(db: QuiverDB, collection: string): Promise<string> {
