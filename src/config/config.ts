@@ -81,7 +81,13 @@ const KEYS: Record<string, KeySpec> = {
     default: 0.5,
     check: number(0.0001, 1),
     expects: 'a number above 0 and at most 1',
-    doc: 'sealed segments under this share of the seal size are merged by compaction',
+    doc: 'sealed segments under this share of maxSize (and of maxRows) are merged by compaction',
+  },
+  'dataCoord.segment.compactableProportion': {
+    default: 0.85,
+    check: number(0.0001, 1),
+    expects: 'a number above 0 and at most 1',
+    doc: 'compaction merges small segments into one of at most this share of maxSize',
   },
   'dataCoord.compaction.enableAutoCompaction': { default: true, check: oneOf(true, false), expects: 'true or false', doc: 'compact in the background' },
   'dataCoord.compaction.single.ratio.threshold': {

@@ -58,6 +58,33 @@ async function assertRows(db: QuiverDB, live: Doc[]): Promise<void> {
   );
 }
 
+for (const [proportion, expected] of [
+  [0.85, [5000]],
+  [0.2, [3000, 2000]],
+] as const) {
+  test(`sealed segments merge past the seal size, up to compactableProportion (${proportion}) of maxSize`, async () => {
+    // Segments seal at 0.12 MiB; five flushes of 1,000 rows make five of about 70 KiB, each
+    // under half of maxSize (1 MiB), so all are small.
+    const options = { ...manual, 'dataCoord.segment.maxSize': 1, 'dataCoord.segment.compactableProportion': proportion };
+    const db = await openDb(folder(`merge-size-${proportion}`), options);
+    await db.createCollection(docsSchema('c'));
+    const live: Doc[] = [];
+    for (let flush = 0; flush < 5; flush++) {
+      const batch = docs(1000, flush * 1000, 3);
+      live.push(...batch);
+      await db.insert({ collection_name: 'c', data: batch });
+      await db.flush({ collection_names: ['c'] });
+    }
+    assert.equal((await segments(db)).length, 5);
+    const after = await compactNow(db);
+    assert.deepEqual(
+      after.map((s) => s.num_rows).sort((a, b) => b - a),
+      expected,
+    );
+    await assertRows(db, live);
+  });
+}
+
 test('small segments are merged into one; rows, values and searches are unchanged; old files go after the tolerance', async () => {
   const dir = folder('merge');
   const db = await openDb(dir, { ...manual, 'dataCoord.segment.maxRows': 1000, 'dataCoord.gc.dropTolerance': 0.2, 'dataCoord.compaction.interval': 0.1 });

@@ -4,7 +4,10 @@
  *     the collection's TTL) reaches dataCoord.compaction.single.ratio.threshold is rewritten
  *     without them;
  *   - sealed segments of one channel and partition under dataCoord.segment.smallProportion of
- *     the seal size are merged, as long as the result stays under the seal size.
+ *     maxSize are merged, as long as the result stays under compactableProportion of maxSize
+ *     (and, with maxRows, under maxRows rows). Growing segments seal at a small share of
+ *     maxSize (sealProportion, 0.12), so merging is what makes segments large: a search
+ *     probes fewer, larger indexes, and its cost grows more slowly than the rows.
  * Rows keep their keys and insert timestamps. The new segment's files are written first;
  * then one catalog write adds it and removes the old ones (and their index records), so a
  * reader of the catalog sees the old set or the new. The old folders are kept for
@@ -137,8 +140,9 @@ export async function planCompactions(ctx: CompactionContext, info: CollectionIn
   const rule = dropRule(info, ctx.config);
   const gone = await goneRows(ctx, info, state, rule.insertedBefore !== undefined);
   const threshold = ctx.config['dataCoord.compaction.single.ratio.threshold'] as number;
-  const sealBytes = (ctx.config['dataCoord.segment.maxSize'] as number) * (ctx.config['dataCoord.segment.sealProportion'] as number) * 2 ** 20;
-  const sealRows = (ctx.config['dataCoord.segment.maxRows'] as number) || Number.POSITIVE_INFINITY;
+  const maxBytes = (ctx.config['dataCoord.segment.maxSize'] as number) * 2 ** 20;
+  const mergedBytes = (ctx.config['dataCoord.segment.compactableProportion'] as number) * maxBytes;
+  const maxRows = (ctx.config['dataCoord.segment.maxRows'] as number) || Number.POSITIVE_INFINITY;
   const small = ctx.config['dataCoord.segment.smallProportion'] as number;
   const plans: SegmentInfo[][] = [];
   const rest: SegmentInfo[] = [];
@@ -150,7 +154,7 @@ export async function planCompactions(ctx: CompactionContext, info: CollectionIn
   }
   const groups = new Map<string, SegmentInfo[]>();
   for (const segment of rest) {
-    if (segment.rows >= small * sealRows || bytesOf(segment) >= small * sealBytes) continue;
+    if (segment.rows >= small * maxRows || bytesOf(segment) >= small * maxBytes) continue;
     const key = `${segment.channel}/${segment.partitionId}`;
     groups.set(key, [...(groups.get(key) ?? []), segment]);
   }
@@ -159,7 +163,7 @@ export async function planCompactions(ctx: CompactionContext, info: CollectionIn
     let rows = 0;
     let bytes = 0;
     for (const segment of group.sort((a, b) => a.id - b.id)) {
-      if (merge.length > 0 && (rows + segment.rows > sealRows || bytes + bytesOf(segment) > sealBytes)) {
+      if (merge.length > 0 && (rows + segment.rows > maxRows || bytes + bytesOf(segment) > mergedBytes)) {
         if (merge.length > 1) plans.push(merge);
         merge = [];
         rows = 0;
