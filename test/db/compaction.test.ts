@@ -37,6 +37,18 @@ async function allRows(db: QuiverDB): Promise<Map<string, Doc>> {
   return new Map((data as unknown as (Doc & { id: string })[]).map((row) => [row.id, row]));
 }
 
+/** `count` batches of `size` rows (consecutive ids), each inserted and flushed into a segment of its own; all the rows. */
+async function flushedBatches(db: QuiverDB, count: number, size: number, seed: number): Promise<Doc[]> {
+  const rows: Doc[] = [];
+  for (let i = 0; i < count; i++) {
+    const batch = docs(size, i * size, seed);
+    rows.push(...batch);
+    await db.insert({ collection_name: 'c', data: batch });
+    await db.flush({ collection_names: ['c'] });
+  }
+  return rows;
+}
+
 const queries = docs(10, 50_000, 9).map((d) => d.vector);
 
 async function assertRows(db: QuiverDB, live: Doc[]): Promise<void> {
@@ -68,13 +80,7 @@ for (const [proportion, expected] of [
     const options = { ...manual, 'dataCoord.segment.maxSize': 1, 'dataCoord.segment.compactableProportion': proportion };
     const db = await openDb(folder(`merge-size-${proportion}`), options);
     await db.createCollection(docsSchema('c'));
-    const live: Doc[] = [];
-    for (let flush = 0; flush < 5; flush++) {
-      const batch = docs(1000, flush * 1000, 3);
-      live.push(...batch);
-      await db.insert({ collection_name: 'c', data: batch });
-      await db.flush({ collection_names: ['c'] });
-    }
+    const live = await flushedBatches(db, 5, 1000, 3);
     assert.equal((await segments(db)).length, 5);
     const after = await compactNow(db);
     assert.deepEqual(
@@ -89,13 +95,7 @@ test('small segments are merged into one; rows, values and searches are unchange
   const dir = folder('merge');
   const db = await openDb(dir, { ...manual, 'dataCoord.segment.maxRows': 1000, 'dataCoord.gc.dropTolerance': 0.2, 'dataCoord.compaction.interval': 0.1 });
   await db.createCollection(docsSchema('c'));
-  const rows: Doc[] = [];
-  for (let i = 0; i < 6; i++) {
-    const batch = docs(100, i * 100, 4);
-    rows.push(...batch);
-    await db.insert({ collection_name: 'c', data: batch });
-    await db.flush({ collection_names: ['c'] });
-  }
+  const rows = await flushedBatches(db, 6, 100, 4);
   const before = await segments(db);
   assert.equal(before.length, 6);
   await db.delete({ collection_name: 'c', ids: [3, 250] }); // in the log only: carried over by the query node
@@ -267,13 +267,7 @@ test('reads during compactions see every row once; an indexed collection swaps i
   const db = await openDb(folder('reads'), { ...manual, 'dataCoord.segment.maxRows': 3000 });
   await db.createCollection(docsSchema('c'));
   await db.createIndex({ collection_name: 'c', field_name: 'vector', index_type: 'IVF_FLAT', params: { nlist: 8 } });
-  const rows: Doc[] = [];
-  for (let i = 0; i < 4; i++) {
-    const batch = docs(1100, i * 1100, 8);
-    rows.push(...batch);
-    await db.insert({ collection_name: 'c', data: batch });
-    await db.flush({ collection_names: ['c'] });
-  }
+  const rows = await flushedBatches(db, 4, 1100, 8);
   let reading = true;
   let reads = 0;
   const reader = (async () => {
