@@ -78,6 +78,9 @@ async function timed<T>(work: () => Promise<T> | T): Promise<[T, number]> {
   return [value, (performance.now() - start) / 1000];
 }
 
+/** Row i's id is i, in every index built here (recall reads ids as row numbers). */
+const rowIds = (count: number) => BigInt64Array.from({ length: count }, (_, i) => BigInt(i));
+
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 /** Recall and QPS (one thread, then two) at each nprobe, until recall passes 0.999. */
@@ -108,7 +111,7 @@ async function quiver(ds: Dataset, truth: Truth, type: IvfType): Promise<Run> {
   const m = type === 'IVF_PQ' ? ds.dim / (ds.dim % 8 === 0 ? 8 : 4) : undefined;
   const index = new IvfIndex({ dim: ds.dim, type, nlist, m, keepVectors: type === 'IVF_PQ' });
   setThreads(2);
-  const ids = BigInt64Array.from({ length: ds.count }, (_, i) => BigInt(i));
+  const ids = rowIds(ds.count);
   const [, seconds] = await timed(async () => {
     await index.train(ds.base);
     await index.add(ds.base, ids);
@@ -177,10 +180,7 @@ async function database(ds: Dataset, truth: Truth, type: 'IVF_FLAT' | 'IVF_SQ8')
     });
     const bare = new IvfIndex({ dim: ds.dim, type, nlist });
     await bare.train(ds.base);
-    await bare.add(
-      ds.base,
-      BigInt64Array.from({ length: ds.count }, (_, i) => BigInt(i)),
-    );
+    await bare.add(ds.base, rowIds(ds.count));
     const queries = Array.from({ length: ds.queryCount }, (_, q) => ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim));
     const search = (nprobe: number) => db.search({ collection_name: 'ann', data: queries, limit: K, params: { nprobe } });
     const dbRecall = async (nprobe: number) => {
@@ -395,10 +395,7 @@ async function faissNode(): Promise<string> {
 async function exactTruth(ds: Dataset): Promise<Truth> {
   if (ds.truth) return { data: ds.truth.ids, dim: ds.truth.k };
   const flat = new FlatIndex({ dim: ds.dim });
-  await flat.add(
-    ds.base,
-    BigInt64Array.from({ length: ds.count }, (_, i) => BigInt(i)),
-  );
+  await flat.add(ds.base, rowIds(ds.count));
   const exact = await flat.search(ds.queries, K);
   return { data: Int32Array.from(exact.ids, Number), dim: K };
 }
