@@ -15,7 +15,7 @@ import type { Hit, Key, ReadOptions, SearchHits } from '../query-service.js';
 import { consistencyLevel } from './collections.js';
 import { type ProxyContext, partitionByName } from './context.js';
 import { borrowFloats, returnFloats } from './query-buffers.js';
-import { ok, type QueryRow } from './responses.js';
+import { ok, type QueryRow, SUCCESS } from './responses.js';
 
 /** Milvus's default topk, and its limit on offset + limit. */
 export const DEFAULT_LIMIT = 100;
@@ -212,16 +212,17 @@ function keyStrings(keys: ArrayLike<Key>): string[] {
 export function hitRows(found: SearchHits, fields: string[], pk: string): Record<string, unknown>[][] {
   const { counts, keys, scores } = found;
   const ids = found.fields ? undefined : keyStrings(keys);
-  let at = 0;
-  return Array.from(counts, (count) => {
-    const rows = new Array<Record<string, unknown>>(count);
-    for (let i = 0; i < count; i++, at++) {
+  const out = new Array<Record<string, unknown>[]>(counts.length);
+  for (let q = 0, at = 0; q < counts.length; q++) {
+    const rows = new Array<Record<string, unknown>>(counts[q]);
+    for (let i = 0; i < rows.length; i++, at++) {
       rows[i] = ids
         ? { score: scores[at], id: ids[at] }
         : hitRow({ key: keys[at], score: scores[at], fields: (found.fields as Record<string, unknown>[])[at] }, fields, pk);
     }
-    return rows;
-  });
+    out[q] = rows;
+  }
+  return out;
 }
 
 export function keyString(key: Key): string {
@@ -259,20 +260,27 @@ async function searchWith(
   const groupBy = groupByOf(info, request, (limit as number) + offset);
   const fields = outputFields(info, request.output_fields);
   const options = await readOptions(ctx, info, request, fields);
+  // Every field named, in one order: objects spread together get a new hidden class per
+  // search, and each property read of them in the query node misses its inline cache.
   const found = await ctx.reads.search({
-    ...options,
-    ...probe,
+    collectionId: options.collectionId,
+    partitionIds: options.partitionIds,
+    consistency: options.consistency,
+    readTs: options.readTs,
+    outputFields: options.outputFields,
     filter,
-    range,
-    groupBy,
     field: field.name,
     queries: packed,
     nq,
     limit: limit as number,
     offset,
+    range,
+    nprobe: probe.nprobe,
+    refine: probe.refine,
+    groupBy,
   });
   const results = hitRows(found, fields, primaryField(info.schema).name);
-  return ok({ results: single ? results[0] : results, recalls: [], session_ts: 0, collection_name: info.name });
+  return { status: SUCCESS, results: single ? results[0] : results, recalls: [], session_ts: 0, collection_name: info.name };
 }
 
 /**

@@ -145,7 +145,12 @@ function nativeSearch(collection: LoadedCollection, segments: Segment[], request
       topk,
       collection.readAt(request.readTs),
       nativePlan(collection, segments, request.filter),
-      { nprobe: request.nprobe ?? nprobeFor(collection, segments, request.field), ...(request.refine ? { refine: request.refine } : {}), ...request.range },
+      {
+        nprobe: request.nprobe ?? nprobeFor(collection, segments, request.field),
+        refine: request.refine,
+        radius: request.range?.radius,
+        rangeFilter: request.range?.rangeFilter,
+      },
     ),
   );
 }
