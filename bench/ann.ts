@@ -20,7 +20,10 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
 import { recallAtK } from '../src/datasets.js';
-import { DataType, FlatIndex, IvfIndex, type IvfType, QuiverDB, setThreads, simd } from '../src/index.js';
+// QuiverDB as npm installs it: the built package (npm run bench:ann builds it first). From
+// src/ through tsx, every closure created pays esbuild's keepNames wrapper (a defineProperty
+// call) on every search, which the package does not have.
+import { DataType, FlatIndex, IvfIndex, type IvfType, QuiverDB, setThreads, simd } from '../dist/index.js';
 import { type Dataset, root, synthetic, texmex } from './lib/datasets.js';
 import { fixed, machine, table, throughput, turns } from './lib/measure.js';
 import { writeSection } from './lib/results.js';
