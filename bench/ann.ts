@@ -512,7 +512,7 @@ async function main(): Promise<void> {
   console.log(faiss);
   const header = (name: string) =>
     `## bench/ann: approximate top-${K} search, ${name}\n\nCommand: \`npm run bench:ann -- --only ${name}${args.skip ? ` --skip "${args.skip}"` : ''}\` (or without --only, every dataset but synthetic-5m)  \nMachine: ${machine()}  \nKernels: ${simd().active}  \nDate: ${new Date().toISOString().slice(0, 10)}\n\n` +
-    `Every system answers the same queries as one batch per call; QPS is queries answered per second, the best of three windows of at least 0.3 s (as ann-benchmarks takes the best of its runs). "1 thread" pins QuiverDB's pool and usearch's search to one thread; hnswlib-node searches on the calling thread (two threads: two worker threads, each with its own copy of the index). ` +
+    `QuiverDB is measured as npm installs it (the built package, dist/). Every system answers the same queries as one batch per call; QPS is queries answered per second, the best of three windows of at least 0.3 s (as ann-benchmarks takes the best of its runs). "1 thread" pins QuiverDB's pool and usearch's search to one thread; hnswlib-node searches on the calling thread (two threads: two worker threads, each with its own copy of the index). ` +
     `Recall is against the dataset's exact ground truth (for the synthetic set, exact FLAT search computed in the same run). ${faiss}\n\n` +
     (name.startsWith('synthetic') ? `${SYNTHETIC}\n\n` : '') +
     (args.skip ? `Left out of this run: ${args.skip}.\n\n` : '');
