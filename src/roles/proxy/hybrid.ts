@@ -9,7 +9,21 @@ import { InvalidArgumentError } from '../../errors.js';
 import { primaryField } from '../../schema/schema.js';
 import { compareKeys, type Hit, hitLists, type Key } from '../query-service.js';
 import type { ProxyContext } from './context.js';
-import { annsField, DEFAULT_LIMIT, filterOf, hitRow, keyString, metricOf, outputFields, probeOf, queryVectors, rangeOf, readOptions, window } from './reads.js';
+import {
+  annsField,
+  DEFAULT_LIMIT,
+  filterOf,
+  hitRow,
+  keyString,
+  metricOf,
+  outputFields,
+  probeOf,
+  queryVectors,
+  rangeOf,
+  readOptions,
+  searchRequest,
+  window,
+} from './reads.js';
 import { ok } from './responses.js';
 
 const MAX_REQUESTS = 16;
@@ -62,17 +76,18 @@ export async function hybridSearch(ctx: ProxyContext, request: Record<string, un
     const filter = filterOf(info, { filter: sub.filter ?? sub.expr, filter_params: sub.filter_params ?? sub.exprValues });
     const range = rangeOf(sub.params, metric);
     const [hits] = hitLists(
-      await ctx.reads.search({
-        ...options,
-        ...probeOf(sub.params),
-        filter,
-        range,
-        field: field.name,
-        queries: packed,
-        nq: 1,
-        limit: (limit as number) + offset,
-        offset: 0,
-      }),
+      await ctx.reads.search(
+        searchRequest(options, {
+          ...probeOf(sub.params),
+          filter,
+          range,
+          field: field.name,
+          queries: packed,
+          nq: 1,
+          limit: (limit as number) + offset,
+          offset: 0,
+        }),
+      ),
     );
     hits.forEach((hit, rank) => {
       const id = keyString(hit.key);

@@ -13,7 +13,7 @@ import { MAX_NPROBE } from '../../indexes/segment-index.js';
 import { primaryField } from '../../schema/schema.js';
 import { hitLists } from '../query-service.js';
 import type { ProxyContext } from './context.js';
-import { annsField, filterOf, hitRow, keyString, metricOf, outputFields, queryVectors, readOptions } from './reads.js';
+import { annsField, filterOf, hitRow, keyString, metricOf, outputFields, queryVectors, readOptions, searchRequest } from './reads.js';
 import { ok, type QueryRow } from './responses.js';
 
 /** Where an iteration is: its read timestamp, and the last key it returned. */
@@ -84,19 +84,22 @@ export async function searchPage(ctx: ProxyContext, request: Record<string, unkn
   const range = cursor ? { radius: metric === 'L2' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY, rangeFilter: cursor.lastScore } : undefined;
   const tied = new Set(cursor?.tied ?? []);
   const [hits] = hitLists(
-    await ctx.reads.search({
-      ...options,
-      readTs,
-      filter: filterOf(info, request),
-      range,
-      // Every list of an IVF segment: a page must not end the iteration because its window fell outside the probed lists.
-      nprobe: MAX_NPROBE,
-      field: field.name,
-      queries: packed,
-      nq: 1,
-      limit: size + tied.size,
-      offset: 0,
-    }),
+    await ctx.reads.search(
+      searchRequest(
+        { ...options, readTs },
+        {
+          filter: filterOf(info, request),
+          range,
+          // Every list of an IVF segment: a page must not end the iteration because its window fell outside the probed lists.
+          nprobe: MAX_NPROBE,
+          field: field.name,
+          queries: packed,
+          nq: 1,
+          limit: size + tied.size,
+          offset: 0,
+        },
+      ),
+    ),
   );
   const page = hits.filter((hit) => !tied.has(keyString(hit.key))).slice(0, size);
   const pk = primaryField(info.schema).name;

@@ -11,7 +11,7 @@ import type { Plan } from '../../expr/plan.js';
 import type { CollectionInfo, ConsistencyLevel } from '../../meta/catalog.js';
 import { DataType } from '../../schema/data-type.js';
 import { DYNAMIC_FIELD, type Field, primaryField, vectorFields } from '../../schema/schema.js';
-import type { Hit, Key, ReadOptions, SearchHits } from '../query-service.js';
+import type { Hit, Key, ReadOptions, SearchHits, SearchRequest } from '../query-service.js';
 import { consistencyLevel } from './collections.js';
 import { type ProxyContext, partitionByName } from './context.js';
 import { borrowFloats, returnFloats } from './query-buffers.js';
@@ -51,6 +51,31 @@ export async function readOptions(ctx: ProxyContext, info: CollectionInfo, reque
   const consistency: ConsistencyLevel = consistencyLevel(request.consistency_level, info.consistencyLevel);
   const fresh = consistency === 'Strong' || consistency === 'Session';
   return { collectionId: info.id, partitionIds, consistency, readTs: fresh ? await ctx.tso.next() : LATEST, outputFields: fields };
+}
+
+/**
+ * The query node's search request: the read's options and the search's own fields, laid out
+ * in one order whatever the caller gives. Objects spread together get a new hidden class per
+ * search, and each property read of them in the query node then misses its inline cache.
+ */
+export function searchRequest(options: ReadOptions, search: Omit<SearchRequest, keyof ReadOptions> & Pick<ReadOptions, 'filter'>): SearchRequest {
+  return {
+    collectionId: options.collectionId,
+    partitionIds: options.partitionIds,
+    consistency: options.consistency,
+    readTs: options.readTs,
+    outputFields: options.outputFields,
+    filter: search.filter,
+    field: search.field,
+    queries: search.queries,
+    nq: search.nq,
+    limit: search.limit,
+    offset: search.offset,
+    range: search.range,
+    nprobe: search.nprobe,
+    refine: search.refine,
+    groupBy: search.groupBy,
+  };
 }
 
 export function window(request: Record<string, unknown>, fallback: number | undefined): { limit: number | undefined; offset: number } {
@@ -260,26 +285,22 @@ async function searchWith(
   const groupBy = groupByOf(info, request, (limit as number) + offset);
   const fields = outputFields(info, request.output_fields);
   const options = await readOptions(ctx, info, request, fields);
-  // Every field named, in one order: objects spread together get a new hidden class per
-  // search, and each property read of them in the query node misses its inline cache.
-  const found = await ctx.reads.search({
-    collectionId: options.collectionId,
-    partitionIds: options.partitionIds,
-    consistency: options.consistency,
-    readTs: options.readTs,
-    outputFields: options.outputFields,
-    filter,
-    field: field.name,
-    queries: packed,
-    nq,
-    limit: limit as number,
-    offset,
-    range,
-    nprobe: probe.nprobe,
-    refine: probe.refine,
-    groupBy,
-  });
+  const found = await ctx.reads.search(
+    searchRequest(options, {
+      filter,
+      field: field.name,
+      queries: packed,
+      nq,
+      limit: limit as number,
+      offset,
+      range,
+      nprobe: probe.nprobe,
+      refine: probe.refine,
+      groupBy,
+    }),
+  );
   const results = hitRows(found, fields, primaryField(info.schema).name);
+  // Laid out here rather than spread by ok(), for the reason searchRequest gives.
   return { status: SUCCESS, results: single ? results[0] : results, recalls: [], session_ts: 0, collection_name: info.name };
 }
 
