@@ -9,12 +9,12 @@ import { InvalidArgumentError } from '../../errors.js';
 import { primaryField } from '../../schema/schema.js';
 import { compareKeys, type Hit, hitLists, type Key } from '../query-service.js';
 import type { ProxyContext } from './context.js';
+import { keyString } from './id-strings.js';
 import {
   annsField,
   DEFAULT_LIMIT,
   filterOf,
   hitRow,
-  keyString,
   metricOf,
   outputFields,
   probeOf,

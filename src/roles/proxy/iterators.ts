@@ -13,7 +13,8 @@ import { MAX_NPROBE } from '../../indexes/segment-index.js';
 import { primaryField } from '../../schema/schema.js';
 import { hitLists } from '../query-service.js';
 import type { ProxyContext } from './context.js';
-import { annsField, filterOf, hitRow, keyString, metricOf, outputFields, queryVectors, readOptions, searchRequest } from './reads.js';
+import { keyString } from './id-strings.js';
+import { annsField, filterOf, hitRow, metricOf, outputFields, queryVectors, readOptions, searchRequest } from './reads.js';
 import { ok, type QueryRow } from './responses.js';
 
 /** Where an iteration is: its read timestamp, and the last key it returned. */

@@ -14,6 +14,7 @@ import { DYNAMIC_FIELD, type Field, primaryField, vectorFields } from '../../sch
 import type { Hit, Key, ReadOptions, SearchHits, SearchRequest } from '../query-service.js';
 import { consistencyLevel } from './collections.js';
 import { type ProxyContext, partitionByName } from './context.js';
+import { keyString, keyStrings } from './id-strings.js';
 import { borrowFloats, returnFloats } from './query-buffers.js';
 import { ok, type QueryRow, SUCCESS } from './responses.js';
 
@@ -211,28 +212,6 @@ export function hitRow(hit: Pick<Hit, 'key' | 'score' | 'fields'>, fields: strin
   return row;
 }
 
-/** Where an int64's high 32-bit word is in memory: second on little-endian machines. */
-const HIGH_WORD = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 1 : 0;
-
-/**
- * Keys as the SDK's ids (decimal strings for Int64). Int64 keys that fit in 32 bits, the
- * usual case short of auto_id, are read as two 32-bit words and formatted as numbers: that
- * makes no BigInt per key, which was half the cost of a batch's results.
- */
-function keyStrings(keys: ArrayLike<Key>): string[] {
-  const out = new Array<string>(keys.length);
-  if (!(keys instanceof BigInt64Array)) {
-    for (let i = 0; i < keys.length; i++) out[i] = keyString(keys[i]);
-    return out;
-  }
-  const words = new Int32Array(keys.buffer, keys.byteOffset, keys.length * 2);
-  for (let i = 0; i < keys.length; i++) {
-    const low = words[2 * i + 1 - HIGH_WORD];
-    out[i] = words[2 * i + HIGH_WORD] === low >> 31 ? String(low) : keys[i].toString();
-  }
-  return out;
-}
-
 /** Each query's hits as the SDK returns them (see hitRow); without output fields, only score and id. */
 export function hitRows(found: SearchHits, fields: string[], pk: string): Record<string, unknown>[][] {
   const { counts, keys, scores } = found;
@@ -248,10 +227,6 @@ export function hitRows(found: SearchHits, fields: string[], pk: string): Record
     out[q] = rows;
   }
   return out;
-}
-
-export function keyString(key: Key): string {
-  return typeof key === 'bigint' ? key.toString() : key;
 }
 
 export async function search(ctx: ProxyContext, request: Record<string, unknown>) {
