@@ -502,7 +502,7 @@ async function benchDataset(ds: Dataset): Promise<string> {
   );
   const notes = [...new Set(runs.map((r) => r.note).filter(Boolean))].join(' ');
   console.log(`\n${summary}\n${builds}`);
-  return `### ${ds.name} (${ds.count} x ${ds.dim}, ${ds.queryCount} queries)\n\nQPS at each recall@10, one thread, interpolated on each system's sweep (its best index type):\n\n${summary}\n\n${builds}.\n\n![recall against QPS](${svg})\n\n<details><summary>The database against the same index bare, taking turns (${PAIRED_ROUNDS} rounds at each setting, one thread; medians; the summary's rows "/ bare, in turns" interpolate these ratios at each recall)</summary>\n\n${pairs}\n\n</details>\n\n<details><summary>Every point of every sweep</summary>\n\n${sweep}\n\n</details>\n\n${notes}\n`;
+  return `### ${ds.name} (${ds.count} x ${ds.dim}, ${ds.queryCount} queries)\n\nQPS at each recall@10, one thread, interpolated on each system's sweep (its best index type):\n\n${summary}\n\n${builds}.\n\n![recall against QPS](${svg})\n\n<details><summary>The database against the same index bare, taking turns (${PAIRED_ROUNDS} rounds at each setting, each measuring database, bare, bare, database; one thread; medians; the summary's rows "/ bare, in turns" interpolate these ratios at each recall)</summary>\n\n${pairs}\n\n</details>\n\n<details><summary>Every point of every sweep</summary>\n\n${sweep}\n\n</details>\n\n${notes}\n`;
 }
 
 async function main(): Promise<void> {

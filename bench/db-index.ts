@@ -135,7 +135,7 @@ async function benchDataset(ds: Dataset): Promise<string> {
     '',
     `Index built in the background ${fixed(buildSeconds, 2)} s after the flush resolved.`,
     '',
-    'Single: one query per call. Batch: every query in one call (as bench:ann runs every system). Each pair took three turns; the ratio is the median of the turns.',
+    "Single: one query per call. Batch: every query in one call (as bench:ann runs every system). Each pair took three rounds of turns (database, bare, bare, database); the ratio is the median of the rounds' ratios.",
     '',
     table(['nprobe', 'recall@10 db', 'recall@10 bare', 'single: db QPS', 'bare QPS', 'db / bare', 'batch: db QPS', 'bare QPS', 'db / bare'], rows),
   ].join('\n');

@@ -35,15 +35,20 @@ export async function throughput(nq: number, run: () => unknown | Promise<unknow
 }
 
 /**
- * a and b measured in turns, `rounds` times each: the median of each and the median of the
- * rounds' ratios a / b, so that background work and a noisy neighbour fall on both alike.
+ * a and b measured in turns, `rounds` times: each round measures a, b, b, a, so that a drift
+ * of the machine's speed during the round falls on both alike (measured a, b only, the later
+ * of the two gained from a machine speeding up). Returns the median over rounds of each one's
+ * mean and of the rounds' ratios a / b.
  */
 export async function turns(rounds: number, a: () => Promise<number>, b: () => Promise<number>): Promise<{ a: number; b: number; ratio: number }> {
   const as: number[] = [];
   const bs: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    as.push(await a());
-    bs.push(await b());
+    const first = await a();
+    const second = await b();
+    const third = await b();
+    as.push((first + (await a())) / 2);
+    bs.push((second + third) / 2);
   }
   const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.length >> 1];
   return { a: median(as), b: median(bs), ratio: median(as.map((x, i) => x / bs[i])) };
