@@ -120,6 +120,7 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
   std::vector<std::vector<SegmentHit>> out(nq);
   std::vector<Candidate> candidates;
   SeenKeys seen(key_type_of(parts));
+  const bool int_keys = key_type_of(parts) == KeyType::kInt64;
   auto better = [&](const Candidate& a, const Candidate& b) {
     if (a.distance != b.distance) return a.distance < b.distance;
     return parts[a.part].rows->compare_keys(a.row, *parts[b.part].rows, b.row) < 0;
@@ -140,8 +141,11 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
     out[q].reserve(std::min(k, candidates.size()));
     for (const Candidate& c : candidates) {
       if (out[q].size() == k) break;
-      if (!seen.insert(*parts[c.part].rows, c.row)) continue;
-      out[q].push_back(SegmentHit{c.part, c.row, to_score(c.distance, parts[c.part].index->metric())});
+      const SegmentRows& rows = *parts[c.part].rows;
+      if (!seen.insert(rows, c.row)) continue;
+      // The key is in cache here, just read by the insert; the caller's thread would miss it.
+      const int64_t key = int_keys ? rows.int_key(c.row) : 0;
+      out[q].push_back(SegmentHit{c.part, c.row, to_score(c.distance, parts[c.part].index->metric()), key});
     }
   }
   return out;

@@ -25,7 +25,8 @@ struct SegmentPart {
 struct SegmentHit {
   uint32_t part;  // which of the parts
   uint32_t row;
-  float score;  // in the metric's own terms
+  float score;      // in the metric's own terms
+  int64_t int_key;  // the row's key when keys are Int64 (0 for VarChar), read during the merge
 };
 
 // The k best hits of each of nq queries over all parts as a read at `at` sees them, best first; with a

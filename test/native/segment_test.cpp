@@ -169,6 +169,7 @@ TEST(search_over_segments_equals_one_brute_force) {
     CHECK_EQ(hits[0].size(), size_t(25));
     for (size_t i = 0; i < 25; ++i) {
       CHECK_EQ(parts[hits[0][i].part].rows->int_key(hits[0][i].row), expected[i].second);
+      CHECK_EQ(hits[0][i].int_key, expected[i].second);  // the key as the merge read it
       CHECK_CLOSE(hits[0][i].score, expected[i].first, 1e-5);
     }
   }
