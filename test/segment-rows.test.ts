@@ -40,11 +40,14 @@ test('a merged search hides what the read timestamp must not see', async () => {
   rows.append(BigInt64Array.from([7n, 8n, 9n]), BigInt64Array.from([1n, 1n, 5n]));
   await index.add(Float32Array.from([0, 0, 1, 1, 0, 0.1]), BigInt64Array.from([0n, 1n, 2n]));
   rows.remove(0, 3n);
-  const at4 = await SegmentRows.searchEach([rows], [index], Float32Array.from([0, 0]), 3, 4n);
-  assert.deepEqual(Array.from(at4.counts), [1]); // row 0 deleted at 3, row 2 inserted at 5
-  assert.deepEqual(rows.keysAt(at4.rows), BigInt64Array.from([8n]));
-  const at2 = await SegmentRows.searchEach([rows], [index], Float32Array.from([0, 0]), 3, 2n);
-  assert.deepEqual(rows.keysAt(at2.rows), BigInt64Array.from([7n, 8n]));
+  const [counts, segments, at4, scores, keys] = await SegmentRows.searchEach([rows], [index], Float32Array.from([0, 0]), 3, 4n);
+  assert.deepEqual(Array.from(counts), [1]); // row 0 deleted at 3, row 2 inserted at 5
+  assert.deepEqual(rows.keysAt(at4), BigInt64Array.from([8n]));
+  // Its segment, its score (L2: the squared distance from (0, 0) to (1, 1)) and its key.
+  assert.deepEqual([Array.from(segments), Array.from(scores), keys], [[0], [2], BigInt64Array.from([8n])]);
+  const [, , at2, , keysAt2] = await SegmentRows.searchEach([rows], [index], Float32Array.from([0, 0]), 3, 2n);
+  assert.deepEqual(rows.keysAt(at2), BigInt64Array.from([7n, 8n]));
+  assert.deepEqual(keysAt2, BigInt64Array.from([7n, 8n]));
 });
 
 test('columns take a batch at a time and give values back at any rows, with nulls', () => {

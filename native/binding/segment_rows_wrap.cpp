@@ -462,7 +462,7 @@ SearchOptions SearchOptionsOf(Napi::Env env, Napi::Value value) {
 
 // SegmentRows.searchEach(segments: SegmentRows[], indexes: (FlatIndex | IvfIndex)[], queries: Float32Array, k,
 // readTs, plan?, options?: { nprobe?, refine?, radius?, rangeFilter? }):
-// Promise<{ counts: Uint32Array, segments: Uint32Array, rows: Uint32Array, scores: Float32Array, keys }>:
+// Promise<[counts: Uint32Array, segments: Uint32Array, rows: Uint32Array, scores: Float32Array, keys]>:
 // per query (in order) counts[q] hits, best first, merged over the segments, with their keys
 // (a BigInt64Array, or strings for VarChar keys).
 Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
@@ -500,14 +500,19 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
       [hits, parts](Napi::Env env) {
         size_t total = 0;
         for (const auto& row : *hits) total += row.size();
-        auto counts = Napi::Uint32Array::New(env, hits->size());
-        auto segments = Napi::Uint32Array::New(env, total);
-        auto rows = Napi::Uint32Array::New(env, total);
-        auto scores = Napi::Float32Array::New(env, total);
-        // The hits' keys too, so the caller needs no call per segment for them. Keys never
-        // change once appended, and rows are appended on this thread only.
+        // The hits' keys too, so the caller needs no call per segment for them: Int64 keys as
+        // the merge read them; VarChar keys from their segments (they never change once
+        // appended, and rows are appended on this thread only).
         const bool ints = parts->empty() || (*parts)[0].rows->key_type() == qv::KeyType::kInt64;
-        Napi::BigInt64Array int_keys = ints ? Napi::BigInt64Array::New(env, total) : Napi::BigInt64Array();
+        // Every typed array is a view of one buffer (int64 keys first, for their alignment):
+        // one allocation per search rather than five.
+        const size_t key_bytes = ints ? total * sizeof(int64_t) : 0;
+        auto buffer = Napi::ArrayBuffer::New(env, key_bytes + 3 * total * 4 + hits->size() * 4);
+        Napi::BigInt64Array int_keys = ints ? Napi::BigInt64Array::New(env, total, buffer, 0) : Napi::BigInt64Array();
+        auto scores = Napi::Float32Array::New(env, total, buffer, key_bytes);
+        auto segments = Napi::Uint32Array::New(env, total, buffer, key_bytes + total * 4);
+        auto rows = Napi::Uint32Array::New(env, total, buffer, key_bytes + total * 8);
+        auto counts = Napi::Uint32Array::New(env, hits->size(), buffer, key_bytes + total * 12);
         Napi::Array str_keys = ints ? Napi::Array() : Napi::Array::New(env, total);
         size_t at = 0;
         for (size_t q = 0; q < hits->size(); ++q) {
@@ -516,22 +521,22 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
             segments[at] = hit.part;
             rows[at] = hit.row;
             scores[at] = hit.score;
-            const qv::SegmentRows& segment = *(*parts)[hit.part].rows;
             if (ints) {
-              int_keys[at] = segment.int_key(hit.row);
+              int_keys[at] = hit.int_key;
             } else {
-              const std::string_view key = segment.str_key(hit.row);
+              const std::string_view key = (*parts)[hit.part].rows->str_key(hit.row);
               str_keys.Set(uint32_t(at), Napi::String::New(env, key.data(), key.size()));
             }
             ++at;
           }
         }
-        Napi::Object out = Napi::Object::New(env);
-        out.Set("counts", counts);
-        out.Set("segments", segments);
-        out.Set("rows", rows);
-        out.Set("scores", scores);
-        out.Set("keys", ints ? Napi::Value(int_keys) : Napi::Value(str_keys));
+        // An array, not an object: naming five properties cost more than the rest of this.
+        Napi::Array out = Napi::Array::New(env, 5);
+        out.Set(uint32_t(0), counts);
+        out.Set(uint32_t(1), segments);
+        out.Set(uint32_t(2), rows);
+        out.Set(uint32_t(3), scores);
+        out.Set(uint32_t(4), ints ? Napi::Value(int_keys) : Napi::Value(str_keys));
         return out;
       });
 }

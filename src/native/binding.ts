@@ -204,7 +204,11 @@ export interface NativeBinding {
     new (keyType: 'int64' | 'varchar', columns?: NativeColumnType[]): NativeSegmentRows;
     /** Each key's newest live row over these segments. */
     findEach(segments: NativeSegmentRows[], keys: NativeKeys): NativeRowRefs & { segments: Int32Array };
-    /** Top k per query over the segments at readTs, merged (ties by the smaller key, each key once): counts[q] hits per query, in order. */
+    /**
+     * Top k per query over the segments at readTs, merged (ties by the smaller key, each key
+     * once): counts[q] hits per query, in order, and each hit's segment, row, score and key.
+     * The typed arrays are views of one buffer.
+     */
     searchEach(
       segments: NativeSegmentRows[],
       indexes: (NativeFlatIndex | NativeIvfIndex | NativeMappedFlatIndex)[],
@@ -213,7 +217,7 @@ export interface NativeBinding {
       readTs: NativeReadAt,
       plan?: string,
       options?: { nprobe?: number; refine?: number; radius?: number; rangeFilter?: number },
-    ): Promise<NativeRowRefs & { counts: Uint32Array; scores: Float32Array; keys: NativeKeys }>;
+    ): Promise<[counts: Uint32Array, segments: Uint32Array, rows: Uint32Array, scores: Float32Array, keys: NativeKeys]>;
     /** The rows seen at readTs (and passing the filter plan) in key order, from offset, at most limit. */
     selectRows(segments: NativeSegmentRows[], readTs: NativeReadAt, offset: number, limit?: number, plan?: string): Promise<NativeRowRefs>;
     /** How many rows seen at readTs pass the filter plan. */

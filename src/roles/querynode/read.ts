@@ -136,8 +136,14 @@ function nprobeFor(collection: LoadedCollection, segments: Segment[], field: str
 type NativeHits = NativeRowRefs & { counts: Uint32Array; scores: Float32Array; keys: NativeKeys };
 
 /** The best `topk` hits of each query over the segments, merged natively. */
-function nativeSearch(collection: LoadedCollection, segments: Segment[], request: SearchRequest, queries: Float32Array, topk: number): Promise<NativeHits> {
-  return native(() =>
+async function nativeSearch(
+  collection: LoadedCollection,
+  segments: Segment[],
+  request: SearchRequest,
+  queries: Float32Array,
+  topk: number,
+): Promise<NativeHits> {
+  const [counts, found, rows, scores, keys] = await native(() =>
     loadNative().SegmentRows.searchEach(
       segments.map((s) => s.keys),
       segments.map((s) => s.vectors.get(request.field) as NativeFlatIndex | NativeIvfIndex),
@@ -153,6 +159,7 @@ function nativeSearch(collection: LoadedCollection, segments: Segment[], request
       },
     ),
   );
+  return { counts, segments: found, rows, scores, keys };
 }
 
 /** A native answer's hits of each query as objects (for group-by and offsets, which pick among them). */
