@@ -29,6 +29,7 @@ struct Candidate {
   float distance;  // smaller is better
   uint32_t part;
   uint32_t row;
+  int64_t key;  // for Int64 keys (0 for VarChar)
 };
 
 // Keys already taken. A search keeps a few per query: those are compared by value in a list,
@@ -46,9 +47,11 @@ class SeenKeys {
   }
 
   bool insert(const SegmentRows& rows, uint32_t row) {
-    if (type_ == KeyType::kInt64) return insert(listed_ints_, ints_, rows.int_key(row));
+    if (type_ == KeyType::kInt64) return insert(rows.int_key(row));
     return insert(listed_strings_, strings_, rows.str_key(row));
   }
+
+  bool insert(int64_t key) { return insert(listed_ints_, ints_, key); }
 
  private:
   static constexpr size_t kListed = 64;
@@ -110,19 +113,29 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
     results[p] = part.index->search(queries, nq, k, BitsetView(hidden.data(), hidden.size() * 8), pool, params);
   });
   ReadLocks locks(parts);
-  // The merge reads every hit's key, at random rows: asked for all at once, the loads overlap.
+  const bool int_keys = key_type_of(parts) == KeyType::kInt64;
+  // The merge needs every hit's key, at random rows. Int64 keys are gathered first, in one
+  // loop of independent loads that the CPU overlaps (read inside the merge, each load waited
+  // for the one before); VarChar keys are prefetched.
+  std::vector<std::vector<int64_t>> keys(parts.size());
   for (size_t p = 0; p < parts.size(); ++p) {
     const SearchResult& r = results[p];
+    const SegmentRows& rows = *parts[p].rows;
+    if (int_keys) keys[p].resize(r.ids.size());
     for (size_t q = 0; q < nq; ++q) {
-      for (size_t i = 0; i < r.counts[q]; ++i) parts[p].rows->prefetch_key(uint32_t(r.ids[q * r.k + i]));
+      for (size_t i = 0; i < r.counts[q]; ++i) {
+        const size_t slot = q * r.k + i;
+        if (int_keys) keys[p][slot] = rows.int_key(uint32_t(r.ids[slot]));
+        else rows.prefetch_key(uint32_t(r.ids[slot]));
+      }
     }
   }
   std::vector<std::vector<SegmentHit>> out(nq);
   std::vector<Candidate> candidates;
   SeenKeys seen(key_type_of(parts));
-  const bool int_keys = key_type_of(parts) == KeyType::kInt64;
   auto better = [&](const Candidate& a, const Candidate& b) {
     if (a.distance != b.distance) return a.distance < b.distance;
+    if (int_keys) return a.key < b.key;
     return parts[a.part].rows->compare_keys(a.row, *parts[b.part].rows, b.row) < 0;
   };
   for (size_t q = 0; q < nq; ++q) {
@@ -132,7 +145,8 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
       const Metric metric = parts[p].index->metric();
       for (size_t i = 0; i < r.counts[q]; ++i) {
         const size_t slot = q * r.k + i;
-        candidates.push_back(Candidate{to_internal(r.distances[slot], metric), uint32_t(p), uint32_t(r.ids[slot])});
+        const int64_t key = int_keys ? keys[p][slot] : 0;
+        candidates.push_back(Candidate{to_internal(r.distances[slot], metric), uint32_t(p), uint32_t(r.ids[slot]), key});
       }
     }
     // One segment's hits come sorted already (unless two tie out of key order).
@@ -141,11 +155,8 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
     out[q].reserve(std::min(k, candidates.size()));
     for (const Candidate& c : candidates) {
       if (out[q].size() == k) break;
-      const SegmentRows& rows = *parts[c.part].rows;
-      if (!seen.insert(rows, c.row)) continue;
-      // The key is in cache here, just read by the insert; the caller's thread would miss it.
-      const int64_t key = int_keys ? rows.int_key(c.row) : 0;
-      out[q].push_back(SegmentHit{c.part, c.row, to_score(c.distance, parts[c.part].index->metric()), key});
+      if (!(int_keys ? seen.insert(c.key) : seen.insert(*parts[c.part].rows, c.row))) continue;
+      out[q].push_back(SegmentHit{c.part, c.row, to_score(c.distance, parts[c.part].index->metric()), c.key});
     }
   }
   return out;
