@@ -88,6 +88,7 @@ class BinaryReader {
     return n;
   }
   uint64_t read() const { return read_; }
+  uint64_t left() const { return size_ - read_; }
   const std::string& path() const { return path_; }
   // Reads past n bytes (into the CRC, not into memory).
   void skip(uint64_t n) {

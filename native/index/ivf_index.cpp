@@ -80,7 +80,7 @@ size_t IvfIndex::memory_bytes() const {
     bytes += l.ids.capacity() * sizeof(int64_t) + l.rows.capacity() * sizeof(uint32_t) +
              l.vectors.capacity() * sizeof(float) + l.codes.capacity() + l.raw.capacity() * sizeof(float);
   }
-  return bytes + where_.memory_bytes();
+  return bytes + slab_bytes_ + where_.memory_bytes();
 }
 
 size_t IvfIndex::mapped_bytes() const {
@@ -96,7 +96,7 @@ size_t IvfIndex::mapped_bytes() const {
 }
 
 void IvfIndex::own_lists() {
-  if (!mapping_) return;
+  if (!mapping_ && !slab_) return;
   const size_t dim = params_.dim;
   for (List& l : lists_) {
     const size_t n = l.size();
@@ -111,6 +111,8 @@ void IvfIndex::own_lists() {
     l.mapped_raw = nullptr;
   }
   mapping_.reset();
+  slab_.reset();
+  slab_bytes_ = 0;
 }
 
 size_t IvfIndex::code_bytes() const {

@@ -92,7 +92,8 @@ class IvfIndex final : public VectorIndex {
     AlignedFloats vectors;       // IVF_FLAT: panel layout
     std::vector<uint8_t> codes;  // IVF_SQ8 (dim bytes a row) / IVF_PQ (m bytes a row): panel layout
     std::vector<float> raw;      // IVF_PQ with keep_raw: row-major
-    // Loaded with map: the same, read in place from the file until a change copies them in.
+    // Loaded: the same, read in place from the file (map) or from the index's slab, until a
+    // change copies them in.
     const float* mapped_vectors = nullptr;
     const uint8_t* mapped_codes = nullptr;
     const float* mapped_raw = nullptr;
@@ -107,7 +108,7 @@ class IvfIndex final : public VectorIndex {
   static std::unique_ptr<IvfIndex> load_checked(const std::string& path, bool map);
   void read_lists_v2(BinaryReader& r);
   void read_lists(BinaryReader& r, const MappedFile* mapping);
-  void own_lists();  // copies mapped lists into memory (unique lock held), before a change
+  void own_lists();  // copies mapped or slab lists into their own memory (unique lock held), before a change
   bool by_ip() const { return params_.metric != Metric::L2; }
   size_t code_bytes() const;  // per row in a list's codes
   void check_trained() const;
@@ -127,6 +128,12 @@ class IvfIndex final : public VectorIndex {
   Pq pq_;
   std::vector<List> lists_;
   std::shared_ptr<const MappedFile> mapping_;  // what mapped lists point into
+  // What loaded lists' payloads point into: one buffer for them all, asked for huge pages.
+  // In a buffer of its own, a list got them or not by the history of malloc (buffers past its
+  // mmap threshold get a mapping each, too small for a huge page), so a loaded index could be
+  // scanned through small pages while the same index built in the same process was not.
+  std::unique_ptr<uint8_t, void (*)(void*)> slab_{nullptr, std::free};
+  size_t slab_bytes_ = 0;
   IdLocations where_;
   uint32_t next_row_ = 0;
   uint64_t generation_ = 0;  // counts train() calls: add() checks its codes are of the current quantisers

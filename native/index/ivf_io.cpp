@@ -7,6 +7,7 @@
 // searched in place. Version 2 (row-major lists) is still read, into memory.
 // load() checks every count against the bytes left before it allocates, so a crafted file
 // cannot make it reserve more memory than the file could fill.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include "../common/binary_file.h"
 #include "../common/crc32c.h"
 #include "../common/error.h"
+#include "../common/huge_alloc.h"
 #include "../kernels/panel_layout.h"
 #include "ivf_index.h"
 
@@ -207,6 +209,17 @@ void IvfIndex::read_lists(BinaryReader& r, const MappedFile* mapping) {
     if (at + bytes > mapping->size()) throw Error(code::kInvalidFile, r.path() + " changed while it was read");
     return mapping->data() + at;
   };
+  if (mapping == nullptr) {
+    // Room for every list's payload: a list of n rows takes at most n + kPanelWidth - 1 panel
+    // rows, and no more than the file holds; each starts on a cache line. Pages past the last
+    // list are never touched.
+    const uint64_t row = flat ? dim * sizeof(float) : width;
+    const uint64_t by_rows = (uint64_t(next_row_) + uint64_t(params_.nlist) * kPanelWidth) * row;
+    const uint64_t bound = std::min(by_rows, r.left()) + uint64_t(params_.nlist) * kCacheLine;
+    size_t allocated = 0;
+    slab_.reset(static_cast<uint8_t*>(huge_alloc(size_t(bound), &allocated)));
+  }
+  size_t slab_used = 0;
   uint64_t total = 0;
   for (uint32_t list_no = 0; list_no < params_.nlist; ++list_no) {
     List& list = lists_[list_no];
@@ -228,12 +241,16 @@ void IvfIndex::read_lists(BinaryReader& r, const MappedFile* mapping) {
       list.mapped_vectors = reinterpret_cast<const float*>(in_place(payload * sizeof(float)));
     } else if (mapping != nullptr) {
       list.mapped_codes = in_place(payload);
-    } else if (flat) {
-      list.vectors.resize(payload);
-      r.array(list.vectors.data(), payload);
     } else {
-      list.codes.resize(payload);
-      r.array(list.codes.data(), payload);
+      uint8_t* at = slab_.get() + slab_used;
+      slab_used += (payload * (flat ? sizeof(float) : 1) + kCacheLine - 1) / kCacheLine * kCacheLine;
+      if (flat) {
+        r.array(reinterpret_cast<float*>(at), payload);
+        list.mapped_vectors = reinterpret_cast<const float*>(at);
+      } else {
+        r.array(at, payload);
+        list.mapped_codes = at;
+      }
     }
     if (params_.keep_raw) {
       r.pad(kPayloadAlignment);
@@ -246,6 +263,7 @@ void IvfIndex::read_lists(BinaryReader& r, const MappedFile* mapping) {
       }
     }
   }
+  slab_bytes_ = slab_used;
 }
 
 }  // namespace qv
