@@ -142,8 +142,8 @@ async function quiver(ds: Dataset, truth: Truth, type: IvfType): Promise<Run> {
  * The same index as a bare run above (type, nlist, seed), but as a collection: one sealed
  * segment indexed by the index node, searched through db.search (proxy, consistency, MVCC
  * bitset, merge, results as the SDK gives them), every query in one call like the others.
- * The cost of the database is measured against that index bare, built again here, the two
- * taking turns at each nprobe: on a shared machine, runs minutes apart differ by more than
+ * The cost of the database is measured against that index bare, built again here and saved
+ * and loaded as the query node loads the database's, the two taking turns at each nprobe: on a shared machine, runs minutes apart differ by more than
  * the cost measured.
  */
 async function database(ds: Dataset, truth: Truth, type: 'IVF_FLAT' | 'IVF_SQ8'): Promise<Run> {
@@ -180,9 +180,14 @@ async function database(ds: Dataset, truth: Truth, type: 'IVF_FLAT' | 'IVF_SQ8')
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     });
-    const bare = new IvfIndex({ dim: ds.dim, type, nlist });
-    await bare.train(ds.base);
-    await bare.add(ds.base, rowIds(ds.count));
+    // Saved and loaded, as the query node loads the database's index: the two then hold their
+    // lists in memory alike (one buffer, on huge pages where the kernel has them).
+    const built = new IvfIndex({ dim: ds.dim, type, nlist });
+    await built.train(ds.base);
+    await built.add(ds.base, rowIds(ds.count));
+    const barePath = join(scratch, `bare-${ds.name}-${type}.qvivf`);
+    await built.save(barePath);
+    const bare = await IvfIndex.load(barePath);
     const queries = Array.from({ length: ds.queryCount }, (_, q) => ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim));
     const search = (nprobe: number) => db.search({ collection_name: 'ann', data: queries, limit: K, params: { nprobe } });
     const dbRecall = async (nprobe: number) => {
@@ -502,7 +507,7 @@ async function benchDataset(ds: Dataset): Promise<string> {
   );
   const notes = [...new Set(runs.map((r) => r.note).filter(Boolean))].join(' ');
   console.log(`\n${summary}\n${builds}`);
-  return `### ${ds.name} (${ds.count} x ${ds.dim}, ${ds.queryCount} queries)\n\nQPS at each recall@10, one thread, interpolated on each system's sweep (its best index type):\n\n${summary}\n\n${builds}.\n\n![recall against QPS](${svg})\n\n<details><summary>The database against the same index bare, taking turns (${PAIRED_ROUNDS} rounds at each setting, each measuring database, bare, bare, database; one thread; medians; the summary's rows "/ bare, in turns" interpolate these ratios at each recall)</summary>\n\n${pairs}\n\n</details>\n\n<details><summary>Every point of every sweep</summary>\n\n${sweep}\n\n</details>\n\n${notes}\n`;
+  return `### ${ds.name} (${ds.count} x ${ds.dim}, ${ds.queryCount} queries)\n\nQPS at each recall@10, one thread, interpolated on each system's sweep (its best index type):\n\n${summary}\n\n${builds}.\n\n![recall against QPS](${svg})\n\n<details><summary>The database against the same index bare (saved and loaded, as the query node loads the database's), taking turns (${PAIRED_ROUNDS} rounds at each setting, each measuring database, bare, bare, database; one thread; medians; the summary's rows "/ bare, in turns" interpolate these ratios at each recall)</summary>\n\n${pairs}\n\n</details>\n\n<details><summary>Every point of every sweep</summary>\n\n${sweep}\n\n</details>\n\n${notes}\n`;
 }
 
 async function main(): Promise<void> {
