@@ -66,7 +66,7 @@ class BinaryReader {
   }
   // Throws unless `count` items of `item_bytes` each fit in what is left of the file.
   void need(uint64_t count, uint64_t item_bytes, const char* what) const {
-    if (item_bytes != 0 && count > (size_ - read_) / item_bytes) {
+    if (item_bytes != 0 && count > left() / item_bytes) {
       throw Error(code::kInvalidFile, path_ + " is truncated or corrupt (" + what + ")");
     }
   }
