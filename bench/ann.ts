@@ -143,8 +143,8 @@ async function quiver(ds: Dataset, truth: Truth, type: IvfType): Promise<Run> {
  * segment indexed by the index node, searched through db.search (proxy, consistency, MVCC
  * bitset, merge, results as the SDK gives them), every query in one call like the others.
  * The cost of the database is measured against that index bare, built again here and saved
- * and loaded as the query node loads the database's, the two taking turns at each nprobe: on a shared machine, runs minutes apart differ by more than
- * the cost measured.
+ * and loaded as the query node loads the database's, the two taking turns at each nprobe: on
+ * a shared machine, runs minutes apart differ by more than the cost measured.
  */
 async function database(ds: Dataset, truth: Truth, type: 'IVF_FLAT' | 'IVF_SQ8'): Promise<Run> {
   const nlist = 2 ** Math.round(Math.log2(2 * Math.sqrt(ds.count)));
