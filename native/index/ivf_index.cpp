@@ -12,7 +12,6 @@
 namespace qv {
 
 namespace {
-constexpr size_t kQueriesPerItem = 16;         // queries handed to one pool task at a time
 constexpr size_t kMaxPqTrainingPoints = 65536;  // 256 per codeword, as for the coarse quantiser
 }  // namespace
 
@@ -295,21 +294,17 @@ struct IvfIndex::QueryTerms {
   std::vector<float> residual;
 };
 
-void IvfIndex::scan_list(size_t list_no, const float* query, QueryTerms& terms, BitsetView exclude,
-                         DistanceWindow window, TopK& heap, std::vector<float>& scratch) const {
+void IvfIndex::list_scores(size_t list_no, const float* query, QueryTerms& terms, float* out) const {
   const List& list = lists_[list_no];
-  const size_t n = list.size();
-  if (n == 0) return;
   const Kernels& k = kernels();
-  const size_t npanels = panel_count(n), dim = params_.dim;
-  scratch.resize(npanels * kPanelWidth);
+  const size_t npanels = panel_count(list.size()), dim = params_.dim;
   float shift = 0;
   switch (params_.kind) {
     case IvfKind::Flat:
-      (by_ip() ? k.scan_neg_ip : k.scan_l2sq)(query, 1, list.vector_data(), npanels, dim, scratch.data(), npanels * kPanelWidth);
+      (by_ip() ? k.scan_neg_ip : k.scan_l2sq)(query, 1, list.vector_data(), npanels, dim, out, npanels * kPanelWidth);
       break;
     case IvfKind::Sq8:
-      (by_ip() ? k.scan_sq8_neg_ip : k.scan_sq8_l2)(terms.a.data(), terms.w.data(), list.code_data(), npanels, dim, scratch.data());
+      (by_ip() ? k.scan_sq8_neg_ip : k.scan_sq8_l2)(terms.a.data(), terms.w.data(), list.code_data(), npanels, dim, out);
       shift = terms.bias;
       break;
     case IvfKind::Pq:
@@ -319,14 +314,28 @@ void IvfIndex::scan_list(size_t list_no, const float* query, QueryTerms& terms, 
       } else {  // -<q, x> = -<q, centroid> - <q, residual>
         shift = -k.ip(query, centroids_.data() + list_no * dim, dim);
       }
-      k.scan_pq(terms.tables.data(), list.code_data(), npanels, params_.m, scratch.data());
+      k.scan_pq(terms.tables.data(), list.code_data(), npanels, params_.m, out);
       break;
   }
-  if (shift != 0) for (size_t j = 0; j < n; ++j) scratch[j] += shift;
+  if (shift != 0) for (size_t j = 0; j < list.size(); ++j) out[j] += shift;
+}
+
+void IvfIndex::keep(size_t list_no, float* scores, BitsetView exclude, DistanceWindow window, TopK& heap) const {
+  const List& list = lists_[list_no];
+  const size_t n = list.size();
   if (window.bounded()) {  // out of range: NaN, which never enters a heap
-    for (size_t j = 0; j < n; ++j) scratch[j] = window.contains(scratch[j]) ? scratch[j] : __builtin_nanf("");
+    for (size_t j = 0; j < n; ++j) scores[j] = window.contains(scores[j]) ? scores[j] : __builtin_nanf("");
   }
-  offer(heap, scratch.data(), n, [&](size_t j) { return exclude.test(list.rows[j]); }, [&](size_t j) { return list.ids[j]; });
+  offer(heap, scores, n, [&](size_t j) { return exclude.test(list.rows[j]); }, [&](size_t j) { return list.ids[j]; });
+}
+
+void IvfIndex::scan_list(size_t list_no, const float* query, QueryTerms& terms, BitsetView exclude,
+                         DistanceWindow window, TopK& heap, std::vector<float>& scratch) const {
+  const size_t n = lists_[list_no].size();
+  if (n == 0) return;
+  scratch.resize(panel_count(n) * kPanelWidth);
+  list_scores(list_no, query, terms, scratch.data());
+  keep(list_no, scratch.data(), exclude, window, heap);
 }
 
 namespace {
@@ -335,9 +344,9 @@ namespace {
 // number). For a few of many, one pass keeping a short sorted list: almost every list fails
 // the first compare, which is far cheaper than sorting or heaping all of them (a partial
 // sort took a tenth of a small index's search). For many, a selection and a sort.
-std::vector<uint32_t> nearest_lists(const std::vector<float>& coarse, size_t count) {
+std::vector<uint32_t> nearest_lists(const float* coarse, size_t nlist, size_t count) {
   if (count > 64) {
-    std::vector<uint32_t> order(coarse.size());
+    std::vector<uint32_t> order(nlist);
     std::iota(order.begin(), order.end(), 0u);
     auto nearer = [&](uint32_t a, uint32_t b) { return coarse[a] < coarse[b] || (coarse[a] == coarse[b] && a < b); };
     if (count < order.size()) std::nth_element(order.begin(), order.begin() + std::ptrdiff_t(count), order.end(), nearer);
@@ -347,7 +356,7 @@ std::vector<uint32_t> nearest_lists(const std::vector<float>& coarse, size_t cou
   }
   std::vector<std::pair<float, uint32_t>> best;
   best.reserve(count + 1);
-  for (uint32_t l = 0; l < coarse.size(); ++l) {
+  for (uint32_t l = 0; l < nlist; ++l) {
     const float d = coarse[l];
     if (best.size() == count && !(d < best.back().first)) continue;
     auto at = std::upper_bound(best.begin(), best.end(), d, [](float v, const std::pair<float, uint32_t>& e) { return v < e.first; });
@@ -359,38 +368,100 @@ std::vector<uint32_t> nearest_lists(const std::vector<float>& coarse, size_t cou
   return lists;
 }
 
+constexpr size_t kScoreFloats = size_t(1) << 20;  // scratch scores a search group may hold: 4 MiB
+
+// Queries searched together by one pool task. A list that several of them probe is read once
+// for all of them, so a group is as large as the threads allow (about nq / threads), within
+// bounds that keep its scratch small: at most 256 queries, and coarse scores within kScoreFloats.
+size_t group_size(size_t nq, size_t threads, size_t nlist) {
+  constexpr size_t kMin = 16, kMax = 256;
+  const size_t most = std::max(kMin, std::min(kMax, kScoreFloats / (panel_count(nlist) * kPanelWidth)));
+  return std::clamp((nq + threads - 1) / std::max<size_t>(threads, 1), kMin, most);
+}
+
 }  // namespace
 
-void IvfIndex::search_one(const float* query, size_t k, const SearchParams& params, BitsetView exclude,
-                          const std::vector<float>& coarse, TopK& heap) const {
+void IvfIndex::search_group(const float* queries, size_t count, size_t k, const SearchParams& params, BitsetView exclude,
+                            std::vector<TopK>& heaps) const {
   const size_t nlist = params_.nlist, dim = params_.dim;
-  QueryTerms terms;
-  if (params_.kind == IvfKind::Sq8) {
-    terms.a.resize(dim);
-    terms.w.resize(dim);
-    sq8_.query_terms(query, by_ip(), terms.a.data(), terms.w.data(), &terms.bias);
-  } else if (params_.kind == IvfKind::Pq) {
-    terms.tables.resize(params_.m * Pq::kCodewords);
-    terms.residual.resize(dim);
-    if (by_ip()) pq_.tables(query, true, terms.tables.data());
-  }
   const size_t nprobe = std::min(params.nprobe, nlist);
-  std::vector<float> scratch;
-  const std::vector<uint32_t> nearest = nearest_lists(coarse, nprobe);
-  for (uint32_t list_no : nearest) scan_list(list_no, query, terms, exclude, params.window, heap, scratch);
+  const Kernels& kern = kernels();
+  // Coarse scores of the group against every centroid, with the batch kernel.
+  const size_t ld = panel_count(nlist) * kPanelWidth;
+  std::vector<float> coarse(count * ld);
+  (by_ip() ? kern.scan_neg_ip : kern.scan_l2sq)(queries, count, centroid_panels_.data(), panel_count(nlist), dim, coarse.data(), ld);
+  std::vector<QueryTerms> terms(count);
+  // IVF_PQ with L2 makes its tables per list (from the residual): one scratch for the group.
+  QueryTerms residual_terms;
+  if (params_.kind == IvfKind::Pq && !by_ip()) {
+    residual_terms.tables.resize(params_.m * Pq::kCodewords);
+    residual_terms.residual.resize(dim);
+  }
+  auto terms_of = [&](size_t i) -> QueryTerms& { return residual_terms.tables.empty() ? terms[i] : residual_terms; };
+  std::vector<std::vector<uint32_t>> nearest(count);
+  // Which queries probe each list: a counting sort of the (list, query) pairs by list.
+  std::vector<uint32_t> first(nlist + 1, 0);
+  for (size_t i = 0; i < count; ++i) {
+    const float* query = queries + i * dim;
+    if (params_.kind == IvfKind::Sq8) {
+      terms[i].a.resize(dim);
+      terms[i].w.resize(dim);
+      sq8_.query_terms(query, by_ip(), terms[i].a.data(), terms[i].w.data(), &terms[i].bias);
+    } else if (params_.kind == IvfKind::Pq && by_ip()) {
+      terms[i].tables.resize(params_.m * Pq::kCodewords);
+      pq_.tables(query, true, terms[i].tables.data());
+    }
+    nearest[i] = nearest_lists(coarse.data() + i * ld, nlist, nprobe);
+    for (uint32_t list_no : nearest[i]) ++first[list_no + 1];
+  }
+  for (size_t l = 0; l < nlist; ++l) first[l + 1] += first[l];
+  std::vector<uint32_t> probers(first[nlist]);
+  {
+    std::vector<uint32_t> next(first.begin(), first.end() - 1);
+    for (size_t i = 0; i < count; ++i)
+      for (uint32_t list_no : nearest[i]) probers[next[list_no]++] = uint32_t(i);
+  }
+  std::vector<float> scratch, batch;
+  for (size_t l = 0; l < nlist; ++l) {
+    const size_t n = lists_[l].size(), m = first[l + 1] - first[l];
+    if (n == 0 || m == 0) continue;
+    const uint32_t* who = probers.data() + first[l];
+    const size_t stride = panel_count(n) * kPanelWidth;
+    if (params_.kind != IvfKind::Flat || m == 1) {
+      // One query at a time, one after another: the list stays in cache between them.
+      for (size_t j = 0; j < m; ++j) scan_list(l, queries + size_t(who[j]) * dim, terms_of(who[j]), exclude, params.window, heaps[who[j]], scratch);
+      continue;
+    }
+    // IVF_FLAT: the list's panels pass once through the batch kernel for all its queries (a
+    // long list for as many as 4 MiB of scores hold). Each score is summed in the same order
+    // as for one query, so a query's hits do not depend on which others share its batch.
+    const size_t slice = std::max<size_t>(1, kScoreFloats / stride);
+    for (size_t j0 = 0; j0 < m; j0 += slice) {
+      const size_t mj = std::min(slice, m - j0);
+      batch.resize(mj * dim);
+      for (size_t j = 0; j < mj; ++j) std::copy_n(queries + size_t(who[j0 + j]) * dim, dim, batch.data() + j * dim);
+      scratch.resize(mj * stride);
+      (by_ip() ? kern.scan_neg_ip : kern.scan_l2sq)(batch.data(), mj, lists_[l].vector_data(), panel_count(n), dim, scratch.data(), stride);
+      for (size_t j = 0; j < mj; ++j) keep(l, scratch.data() + j * stride, exclude, params.window, heaps[who[j0 + j]]);
+    }
+  }
   // The nprobe nearest lists did not yield k hits (small lists, or a filter that rejects
   // most rows): go on to the others, nearest first, until they do. A range search does not:
   // few hits inside its window is its usual answer, not a shortfall.
-  if (heap.size() >= k || params.window.bounded() || nprobe == nlist) return;
-  std::vector<bool> scanned(nlist, false);
-  for (uint32_t list_no : nearest) scanned[list_no] = true;
-  std::vector<uint32_t> rest;
-  rest.reserve(nlist - nprobe);
-  for (uint32_t l = 0; l < nlist; ++l) if (!scanned[l]) rest.push_back(l);
-  std::sort(rest.begin(), rest.end(), [&](uint32_t a, uint32_t b) { return coarse[a] < coarse[b] || (coarse[a] == coarse[b] && a < b); });
-  for (uint32_t list_no : rest) {
-    if (heap.size() >= k) break;
-    scan_list(list_no, query, terms, exclude, params.window, heap, scratch);
+  if (params.window.bounded() || nprobe == nlist) return;
+  for (size_t i = 0; i < count; ++i) {
+    if (heaps[i].size() >= k) continue;
+    const float* row = coarse.data() + i * ld;
+    std::vector<bool> scanned(nlist, false);
+    for (uint32_t list_no : nearest[i]) scanned[list_no] = true;
+    std::vector<uint32_t> rest;
+    rest.reserve(nlist - nprobe);
+    for (uint32_t l = 0; l < nlist; ++l) if (!scanned[l]) rest.push_back(l);
+    std::sort(rest.begin(), rest.end(), [&](uint32_t a, uint32_t b) { return row[a] < row[b] || (row[a] == row[b] && a < b); });
+    for (uint32_t list_no : rest) {
+      if (heaps[i].size() >= k) break;
+      scan_list(list_no, queries + i * dim, terms_of(i), exclude, params.window, heaps[i], scratch);
+    }
   }
 }
 
@@ -409,21 +480,14 @@ SearchResult IvfIndex::search(const float* queries, size_t nq, size_t k, BitsetV
   const bool refine = params_.kind == IvfKind::Pq && params_.keep_raw && params.refine > 1;
   const size_t candidates = refine ? std::min(kMaxK, k * params.refine) : k;
   const Kernels& kern = kernels();
-  const size_t ld = panel_count(params_.nlist) * kPanelWidth;
-  const size_t items = (nq + kQueriesPerItem - 1) / kQueriesPerItem;
-  pool.parallel_for(items, [&](size_t item) {
-    const size_t q0 = item * kQueriesPerItem, count = std::min(kQueriesPerItem, nq - q0);
-    // Coarse scores of this item's queries against every centroid, with the batch kernel.
-    std::vector<float> coarse_all(count * ld);
-    (by_ip() ? kern.scan_neg_ip : kern.scan_l2sq)(queries + q0 * dim, count, centroid_panels_.data(),
-                                                  panel_count(params_.nlist), dim, coarse_all.data(), ld);
-    std::vector<float> coarse(params_.nlist);
+  const size_t group = group_size(nq, pool.size(), params_.nlist);
+  pool.parallel_for((nq + group - 1) / group, [&](size_t item) {
+    const size_t q0 = item * group, count = std::min(group, nq - q0);
+    std::vector<TopK> heaps(count, TopK(candidates));
+    search_group(queries + q0 * dim, count, candidates, params, exclude, heaps);
     for (size_t i = 0; i < count; ++i) {
       const float* query = queries + (q0 + i) * dim;
-      std::copy(coarse_all.begin() + i * ld, coarse_all.begin() + i * ld + params_.nlist, coarse.begin());
-      TopK heap(candidates);
-      search_one(query, candidates, params, exclude, coarse, heap);
-      std::vector<Hit> hits = heap.take_sorted();
+      std::vector<Hit> hits = heaps[i].take_sorted();
       if (refine) {  // exact distances from the kept vectors decide the final order
         TopK exact(k);
         for (const Hit& h : hits) {

@@ -114,8 +114,14 @@ class IvfIndex final : public VectorIndex {
   void check_trained() const;
   Encoded encode(const float* vectors, size_t n, ThreadPool& pool) const;
   void append(List& list, const int64_t* id, uint32_t row, const float* vector, const uint8_t* code);
-  void search_one(const float* query, size_t k, const SearchParams& params, BitsetView exclude,
-                  const std::vector<float>& coarse, TopK& heap) const;
+  // The group's queries (packed) against their nearest lists, each list read once for all
+  // the queries that probe it; into heaps (one per query, k or more slots).
+  void search_group(const float* queries, size_t count, size_t k, const SearchParams& params, BitsetView exclude,
+                    std::vector<TopK>& heaps) const;
+  // One list's scores for one query into out (panel_count(size) x kPanelWidth floats).
+  void list_scores(size_t list_no, const float* query, QueryTerms& terms, float* out) const;
+  // Offers a list's scores to a heap, past the exclusions and outside the window.
+  void keep(size_t list_no, float* scores, BitsetView exclude, DistanceWindow window, TopK& heap) const;
   void scan_list(size_t list_no, const float* query, QueryTerms& terms, BitsetView exclude, DistanceWindow window,
                  TopK& heap, std::vector<float>& scratch) const;
 

@@ -108,6 +108,31 @@ TEST(ivf_flat_probing_every_list_is_exact) {
   CHECK(got.distances == truth.distances);
 }
 
+TEST(a_querys_hits_do_not_depend_on_the_batch_it_is_searched_in) {
+  // A batch is searched list by list (each list once for every query that probes it), in
+  // groups sized by the pool: alone, in a batch, on one thread or several, the same bits.
+  const Fixture f;
+  qv::ThreadPool one(1);
+  for (qv::IvfKind kind : {qv::IvfKind::Flat, qv::IvfKind::Sq8, qv::IvfKind::Pq}) {
+    for (qv::Metric metric : {qv::Metric::L2, qv::Metric::IP}) {
+      qv::IvfIndex index(params(kind, metric, f.dim, 64, 16));
+      index.train(f.base.data(), f.n, pool());
+      index.add(f.base.data(), f.ids.data(), f.n, pool());
+      qv::SearchParams options;
+      options.nprobe = 8;
+      const auto batch = index.search(f.queries.data(), f.nq, f.k, {}, pool(), options);
+      const auto serial = index.search(f.queries.data(), f.nq, f.k, {}, one, options);
+      CHECK(serial.ids == batch.ids);
+      CHECK(std::memcmp(serial.distances.data(), batch.distances.data(), batch.distances.size() * sizeof(float)) == 0);
+      for (size_t q = 0; q < f.nq; q += 7) {
+        const auto alone = index.search(f.queries.data() + q * f.dim, 1, f.k, {}, pool(), options);
+        CHECK(std::equal(alone.ids.begin(), alone.ids.end(), batch.ids.begin() + q * f.k));
+        CHECK(std::memcmp(alone.distances.data(), batch.distances.data() + q * f.k, f.k * sizeof(float)) == 0);
+      }
+    }
+  }
+}
+
 TEST(a_range_search_probing_every_list_keeps_exactly_the_window) {
   const Fixture f;
   for (qv::Metric metric : {qv::Metric::L2, qv::Metric::IP}) {
