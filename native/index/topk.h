@@ -52,16 +52,19 @@ class TopK {
 // candidates that beat the heap's threshold.
 template <class Skip, class Id>
 void offer(TopK& heap, const float* scores, size_t n, Skip skip, Id id) {
+  static_assert(kPanelWidth <= 32, "a panel's candidates are one 32-bit mask");
   float threshold = heap.threshold();
   for (size_t j0 = 0; j0 < n; j0 += kPanelWidth) {
-    // Once the heap is full almost nothing beats it: screen 16 scores with one
-    // branch-free pass (it vectorises) before looking at any of them on its own.
-    const size_t end = j0 + kPanelWidth < n ? j0 + kPanelWidth : n;
-    bool any = false;
-    for (size_t j = j0; j < end; ++j) any |= scores[j] <= threshold;
-    if (!any) continue;
-    for (size_t j = j0; j < end; ++j) {
-      if (!(scores[j] <= threshold) || skip(j)) continue;  // a NaN score never qualifies
+    // Once the heap is full almost nothing beats it: one branch-free pass over 16 scores
+    // marks the candidates, and only those are looked at (a branch per score mispredicted
+    // on every candidate). A NaN score is never marked.
+    const size_t width = n - j0 < kPanelWidth ? n - j0 : kPanelWidth;
+    uint32_t marked = 0;
+    for (size_t j = 0; j < width; ++j) marked |= uint32_t(scores[j0 + j] <= threshold) << j;
+    while (marked != 0) {
+      const size_t j = j0 + size_t(__builtin_ctz(marked));
+      marked &= marked - 1;
+      if (!(scores[j] <= threshold) || skip(j)) continue;  // the heap's threshold fell meanwhile
       heap.push(Hit{scores[j], id(j)});
       threshold = heap.threshold();
     }
