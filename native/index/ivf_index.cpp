@@ -381,6 +381,45 @@ size_t group_size(size_t nq, size_t threads, size_t nlist) {
 
 }  // namespace
 
+void IvfIndex::scan_by_list(const float* queries, const std::vector<std::vector<uint32_t>>& nearest, std::vector<QueryTerms>& terms,
+                            QueryTerms& residual_terms, BitsetView exclude, DistanceWindow window, std::vector<TopK>& heaps) const {
+  const size_t nlist = params_.nlist, dim = params_.dim, count = nearest.size();
+  const Kernels& kern = kernels();
+  auto terms_of = [&](size_t i) -> QueryTerms& { return residual_terms.tables.empty() ? terms[i] : residual_terms; };
+  // Which queries probe each list: a counting sort of the (list, query) pairs by list.
+  std::vector<uint32_t> first(nlist + 1, 0);
+  for (const auto& lists : nearest)
+    for (uint32_t list_no : lists) ++first[list_no + 1];
+  for (size_t l = 0; l < nlist; ++l) first[l + 1] += first[l];
+  std::vector<uint32_t> probers(first[nlist]);
+  std::vector<uint32_t> next(first.begin(), first.end() - 1);
+  for (size_t i = 0; i < count; ++i)
+    for (uint32_t list_no : nearest[i]) probers[next[list_no]++] = uint32_t(i);
+  std::vector<float> scratch, batch;
+  for (size_t l = 0; l < nlist; ++l) {
+    const size_t n = lists_[l].size(), m = first[l + 1] - first[l];
+    if (n == 0 || m == 0) continue;
+    const uint32_t* who = probers.data() + first[l];
+    if (params_.kind != IvfKind::Flat || m == 1) {
+      // One query at a time, one after another: the list stays in cache between them.
+      for (size_t j = 0; j < m; ++j) scan_list(l, queries + size_t(who[j]) * dim, terms_of(who[j]), exclude, window, heaps[who[j]], scratch);
+      continue;
+    }
+    // IVF_FLAT: the list's panels pass once through the batch kernel for all its queries (a
+    // long list for as many as kScoreFloats scores hold). Each score is summed in the same
+    // order as for one query, so a query's hits do not depend on which others share its batch.
+    const size_t stride = panel_count(n) * kPanelWidth, slice = std::max<size_t>(1, kScoreFloats / stride);
+    for (size_t j0 = 0; j0 < m; j0 += slice) {
+      const size_t mj = std::min(slice, m - j0);
+      batch.resize(mj * dim);
+      for (size_t j = 0; j < mj; ++j) std::copy_n(queries + size_t(who[j0 + j]) * dim, dim, batch.data() + j * dim);
+      scratch.resize(mj * stride);
+      (by_ip() ? kern.scan_neg_ip : kern.scan_l2sq)(batch.data(), mj, lists_[l].vector_data(), panel_count(n), dim, scratch.data(), stride);
+      for (size_t j = 0; j < mj; ++j) keep(l, scratch.data() + j * stride, exclude, window, heaps[who[j0 + j]]);
+    }
+  }
+}
+
 void IvfIndex::search_group(const float* queries, size_t count, size_t k, const SearchParams& params, BitsetView exclude,
                             std::vector<TopK>& heaps) const {
   const size_t nlist = params_.nlist, dim = params_.dim;
@@ -399,8 +438,6 @@ void IvfIndex::search_group(const float* queries, size_t count, size_t k, const 
   }
   auto terms_of = [&](size_t i) -> QueryTerms& { return residual_terms.tables.empty() ? terms[i] : residual_terms; };
   std::vector<std::vector<uint32_t>> nearest(count);
-  // Which queries probe each list: a counting sort of the (list, query) pairs by list.
-  std::vector<uint32_t> first(nlist + 1, 0);
   for (size_t i = 0; i < count; ++i) {
     const float* query = queries + i * dim;
     if (params_.kind == IvfKind::Sq8) {
@@ -412,38 +449,12 @@ void IvfIndex::search_group(const float* queries, size_t count, size_t k, const 
       pq_.tables(query, true, terms[i].tables.data());
     }
     nearest[i] = nearest_lists(coarse.data() + i * ld, nlist, nprobe);
-    for (uint32_t list_no : nearest[i]) ++first[list_no + 1];
   }
-  for (size_t l = 0; l < nlist; ++l) first[l + 1] += first[l];
-  std::vector<uint32_t> probers(first[nlist]);
-  {
-    std::vector<uint32_t> next(first.begin(), first.end() - 1);
-    for (size_t i = 0; i < count; ++i)
-      for (uint32_t list_no : nearest[i]) probers[next[list_no]++] = uint32_t(i);
-  }
-  std::vector<float> scratch, batch;
-  for (size_t l = 0; l < nlist; ++l) {
-    const size_t n = lists_[l].size(), m = first[l + 1] - first[l];
-    if (n == 0 || m == 0) continue;
-    const uint32_t* who = probers.data() + first[l];
-    const size_t stride = panel_count(n) * kPanelWidth;
-    if (params_.kind != IvfKind::Flat || m == 1) {
-      // One query at a time, one after another: the list stays in cache between them.
-      for (size_t j = 0; j < m; ++j) scan_list(l, queries + size_t(who[j]) * dim, terms_of(who[j]), exclude, params.window, heaps[who[j]], scratch);
-      continue;
-    }
-    // IVF_FLAT: the list's panels pass once through the batch kernel for all its queries (a
-    // long list for as many as 4 MiB of scores hold). Each score is summed in the same order
-    // as for one query, so a query's hits do not depend on which others share its batch.
-    const size_t slice = std::max<size_t>(1, kScoreFloats / stride);
-    for (size_t j0 = 0; j0 < m; j0 += slice) {
-      const size_t mj = std::min(slice, m - j0);
-      batch.resize(mj * dim);
-      for (size_t j = 0; j < mj; ++j) std::copy_n(queries + size_t(who[j0 + j]) * dim, dim, batch.data() + j * dim);
-      scratch.resize(mj * stride);
-      (by_ip() ? kern.scan_neg_ip : kern.scan_l2sq)(batch.data(), mj, lists_[l].vector_data(), panel_count(n), dim, scratch.data(), stride);
-      for (size_t j = 0; j < mj; ++j) keep(l, scratch.data() + j * stride, exclude, params.window, heaps[who[j0 + j]]);
-    }
+  std::vector<float> scratch;
+  if (count == 1) {  // one query: its lists nearest first, so that its heap's bar rises soonest
+    for (uint32_t list_no : nearest[0]) scan_list(list_no, queries, terms_of(0), exclude, params.window, heaps[0], scratch);
+  } else {
+    scan_by_list(queries, nearest, terms, residual_terms, exclude, params.window, heaps);
   }
   // The nprobe nearest lists did not yield k hits (small lists, or a filter that rejects
   // most rows): go on to the others, nearest first, until they do. A range search does not:
