@@ -13,6 +13,11 @@ namespace qv {
 
 namespace {
 constexpr size_t kMaxPqTrainingPoints = 65536;  // 256 per codeword, as for the coarse quantiser
+
+// Adds a query's constant term (IVF_SQ8's bias, IVF_PQ's centroid term) to its scores.
+void shift_scores(float* scores, size_t n, float shift) {
+  if (shift != 0) for (size_t j = 0; j < n; ++j) scores[j] += shift;
+}
 }  // namespace
 
 const char* ivf_kind_name(IvfKind kind) {
@@ -304,7 +309,7 @@ void IvfIndex::list_scores(size_t list_no, const float* query, QueryTerms& terms
       (by_ip() ? k.scan_neg_ip : k.scan_l2sq)(query, 1, list.vector_data(), npanels, dim, out, npanels * kPanelWidth);
       break;
     case IvfKind::Sq8:
-      (by_ip() ? k.scan_sq8_neg_ip : k.scan_sq8_l2)(terms.a.data(), terms.w.data(), list.code_data(), npanels, dim, out);
+      (by_ip() ? k.scan_sq8_neg_ip : k.scan_sq8_l2)(terms.a.data(), 1, terms.w.data(), list.code_data(), npanels, dim, out, npanels * kPanelWidth);
       shift = terms.bias;
       break;
     case IvfKind::Pq:
@@ -317,7 +322,7 @@ void IvfIndex::list_scores(size_t list_no, const float* query, QueryTerms& terms
       k.scan_pq(terms.tables.data(), list.code_data(), npanels, params_.m, out);
       break;
   }
-  if (shift != 0) for (size_t j = 0; j < list.size(); ++j) out[j] += shift;
+  shift_scores(out, list.size(), shift);
 }
 
 void IvfIndex::keep(size_t list_no, float* scores, BitsetView exclude, DistanceWindow window, TopK& heap) const {
@@ -400,22 +405,36 @@ void IvfIndex::scan_by_list(const float* queries, const std::vector<std::vector<
     const size_t n = lists_[l].size(), m = first[l + 1] - first[l];
     if (n == 0 || m == 0) continue;
     const uint32_t* who = probers.data() + first[l];
-    if (params_.kind != IvfKind::Flat || m == 1) {
+    if (params_.kind == IvfKind::Pq || m == 1) {
       // One query at a time, one after another: the list stays in cache between them.
       for (size_t j = 0; j < m; ++j) scan_list(l, queries + size_t(who[j]) * dim, terms_of(who[j]), exclude, window, heaps[who[j]], scratch);
       continue;
     }
-    // IVF_FLAT: the list's panels pass once through the batch kernel for all its queries (a
-    // long list for as many as kScoreFloats scores hold). Each score is summed in the same
-    // order as for one query, so a query's hits do not depend on which others share its batch.
-    const size_t stride = panel_count(n) * kPanelWidth, slice = std::max<size_t>(1, kScoreFloats / stride);
+    // IVF_FLAT and IVF_SQ8: the list's panels pass once through the batch kernel for all its
+    // queries (a long list for as many as kScoreFloats scores hold). Each score is summed in
+    // the same order as for one query, so a query's hits do not depend on which others share
+    // its batch.
+    const bool flat = params_.kind == IvfKind::Flat;
+    const size_t npanels = panel_count(n), stride = npanels * kPanelWidth, slice = std::max<size_t>(1, kScoreFloats / stride);
     for (size_t j0 = 0; j0 < m; j0 += slice) {
       const size_t mj = std::min(slice, m - j0);
-      batch.resize(mj * dim);
-      for (size_t j = 0; j < mj; ++j) std::copy_n(queries + size_t(who[j0 + j]) * dim, dim, batch.data() + j * dim);
+      batch.resize(mj * dim);  // the queries, or IVF_SQ8's terms of them
+      for (size_t j = 0; j < mj; ++j) {
+        const size_t q = who[j0 + j];
+        std::copy_n(flat ? queries + q * dim : terms[q].a.data(), dim, batch.data() + j * dim);
+      }
       scratch.resize(mj * stride);
-      (by_ip() ? kern.scan_neg_ip : kern.scan_l2sq)(batch.data(), mj, lists_[l].vector_data(), panel_count(n), dim, scratch.data(), stride);
-      for (size_t j = 0; j < mj; ++j) keep(l, scratch.data() + j * stride, exclude, window, heaps[who[j0 + j]]);
+      if (flat) {
+        (by_ip() ? kern.scan_neg_ip : kern.scan_l2sq)(batch.data(), mj, lists_[l].vector_data(), npanels, dim, scratch.data(), stride);
+      } else {
+        (by_ip() ? kern.scan_sq8_neg_ip : kern.scan_sq8_l2)(batch.data(), mj, terms[who[j0]].w.data(), lists_[l].code_data(), npanels, dim,
+                                                            scratch.data(), stride);
+      }
+      for (size_t j = 0; j < mj; ++j) {
+        float* scores = scratch.data() + j * stride;
+        if (!flat) shift_scores(scores, n, terms[who[j0 + j]].bias);
+        keep(l, scores, exclude, window, heaps[who[j0 + j]]);
+      }
     }
   }
 }

@@ -27,11 +27,12 @@ inline size_t panel_floats(size_t dim) { return dim * kPanelWidth; }
 using PanelScan = void (*)(const float* queries, size_t nq, const float* panels, size_t npanels,
                            size_t dim, float* out, size_t ld);
 
-// Scores one query against 8-bit scalar-quantised rows in panel layout (per panel, for d:
-// 16 codes). L2 form: out[r] = sum_d w[d] * (code[r][d] - a[d])^2; IP form: out[r] =
-// -sum_d a[d] * code[r][d] (w unused). The caller folds the quantiser's offsets into a, w.
-using Sq8Scan = void (*)(const float* a, const float* w, const uint8_t* panels, size_t npanels, size_t dim,
-                         float* out);
+// Scores queries against 8-bit scalar-quantised rows in panel layout (per panel, for d: 16
+// codes); each query q is given by its terms a + q * dim, and writes out[q * ld + r]. L2 form:
+// out[r] = sum_d w[d] * (code[r][d] - a[d])^2; IP form: out[r] = -sum_d a[d] * code[r][d] (w
+// unused). The caller folds the quantiser's offsets into a and w (w is the same for every query).
+using Sq8Scan = void (*)(const float* a, size_t nq, const float* w, const uint8_t* panels, size_t npanels, size_t dim,
+                         float* out, size_t ld);
 
 // Product-quantisation lookup: out[r] = sum_j tables[j * 256 + code[r][j]] for rows whose
 // m one-byte codes are stored in panel layout (per panel, for j: 16 codes).

@@ -140,27 +140,51 @@ void panel_scan(const float* queries, size_t nq, const float* panels, size_t npa
   }
 }
 
-// Scalar-quantised rows, one panel at a time (one query: the IVF list scans).
-template <class T, bool L2>
-void sq8_scan(const float* a, const float* w, const uint8_t* panels, size_t npanels, size_t dim, float* out) {
+// MQ queries against one panel of scalar-quantised rows: each panel row widened to floats
+// once for all of them. A query's sum runs in the same order whatever MQ.
+template <class T, bool L2, int MQ>
+void sq8_block(const float* a, size_t dim, const float* w, const uint8_t* panel, float* out, size_t ld) {
   constexpr int R = int(kPanelWidth / T::kWidth);
-  for (size_t p = 0; p < npanels; ++p) {
-    const uint8_t* panel = panels + p * dim * kPanelWidth;
-    typename T::V acc[R];
-    for (int r = 0; r < R; ++r) acc[r] = T::zero();
-    for (size_t d = 0; d < dim; ++d) {
-      const typename T::V ad = T::set1(a[d]);
-      if constexpr (L2) {
-        const typename T::V wd = T::set1(w[d]);
-        for (int r = 0; r < R; ++r) {
-          const typename T::V t = T::sub(T::load_u8(panel + d * kPanelWidth + r * T::kWidth), ad);
-          acc[r] = T::fmadd(T::mul(t, wd), t, acc[r]);
+  typename T::V acc[MQ][R];
+  for (int i = 0; i < MQ; ++i)
+    for (int r = 0; r < R; ++r) acc[i][r] = T::zero();
+  for (size_t d = 0; d < dim; ++d) {
+    typename T::V x[R];
+    for (int r = 0; r < R; ++r) x[r] = T::load_u8(panel + d * kPanelWidth + r * T::kWidth);
+    const typename T::V wd = L2 ? T::set1(w[d]) : T::zero();
+    for (int i = 0; i < MQ; ++i) {
+      const typename T::V ad = T::set1(a[i * dim + d]);
+      for (int r = 0; r < R; ++r) {
+        if constexpr (L2) {
+          const typename T::V t = T::sub(x[r], ad);
+          acc[i][r] = T::fmadd(T::mul(t, wd), t, acc[i][r]);
+        } else {
+          acc[i][r] = T::fnmadd(x[r], ad, acc[i][r]);
         }
-      } else {
-        for (int r = 0; r < R; ++r) acc[r] = T::fnmadd(T::load_u8(panel + d * kPanelWidth + r * T::kWidth), ad, acc[r]);
       }
     }
-    for (int r = 0; r < R; ++r) T::store(out + p * kPanelWidth + r * T::kWidth, acc[r]);
+  }
+  for (int i = 0; i < MQ; ++i)
+    for (int r = 0; r < R; ++r) T::store(out + i * ld + r * T::kWidth, acc[i][r]);
+}
+
+template <class T, bool L2, int MQ>
+void sq8_block_upto(int mq, const float* a, size_t dim, const float* w, const uint8_t* panel, float* out, size_t ld) {
+  if constexpr (MQ > 1) {
+    if (mq < MQ) return sq8_block_upto<T, L2, MQ - 1>(mq, a, dim, w, panel, out, ld);
+  }
+  sq8_block<T, L2, MQ>(a, dim, w, panel, out, ld);
+}
+
+template <class T, bool L2>
+void sq8_scan(const float* a, size_t nq, const float* w, const uint8_t* panels, size_t npanels, size_t dim, float* out,
+              size_t ld) {
+  // Panels outermost: a panel's codes stay in L1 while every query passes over them.
+  for (size_t p = 0; p < npanels; ++p) {
+    for (size_t q0 = 0; q0 < nq; q0 += T::kMQ) {
+      const int mq = int(nq - q0 < size_t(T::kMQ) ? nq - q0 : T::kMQ);
+      sq8_block_upto<T, L2, T::kMQ>(mq, a + q0 * dim, dim, w, panels + p * dim * kPanelWidth, out + q0 * ld + p * kPanelWidth, ld);
+    }
   }
 }
 

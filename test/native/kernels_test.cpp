@@ -1,5 +1,6 @@
 // Every SIMD variant against the scalar one and against a double-precision reference, on
 // odd dimensions and unaligned inputs.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -171,6 +172,30 @@ TEST(distances_helper_covers_all_metrics) {
   }
 }
 
+// IVF searches a list once for every query of a batch that probes it: a query's scores must
+// not depend on how many others share the batch.
+TEST(sq8_scan_of_a_batch_gives_each_query_the_bits_it_gets_alone) {
+  testdata::Rng rng(78);
+  for (const qv::Kernels* k : all_variants()) {
+    for (size_t dim : {size_t(3), size_t(100), size_t(128)}) {
+      const size_t npanels = 2, rows = npanels * qv::kPanelWidth, nq = 11, ld = rows + 5;
+      std::vector<uint8_t> codes(npanels * dim * qv::kPanelWidth);
+      for (auto& c : codes) c = uint8_t(rng.next());
+      const auto a = testdata::uniform_vectors(nq, dim, dim + 3);
+      auto w = testdata::uniform_vectors(1, dim, dim + 4);
+      for (float& x : w) x = std::fabs(x);
+      for (qv::Sq8Scan scan : {k->scan_sq8_l2, k->scan_sq8_neg_ip}) {
+        std::vector<float> batch(nq * ld), alone(rows);
+        scan(a.data(), nq, w.data(), codes.data(), npanels, dim, batch.data(), ld);
+        for (size_t q = 0; q < nq; ++q) {
+          scan(a.data() + q * dim, 1, w.data(), codes.data(), npanels, dim, alone.data(), rows);
+          CHECK(std::equal(alone.begin(), alone.end(), batch.begin() + q * ld));
+        }
+      }
+    }
+  }
+}
+
 TEST(sq8_and_pq_scans_match_reference_on_every_variant) {
   testdata::Rng rng(77);
   for (const qv::Kernels* k : all_variants()) {
@@ -184,8 +209,8 @@ TEST(sq8_and_pq_scans_match_reference_on_every_variant) {
       auto w = testdata::uniform_vectors(1, dim, dim + 2);
       for (float& x : w) x = std::fabs(x);
       std::vector<float> l2(rows), ip(rows);
-      k->scan_sq8_l2(a.data(), w.data(), codes, npanels, dim, l2.data());
-      k->scan_sq8_neg_ip(a.data(), w.data(), codes, npanels, dim, ip.data());
+      k->scan_sq8_l2(a.data(), 1, w.data(), codes, npanels, dim, l2.data(), rows);
+      k->scan_sq8_neg_ip(a.data(), 1, w.data(), codes, npanels, dim, ip.data(), rows);
       for (size_t r = 0; r < rows; ++r) {
         double want_l2 = 0, want_ip = 0, scale = 0;
         for (size_t d = 0; d < dim; ++d) {
