@@ -299,6 +299,10 @@ struct IvfIndex::QueryTerms {
   std::vector<float> residual;
 };
 
+IvfIndex::QueryTerms& IvfIndex::terms_for(std::vector<QueryTerms>& terms, QueryTerms& residual_terms, size_t i) {
+  return residual_terms.tables.empty() ? terms[i] : residual_terms;
+}
+
 void IvfIndex::list_scores(size_t list_no, const float* query, QueryTerms& terms, float* out) const {
   const List& list = lists_[list_no];
   const Kernels& k = kernels();
@@ -390,7 +394,6 @@ void IvfIndex::scan_by_list(const float* queries, const std::vector<std::vector<
                             QueryTerms& residual_terms, BitsetView exclude, DistanceWindow window, std::vector<TopK>& heaps) const {
   const size_t nlist = params_.nlist, dim = params_.dim, count = nearest.size();
   const Kernels& kern = kernels();
-  auto terms_of = [&](size_t i) -> QueryTerms& { return residual_terms.tables.empty() ? terms[i] : residual_terms; };
   // Which queries probe each list: a counting sort of the (list, query) pairs by list.
   std::vector<uint32_t> first(nlist + 1, 0);
   for (const auto& lists : nearest)
@@ -407,7 +410,9 @@ void IvfIndex::scan_by_list(const float* queries, const std::vector<std::vector<
     const uint32_t* who = probers.data() + first[l];
     if (params_.kind == IvfKind::Pq || m == 1) {
       // One query at a time, one after another: the list stays in cache between them.
-      for (size_t j = 0; j < m; ++j) scan_list(l, queries + size_t(who[j]) * dim, terms_of(who[j]), exclude, window, heaps[who[j]], scratch);
+      for (size_t j = 0; j < m; ++j) {
+        scan_list(l, queries + size_t(who[j]) * dim, terms_for(terms, residual_terms, who[j]), exclude, window, heaps[who[j]], scratch);
+      }
       continue;
     }
     // IVF_FLAT and IVF_SQ8: the list's panels pass once through the batch kernel for all its
@@ -455,7 +460,6 @@ void IvfIndex::search_group(const float* queries, size_t count, size_t k, const 
     residual_terms.tables.resize(params_.m * Pq::kCodewords);
     residual_terms.residual.resize(dim);
   }
-  auto terms_of = [&](size_t i) -> QueryTerms& { return residual_terms.tables.empty() ? terms[i] : residual_terms; };
   std::vector<std::vector<uint32_t>> nearest(count);
   for (size_t i = 0; i < count; ++i) {
     const float* query = queries + i * dim;
@@ -471,7 +475,7 @@ void IvfIndex::search_group(const float* queries, size_t count, size_t k, const 
   }
   std::vector<float> scratch;
   if (count == 1) {  // one query: its lists nearest first, so that its heap's bar rises soonest
-    for (uint32_t list_no : nearest[0]) scan_list(list_no, queries, terms_of(0), exclude, params.window, heaps[0], scratch);
+    for (uint32_t list_no : nearest[0]) scan_list(list_no, queries, terms_for(terms, residual_terms, 0), exclude, params.window, heaps[0], scratch);
   } else {
     scan_by_list(queries, nearest, terms, residual_terms, exclude, params.window, heaps);
   }
@@ -490,7 +494,7 @@ void IvfIndex::search_group(const float* queries, size_t count, size_t k, const 
     std::sort(rest.begin(), rest.end(), [&](uint32_t a, uint32_t b) { return row[a] < row[b] || (row[a] == row[b] && a < b); });
     for (uint32_t list_no : rest) {
       if (heaps[i].size() >= k) break;
-      scan_list(list_no, queries + i * dim, terms_of(i), exclude, params.window, heaps[i], scratch);
+      scan_list(list_no, queries + i * dim, terms_for(terms, residual_terms, i), exclude, params.window, heaps[i], scratch);
     }
   }
 }

@@ -119,9 +119,11 @@ class IvfIndex final : public VectorIndex {
   void search_group(const float* queries, size_t count, size_t k, const SearchParams& params, BitsetView exclude,
                     std::vector<TopK>& heaps) const;
   // Each list that the group's queries probe (nearest[i]: query i's lists), read once for all
-  // of them; residual_terms: IVF_PQ with L2's shared scratch (else unused), terms otherwise.
+  // of them, with their terms (see terms_for).
   void scan_by_list(const float* queries, const std::vector<std::vector<uint32_t>>& nearest, std::vector<QueryTerms>& terms,
                     QueryTerms& residual_terms, BitsetView exclude, DistanceWindow window, std::vector<TopK>& heaps) const;
+  // Query i's terms: IVF_PQ with L2 shares residual_terms (its tables are made per list).
+  static QueryTerms& terms_for(std::vector<QueryTerms>& terms, QueryTerms& residual_terms, size_t i);
   // One list's scores for one query into out (panel_count(size) x kPanelWidth floats).
   void list_scores(size_t list_no, const float* query, QueryTerms& terms, float* out) const;
   // Offers a list's scores to a heap, past the exclusions and outside the window.
