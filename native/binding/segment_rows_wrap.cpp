@@ -436,6 +436,42 @@ Napi::Value SegmentRowsWrap::FindEach(const Napi::CallbackInfo& info) {
   return out;
 }
 
+namespace {
+
+// A search's answer as [counts, segments, rows, scores, keys]: each column copied whole into
+// one buffer (int64 keys first, for their alignment), one allocation per search; keys as a
+// BigInt64Array, or, for VarChar keys, strings read from their segments (they never change
+// once appended, and rows are appended on this thread only). An array, not an object: naming
+// five properties cost more than the rest of this.
+Napi::Array HitColumns(Napi::Env env, const qv::MergedHits& hits, const std::vector<qv::SegmentPart>& parts) {
+  const size_t total = hits.size();
+  const bool ints = parts.empty() || parts[0].rows->key_type() == qv::KeyType::kInt64;
+  const size_t key_bytes = ints ? total * sizeof(int64_t) : 0;
+  auto buffer = Napi::ArrayBuffer::New(env, key_bytes + 3 * total * 4 + hits.counts.size() * 4);
+  auto column = [&](auto array, const auto& values) {
+    if (!values.empty()) std::memcpy(array.Data(), values.data(), values.size() * sizeof(values[0]));
+    return array;
+  };
+  Napi::Array out = Napi::Array::New(env, 5);
+  out.Set(uint32_t(0), column(Napi::Uint32Array::New(env, hits.counts.size(), buffer, key_bytes + total * 12), hits.counts));
+  out.Set(uint32_t(1), column(Napi::Uint32Array::New(env, total, buffer, key_bytes + total * 4), hits.parts));
+  out.Set(uint32_t(2), column(Napi::Uint32Array::New(env, total, buffer, key_bytes + total * 8), hits.rows));
+  out.Set(uint32_t(3), column(Napi::Float32Array::New(env, total, buffer, key_bytes), hits.scores));
+  if (ints) {
+    out.Set(uint32_t(4), column(Napi::BigInt64Array::New(env, total, buffer, 0), hits.int_keys));
+    return out;
+  }
+  Napi::Array keys = Napi::Array::New(env, total);
+  for (size_t i = 0; i < total; ++i) {
+    const std::string_view key = parts[hits.parts[i]].rows->str_key(hits.rows[i]);
+    keys.Set(uint32_t(i), Napi::String::New(env, key.data(), key.size()));
+  }
+  out.Set(uint32_t(4), keys);
+  return out;
+}
+
+}  // namespace
+
 // How a search runs: { nprobe?, refine? } for IVF segments, { radius, rangeFilter? } for a
 // range search (in the metric's own terms).
 struct SearchOptions {
@@ -488,7 +524,7 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
       ThrowError(env, e.code(), e.what());
     }
   }
-  auto hits = std::make_shared<std::vector<std::vector<qv::SegmentHit>>>();
+  auto hits = std::make_shared<qv::MergedHits>();
   return LambdaJob::Queue(
       env,
       [parts, queries, k, read_at, nq, hits, filter, options]() mutable {
@@ -497,48 +533,7 @@ Napi::Value SegmentRowsWrap::SearchEach(const Napi::CallbackInfo& info) {
         }
         *hits = qv::search_segments(*parts, queries->data(), nq, k, read_at, qv::ThreadPool::shared(), filter.get(), options.params);
       },
-      [hits, parts](Napi::Env env) {
-        size_t total = 0;
-        for (const auto& row : *hits) total += row.size();
-        // The hits' keys too, so the caller needs no call per segment for them: Int64 keys as
-        // the merge read them; VarChar keys from their segments (they never change once
-        // appended, and rows are appended on this thread only).
-        const bool ints = parts->empty() || (*parts)[0].rows->key_type() == qv::KeyType::kInt64;
-        // Every typed array is a view of one buffer (int64 keys first, for their alignment):
-        // one allocation per search rather than five.
-        const size_t key_bytes = ints ? total * sizeof(int64_t) : 0;
-        auto buffer = Napi::ArrayBuffer::New(env, key_bytes + 3 * total * 4 + hits->size() * 4);
-        Napi::BigInt64Array int_keys = ints ? Napi::BigInt64Array::New(env, total, buffer, 0) : Napi::BigInt64Array();
-        auto scores = Napi::Float32Array::New(env, total, buffer, key_bytes);
-        auto segments = Napi::Uint32Array::New(env, total, buffer, key_bytes + total * 4);
-        auto rows = Napi::Uint32Array::New(env, total, buffer, key_bytes + total * 8);
-        auto counts = Napi::Uint32Array::New(env, hits->size(), buffer, key_bytes + total * 12);
-        Napi::Array str_keys = ints ? Napi::Array() : Napi::Array::New(env, total);
-        size_t at = 0;
-        for (size_t q = 0; q < hits->size(); ++q) {
-          counts[q] = uint32_t((*hits)[q].size());
-          for (const qv::SegmentHit& hit : (*hits)[q]) {
-            segments[at] = hit.part;
-            rows[at] = hit.row;
-            scores[at] = hit.score;
-            if (ints) {
-              int_keys[at] = hit.int_key;
-            } else {
-              const std::string_view key = (*parts)[hit.part].rows->str_key(hit.row);
-              str_keys.Set(uint32_t(at), Napi::String::New(env, key.data(), key.size()));
-            }
-            ++at;
-          }
-        }
-        // An array, not an object: naming five properties cost more than the rest of this.
-        Napi::Array out = Napi::Array::New(env, 5);
-        out.Set(uint32_t(0), counts);
-        out.Set(uint32_t(1), segments);
-        out.Set(uint32_t(2), rows);
-        out.Set(uint32_t(3), scores);
-        out.Set(uint32_t(4), ints ? Napi::Value(int_keys) : Napi::Value(str_keys));
-        return out;
-      });
+      [hits, parts](Napi::Env env) { return HitColumns(env, *hits, *parts); });
 }
 
 // SegmentRows.selectRows(segments: SegmentRows[], readTs, offset, limit?, plan?): Promise<{ segments: Uint32Array,

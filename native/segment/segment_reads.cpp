@@ -1,6 +1,7 @@
 #include "segment_reads.h"
 
 #include <algorithm>
+#include <numeric>
 #include <shared_mutex>
 #include <string_view>
 #include <unordered_set>
@@ -99,9 +100,8 @@ std::vector<uint8_t> hidden_rows(const SegmentRows& segment, ReadAt at, size_t r
 
 }  // namespace
 
-std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq,
-                                                     size_t k, ReadAt at, ThreadPool& pool, const Filter* filter,
-                                                     const SearchParams& params) {
+MergedHits search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq, size_t k, ReadAt at,
+                           ThreadPool& pool, const Filter* filter, const SearchParams& params) {
   if (!parts.empty()) check_finite(queries, nq, parts[0].index->dim(), "query vector");
   std::vector<SearchResult> results(parts.size());
   // Segments in parallel, so that one query over many segments uses every core; a segment's
@@ -130,7 +130,15 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
       }
     }
   }
-  std::vector<std::vector<SegmentHit>> out(nq);
+  size_t found = 0;
+  for (const SearchResult& r : results) found += std::accumulate(r.counts.begin(), r.counts.end(), size_t(0));
+  MergedHits out;
+  out.counts.assign(nq, 0);
+  const size_t most = std::min(found, nq * k);
+  out.parts.reserve(most);
+  out.rows.reserve(most);
+  out.scores.reserve(most);
+  if (int_keys) out.int_keys.reserve(most);
   std::vector<Candidate> candidates;
   SeenKeys seen(key_type_of(parts));
   auto better = [&](const Candidate& a, const Candidate& b) {
@@ -152,11 +160,15 @@ std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPa
     // One segment's hits come sorted already (unless two tie out of key order).
     if (!std::is_sorted(candidates.begin(), candidates.end(), better)) std::sort(candidates.begin(), candidates.end(), better);
     seen.clear();
-    out[q].reserve(std::min(k, candidates.size()));
+    uint32_t& count = out.counts[q];
     for (const Candidate& c : candidates) {
-      if (out[q].size() == k) break;
+      if (count == k) break;
       if (!(int_keys ? seen.insert(c.key) : seen.insert(*parts[c.part].rows, c.row))) continue;
-      out[q].push_back(SegmentHit{c.part, c.row, to_score(c.distance, parts[c.part].index->metric()), c.key});
+      out.parts.push_back(c.part);
+      out.rows.push_back(c.row);
+      out.scores.push_back(to_score(c.distance, parts[c.part].index->metric()));
+      if (int_keys) out.int_keys.push_back(c.key);
+      ++count;
     }
   }
   return out;

@@ -22,20 +22,24 @@ struct SegmentPart {
   std::shared_ptr<const VectorIndex> index;  // null for reads that need no vectors
 };
 
-struct SegmentHit {
-  uint32_t part;  // which of the parts
-  uint32_t row;
-  float score;      // in the metric's own terms
-  int64_t int_key;  // the row's key when keys are Int64 (0 for VarChar), read during the merge
+// Every query's hits, best first, one query after another (counts[q] of them for query q),
+// column by column: a search's answer is handed to JavaScript as these columns, copied whole.
+struct MergedHits {
+  std::vector<uint32_t> counts;
+  std::vector<uint32_t> parts;  // which of the parts
+  std::vector<uint32_t> rows;
+  std::vector<float> scores;      // in the metric's own terms
+  std::vector<int64_t> int_keys;  // the rows' keys when keys are Int64, read during the merge (else empty)
+
+  size_t size() const { return rows.size(); }
 };
 
 // The k best hits of each of nq queries over all parts as a read at `at` sees them, best first; with a
 // filter, among the rows that pass it only (the filter is applied inside the scan, so k
 // come back when k rows pass); with a bounded params.window, among the hits inside it (range
 // search). IVF segments scan params.nprobe lists.
-std::vector<std::vector<SegmentHit>> search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq,
-                                                     size_t k, ReadAt at, ThreadPool& pool, const Filter* filter = nullptr,
-                                                     const SearchParams& params = {});
+MergedHits search_segments(const std::vector<SegmentPart>& parts, const float* queries, size_t nq, size_t k, ReadAt at,
+                           ThreadPool& pool, const Filter* filter = nullptr, const SearchParams& params = {});
 
 struct RowRef {
   uint32_t part;

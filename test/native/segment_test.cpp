@@ -166,11 +166,12 @@ TEST(search_over_segments_equals_one_brute_force) {
     qv::SearchParams every_list;
     every_list.nprobe = kLists;
     const auto hits = qv::search_segments(parts, query.data(), 1, 25, read_ts, pool, nullptr, every_list);
-    CHECK_EQ(hits[0].size(), size_t(25));
+    CHECK_EQ(hits.counts[0], uint32_t(25));
+    CHECK_EQ(hits.size(), size_t(25));
     for (size_t i = 0; i < 25; ++i) {
-      CHECK_EQ(parts[hits[0][i].part].rows->int_key(hits[0][i].row), expected[i].second);
-      CHECK_EQ(hits[0][i].int_key, expected[i].second);  // the key as the merge read it
-      CHECK_CLOSE(hits[0][i].score, expected[i].first, 1e-5);
+      CHECK_EQ(parts[hits.parts[i]].rows->int_key(hits.rows[i]), expected[i].second);
+      CHECK_EQ(hits.int_keys[i], expected[i].second);  // the key as the merge read it
+      CHECK_CLOSE(hits.scores[i], expected[i].first, 1e-5);
     }
   }
 }
@@ -206,10 +207,11 @@ void check_each_key_once(const std::vector<qv::SegmentPart>& parts, const std::f
   const std::vector<float> query(parts[0].index->dim(), 0.0f);
   for (size_t k : {size_t(10), size_t(150)}) {
     const auto hits = qv::search_segments(parts, query.data(), 1, k, 10, pool);
-    CHECK_EQ(hits[0].size(), k);
+    CHECK_EQ(hits.counts[0], uint32_t(k));
+    CHECK_EQ(hits.size(), k);
     for (size_t i = 0; i < k; ++i) {
-      CHECK(has_key(*parts[hits[0][i].part].rows, hits[0][i].row, i));
-      CHECK_EQ(hits[0][i].part, uint32_t(0));  // the nearer copy
+      CHECK(has_key(*parts[hits.parts[i]].rows, hits.rows[i], i));
+      CHECK_EQ(hits.parts[i], uint32_t(0));  // the nearer copy
     }
   }
 }
@@ -226,6 +228,29 @@ TEST(search_returns_each_varchar_key_once_across_segments) {
   check_each_key_once(two_copies(qv::KeyType::kVarChar), [](const qv::SegmentRows& rows, uint32_t row, size_t i) {
     return rows.str_key(row) == "key-" + std::to_string(i);
   });
+}
+
+// A batch's columns hold each query's hits in turn: the same as the query searched alone.
+TEST(a_batch_answers_each_query_as_it_is_answered_alone) {
+  const auto parts = two_copies(qv::KeyType::kInt64);
+  qv::ThreadPool pool(2);
+  const std::vector<float> queries = {0, 0, 0, 0, 50, 50, 50, 50, 199, 199, 199, 199};
+  const size_t k = 7;
+  const qv::MergedHits batch = qv::search_segments(parts, queries.data(), 3, k, 10, pool);
+  CHECK_EQ(batch.counts.size(), size_t(3));
+  size_t at = 0;
+  for (size_t q = 0; q < 3; ++q) {
+    const qv::MergedHits alone = qv::search_segments(parts, queries.data() + q * 4, 1, k, 10, pool);
+    CHECK_EQ(batch.counts[q], alone.counts[0]);
+    for (size_t i = 0; i < alone.size(); ++i, ++at) {
+      CHECK_EQ(batch.parts[at], alone.parts[i]);
+      CHECK_EQ(batch.rows[at], alone.rows[i]);
+      CHECK_EQ(batch.int_keys[at], alone.int_keys[i]);
+      CHECK(batch.scores[at] == alone.scores[i]);
+    }
+  }
+  CHECK_EQ(at, batch.size());
+  CHECK_EQ(batch.int_keys[k], int64_t(50));  // the second query's nearest key
 }
 
 TEST(select_rows_in_key_order_with_offset_and_limit) {
@@ -288,7 +313,7 @@ TEST(reads_run_while_the_writer_appends) {
     const std::vector<float> query(dim, 0.5f);
     while (!done.load()) {
       const auto hits = qv::search_segments(parts, query.data(), 1, 5, 1 << 30, pool);
-      for (const auto& hit : hits[0]) CHECK(hit.row < 100000);
+      for (const uint32_t row : hits.rows) CHECK(row < 100000);
       qv::select_rows(parts, 1 << 30, 0, 10);
     }
   });
