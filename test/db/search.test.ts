@@ -121,6 +121,34 @@ test('concurrent searches each get their own answers; vectors changed after the 
   assert.deepEqual((await Promise.all(pending)).map(ids), alone);
 });
 
+test('rows of one matrix are searched as the vectors they view, whatever their order; taken when search is called', async () => {
+  const db = await openDb(folder('matrix'));
+  await db.createCollection(docsSchema('c'));
+  await db.insert({ collection_name: 'c', data: docs(300, 0, 5) });
+  // One query's hits come as one list, as in the SDK.
+  const ids = ({ results }: { results: unknown }) => {
+    const lists = (Array.isArray((results as unknown[])[0]) ? results : [results]) as { id: string }[][];
+    return lists.map((hits) => hits.map((h) => h.id));
+  };
+  const vectors = docs(6, 2000, 17).map((d) => d.vector);
+  const dim = vectors[0].length;
+  const matrix = Float32Array.from(vectors.flat());
+  const row = (i: number) => matrix.subarray(i * dim, (i + 1) * dim);
+  const copies = (order: number[]) => order.map((i) => Float32Array.from(vectors[i]));
+  for (const order of [
+    [0, 1, 2, 3, 4, 5], // consecutive rows: one view of the matrix
+    [5, 4, 3, 2, 1, 0], // the same rows backwards
+    [0, 2, 4], // every other row
+    [3], // one row
+  ]) {
+    const expected = ids(await db.search({ collection_name: 'c', data: copies(order), limit: 4 }));
+    assert.deepEqual(ids(await db.search({ collection_name: 'c', data: order.map(row), limit: 4 })), expected, `rows ${order}`);
+  }
+  const expected = ids(await db.search({ collection_name: 'c', data: copies([0, 1, 2, 3, 4, 5]), limit: 4 }));
+  const pending = db.search({ collection_name: 'c', data: [0, 1, 2, 3, 4, 5].map(row), limit: 4 });
+  matrix.fill(0);
+  assert.deepEqual(ids(await pending), expected);
+});
 test('output fields: scalars, vectors, dynamic keys and *; query pages in key order', async () => {
   const db = await openDb(folder('db'));
   await db.createCollection(docsSchema('c'));

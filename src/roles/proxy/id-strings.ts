@@ -18,16 +18,20 @@ const HIGH_WORD = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 1 : 0;
  */
 export function keyStrings(keys: ArrayLike<Key>): string[] {
   const out = new Array<string>(keys.length);
-  if (!(keys instanceof BigInt64Array)) {
-    for (let i = 0; i < keys.length; i++) out[i] = keyString(keys[i]);
-    return out;
-  }
-  const words = new Int32Array(keys.buffer, keys.byteOffset, keys.length * 2);
-  for (let i = 0; i < keys.length; i++) {
-    const low = words[2 * i + 1 - HIGH_WORD];
-    out[i] = words[2 * i + HIGH_WORD] === low >> 31 ? intString(low) : keys[i].toString();
-  }
+  const words = keys instanceof BigInt64Array ? int64Words(keys) : undefined;
+  for (let i = 0; i < keys.length; i++) out[i] = words ? int64String(keys as BigInt64Array, words, i) : keyString(keys[i]);
   return out;
+}
+
+/** Int64 keys as 32-bit words, for int64String. */
+export function int64Words(keys: BigInt64Array): Int32Array {
+  return new Int32Array(keys.buffer, keys.byteOffset, keys.length * 2);
+}
+
+/** Key i of `keys` (whose words are `words`) in decimal. */
+export function int64String(keys: BigInt64Array, words: Int32Array, i: number): string {
+  const low = words[2 * i + 1 - HIGH_WORD];
+  return words[2 * i + HIGH_WORD] === low >> 31 ? intString(low) : keys[i].toString();
 }
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i));

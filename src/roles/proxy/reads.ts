@@ -14,7 +14,7 @@ import { DYNAMIC_FIELD, type Field, primaryField, vectorFields } from '../../sch
 import type { Hit, Key, ReadOptions, SearchHits, SearchRequest } from '../query-service.js';
 import { consistencyLevel } from './collections.js';
 import { type ProxyContext, partitionByName } from './context.js';
-import { keyString, keyStrings } from './id-strings.js';
+import { int64String, int64Words, keyString } from './id-strings.js';
 import { borrowFloats, returnFloats } from './query-buffers.js';
 import { ok, type QueryRow, SUCCESS } from './responses.js';
 
@@ -114,14 +114,19 @@ export function queryVectors(
   if (data === undefined) throw new InvalidArgumentError('search needs data: a vector or an array of vectors');
   const single = isVector(data);
   const list = (single ? [data] : data) as unknown[];
-  if (!Array.isArray(list) || list.length === 0 || !list.every(isVector))
-    throw new InvalidArgumentError('search data must be a vector (numbers) or an array of vectors');
+  if (!Array.isArray(list) || list.length === 0) throw new InvalidArgumentError('search data must be a vector (numbers) or an array of vectors');
   if (list.length > MAX_NQ) throw new InvalidArgumentError(`at most ${MAX_NQ} query vectors at once, got ${list.length}`);
   for (let i = 0; i < list.length; i++) {
+    if (!isVector(list[i])) throw new InvalidArgumentError('search data must be a vector (numbers) or an array of vectors');
     const length = (list[i] as ArrayLike<number>).length;
     if (length !== dim) throw new DimensionMismatchError(`query vector ${i} has ${length} dimensions, the field has ${dim}`);
   }
   const packed = allocate(list.length * dim);
+  const rows = consecutiveRows(list, dim);
+  if (rows) {
+    packed.set(rows);
+    return { packed, nq: list.length, single: list.length === 1 };
+  }
   for (let i = 0; i < list.length; i++) {
     const vector = list[i] as ArrayLike<number>;
     // Floats are copied as they are; the native search refuses NaN and infinities among them.
@@ -135,6 +140,21 @@ export function queryVectors(
     }
   }
   return { packed, nq: list.length, single: list.length === 1 };
+}
+
+/**
+ * The vectors as one view when they are consecutive rows of one buffer (a matrix's rows taken
+ * with subarray, the usual way to search a batch): copied then in one piece, not row by row.
+ */
+function consecutiveRows(list: unknown[], dim: number): Float32Array | undefined {
+  const first = list[0];
+  if (!(first instanceof Float32Array)) return undefined;
+  const rowBytes = dim * Float32Array.BYTES_PER_ELEMENT;
+  for (let i = 1; i < list.length; i++) {
+    const row = list[i];
+    if (!(row instanceof Float32Array) || row.buffer !== first.buffer || row.byteOffset !== first.byteOffset + i * rowBytes) return undefined;
+  }
+  return new Float32Array(first.buffer, first.byteOffset, list.length * dim);
 }
 
 /**
@@ -215,14 +235,15 @@ export function hitRow(hit: Pick<Hit, 'key' | 'score' | 'fields'>, fields: strin
 /** Each query's hits as the SDK returns them (see hitRow); without output fields, only score and id. */
 export function hitRows(found: SearchHits, fields: string[], pk: string): Record<string, unknown>[][] {
   const { counts, keys, scores } = found;
-  const ids = found.fields ? undefined : keyStrings(keys);
+  // Ids written as each hit is made: a batch's 1000 strings then need no array of their own.
+  const words = keys instanceof BigInt64Array ? int64Words(keys) : undefined;
   const out = new Array<Record<string, unknown>[]>(counts.length);
   for (let q = 0, at = 0; q < counts.length; q++) {
     const rows = new Array<Record<string, unknown>>(counts[q]);
     for (let i = 0; i < rows.length; i++, at++) {
-      rows[i] = ids
-        ? { score: scores[at], id: ids[at] }
-        : hitRow({ key: keys[at], score: scores[at], fields: (found.fields as Record<string, unknown>[])[at] }, fields, pk);
+      rows[i] = found.fields
+        ? hitRow({ key: keys[at], score: scores[at], fields: found.fields[at] }, fields, pk)
+        : { score: scores[at], id: words ? int64String(keys as BigInt64Array, words, at) : keyString(keys[at]) };
     }
     out[q] = rows;
   }
