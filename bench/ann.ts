@@ -64,7 +64,7 @@ interface PairedPoint {
 }
 
 /** Rounds of turns between the database and the bare index at each setting. */
-const PAIRED_ROUNDS = 5;
+const PAIRED_ROUNDS = 9;
 
 /** The exact top ids of every query: `dim` per query, best first. */
 interface Truth {
