@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
+  ClosedError,
   DimensionMismatchError,
   DuplicateIdError,
   FlatIndex,
@@ -114,6 +115,23 @@ describe('FlatIndex search', () => {
     const { index } = await filledIndex('L2', 1000, 64, 8);
     assert.ok(index.memoryUsage() >= 1000 * 64 * 4);
   });
+});
+
+test('close frees the index: work already queued finishes, every later call is a ClosedError', async () => {
+  const { index, base } = await filledIndex('L2', 500, 8, 4);
+  const queries = base.subarray(0, 8 * 3);
+  const expected = await index.search(queries, 4);
+  const running = index.search(queries, 4);
+  index.close();
+  assert.deepEqual((await running).ids, expected.ids);
+  assert.throws(() => index.size, ClosedError);
+  assert.throws(() => index.memoryUsage(), ClosedError);
+  await assert.rejects(index.search(queries, 1), ClosedError);
+  await assert.rejects(index.add(base.subarray(0, 8), [1]), ClosedError);
+  await assert.rejects(index.remove([100]), ClosedError);
+  await assert.rejects(index.vectors([0]), ClosedError);
+  assert.deepEqual([index.dim, index.metric], [8, 'L2']);
+  index.close(); // a second time: nothing
 });
 
 describe('FlatIndex bad input', () => {

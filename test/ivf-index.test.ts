@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dataDir, readFvecs, readIvecs, recallAtK } from '../src/datasets.js';
 import { native } from '../src/errors.js';
 import {
+  ClosedError,
   DimensionMismatchError,
   InvalidArgumentError,
   InvalidFileError,
@@ -160,6 +161,33 @@ test('searches run while vectors are added', async () => {
   await Promise.all([...adds, ...searches]);
   assert.equal(index.size, 20_000);
   assert.equal((await index.search(vectors.subarray(0, 16), 1, { nprobe: 16 })).ids[0], 0n);
+});
+
+test('close frees the index: work already queued finishes, every later call is a ClosedError', async () => {
+  const index = new IvfIndex({ dim: 16, nlist: 16 });
+  const vectors = randomVectors(4000, 16, 8);
+  await index.train(vectors);
+  await index.add(vectors, sequentialIds(4000));
+  const queries = vectors.subarray(0, 16 * 5);
+  const expected = await index.search(queries, 3, { nprobe: 16 });
+  const running = index.search(queries, 3, { nprobe: 16 });
+  index.close();
+  assert.deepEqual((await running).ids, expected.ids);
+  assert.throws(() => index.size, ClosedError);
+  assert.throws(() => index.memoryUsage(), ClosedError);
+  await assert.rejects(index.search(queries, 1), ClosedError);
+  await assert.rejects(index.add(vectors.subarray(0, 16), [99_999]), ClosedError);
+  await assert.rejects(index.save(join(work, 'closed.qvivf')), ClosedError);
+  assert.deepEqual([index.dim, index.metric, index.type, index.nlist], [16, 'L2', 'IVF_FLAT', 16]);
+  index.close(); // a second time: nothing
+  // The native object on its own refuses with the same code.
+  const raw = new (loadNative().IvfIndex)({ dim: 4, metric: 'L2', type: 'IVF_FLAT', nlist: 2 });
+  raw.close();
+  assert.throws(() => raw.size, { code: 'QV_CLOSED' });
+  await assert.rejects(
+    native(() => raw.search(new Float32Array(4), 1, 1, 1)),
+    ClosedError,
+  );
 });
 
 describe('IvfIndex bad input', () => {

@@ -15,14 +15,14 @@ class FlatIndexWrap : public Napi::ObjectWrap<FlatIndexWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit FlatIndexWrap(const Napi::CallbackInfo& info);
-  // The index of a FlatIndex object (item i of a list, for the message); throws otherwise.
-  // The index behind a JavaScript FlatIndex, or null when value is not one.
+  // The index behind a JavaScript FlatIndex, or null when value is not one (a ClosedError when it is closed).
   static std::shared_ptr<qv::FlatIndex> Find(Napi::Env env, Napi::Value value);
 
  private:
   Napi::Value Add(const Napi::CallbackInfo& info);
   Napi::Value AddFromFile(const Napi::CallbackInfo& info);
   Napi::Value Search(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Remove(const Napi::CallbackInfo& info);
   Napi::Value Vectors(const Napi::CallbackInfo& info);
   Napi::Value Shrink(const Napi::CallbackInfo& info);
@@ -32,7 +32,10 @@ class FlatIndexWrap : public Napi::ObjectWrap<FlatIndexWrap> {
   Napi::Value Metric(const Napi::CallbackInfo& info);
   Napi::Value MemoryBytes(const Napi::CallbackInfo& info);
 
-  std::shared_ptr<qv::FlatIndex> index_;
+  // The index, or a ClosedError once close() was called.
+  const std::shared_ptr<qv::FlatIndex>& Index(Napi::Env env) const;
+
+  std::shared_ptr<qv::FlatIndex> index_;  // null once closed
 };
 
 }  // namespace qvnode

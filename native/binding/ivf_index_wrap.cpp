@@ -141,6 +141,7 @@ Napi::Function IvfIndexWrap::Define(Napi::Env env) {
                          InstanceMethod<&IvfIndexWrap::Add>("add"),
                          InstanceMethod<&IvfIndexWrap::BuildFromFile>("buildFromFile"),
                          InstanceMethod<&IvfIndexWrap::Search>("search"),
+                         InstanceMethod<&IvfIndexWrap::Close>("close"),
                          InstanceMethod<&IvfIndexWrap::Remove>("remove"),
                          InstanceMethod<&IvfIndexWrap::Save>("save"),
                          InstanceMethod<&IvfIndexWrap::MemoryBytes>("memoryBytes"),
@@ -185,25 +186,27 @@ IvfIndexWrap::IvfIndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Iv
 // train(vectors: Float32Array, onProgress?: (fraction) => void): Promise<void>
 Napi::Value IvfIndexWrap::Train(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  const auto& index = Index(env);
   std::vector<float> vectors = CopyFloat32Array(env, info[0], "vectors");
-  if (vectors.size() % index_->params().dim != 0) {
+  if (vectors.size() % index->params().dim != 0) {
     ThrowError(env, qv::code::kDimensionMismatch, "the training vectors are not a whole number of vectors of dimension " +
-                                                      std::to_string(index_->params().dim));
+                                                      std::to_string(index->params().dim));
   }
-  return AsyncJob::Queue(env, std::make_unique<TrainJob>(env, index_, std::move(vectors), info[1], pool()), pool());
+  return AsyncJob::Queue(env, std::make_unique<TrainJob>(env, index, std::move(vectors), info[1], pool()), pool());
 }
 
 // add(vectors: Float32Array, ids: BigInt64Array, onProgress?): Promise<void>
 Napi::Value IvfIndexWrap::Add(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  const auto& index = Index(env);
   std::vector<float> vectors = CopyFloat32Array(env, info[0], "vectors");
   std::vector<int64_t> ids = CopyBigInt64Array(env, info[1], "ids");
-  if (vectors.size() != ids.size() * index_->params().dim) {
+  if (vectors.size() != ids.size() * index->params().dim) {
     ThrowError(env, qv::code::kDimensionMismatch,
                std::to_string(vectors.size()) + " floats do not make " + std::to_string(ids.size()) +
-                   " vectors of dimension " + std::to_string(index_->params().dim));
+                   " vectors of dimension " + std::to_string(index->params().dim));
   }
-  return AsyncJob::Queue(env, std::make_unique<AddJob>(env, index_, std::move(vectors), std::move(ids), info[2], pool()), pool());
+  return AsyncJob::Queue(env, std::make_unique<AddJob>(env, index, std::move(vectors), std::move(ids), info[2], pool()), pool());
 }
 
 // buildFromFile(path, rows, crc): Promise<void>. Trains on and adds the rows of a vector
@@ -215,7 +218,7 @@ Napi::Value IvfIndexWrap::BuildFromFile(const Napi::CallbackInfo& info) {
   const std::string path = ToString(env, info[0], "path");
   const size_t rows = ToUint32(env, info[1], "rows");
   const uint32_t crc = ToUint32(env, info[2], "crc");
-  auto index = index_;
+  auto index = Index(env);
   qv::ThreadPool& work = pool();
   return LambdaJob::Queue(
       env,
@@ -233,35 +236,48 @@ Napi::Value IvfIndexWrap::BuildFromFile(const Napi::CallbackInfo& info) {
 // search(queries: Float32Array, k: number, nprobe: number, refine: number, exclude?: Uint8Array): Promise<Result>
 Napi::Value IvfIndexWrap::Search(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  const auto& index = Index(env);
   std::vector<float> queries = CopyFloat32Array(env, info[0], "queries");
   const uint32_t k = ToUint32(env, info[1], "k");
   qv::SearchParams options;
   options.nprobe = ToUint32(env, info[2], "nprobe");
   options.refine = ToUint32(env, info[3], "refine");
-  if (queries.empty() || queries.size() % index_->params().dim != 0) {
+  if (queries.empty() || queries.size() % index->params().dim != 0) {
     ThrowError(env, qv::code::kDimensionMismatch,
                std::to_string(queries.size()) + " floats are not a whole number of queries of dimension " +
-                   std::to_string(index_->params().dim));
+                   std::to_string(index->params().dim));
   }
   std::vector<uint8_t> exclude;
   if (info.Length() > 4 && !info[4].IsUndefined()) exclude = CopyUint8Array(env, info[4], "exclude");
-  return AsyncJob::Queue(env, std::make_unique<SearchJob>(env, index_, std::move(queries), k, options, std::move(exclude)));
+  return AsyncJob::Queue(env, std::make_unique<SearchJob>(env, index, std::move(queries), k, options, std::move(exclude)));
 }
 
 Napi::Value IvfIndexWrap::Remove(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return AsyncJob::Queue(env, std::make_unique<RemoveJob<qv::IvfIndex>>(env, index_, CopyBigInt64Array(env, info[0], "ids")));
+  return AsyncJob::Queue(env, std::make_unique<RemoveJob<qv::IvfIndex>>(env, Index(env), CopyBigInt64Array(env, info[0], "ids")));
 }
 
 Napi::Value IvfIndexWrap::Save(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return AsyncJob::Queue(env, std::make_unique<SaveJob>(env, index_, ToPath(env, info[0])), pool());
+  return AsyncJob::Queue(env, std::make_unique<SaveJob>(env, Index(env), ToPath(env, info[0])), pool());
+}
+
+// close(): the index's memory is freed once the work already queued on it is done (each
+// job holds the index); every later call throws ClosedError. Closing twice does nothing.
+Napi::Value IvfIndexWrap::Close(const Napi::CallbackInfo& info) {
+  index_.reset();
+  return info.Env().Undefined();
+}
+
+const std::shared_ptr<qv::IvfIndex>& IvfIndexWrap::Index(Napi::Env env) const {
+  if (!index_) ThrowError(env, qv::code::kClosed, "the IvfIndex is closed");
+  return index_;
 }
 
 std::shared_ptr<qv::IvfIndex> IvfIndexWrap::Find(Napi::Env env, Napi::Value value) {
   Napi::Function constructor = Data(env).ivf_index_constructor.Value();
   if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(constructor)) return nullptr;
-  return Unwrap(value.As<Napi::Object>())->index_;
+  return Unwrap(value.As<Napi::Object>())->Index(env);  // a ClosedError once closed
 }
 
 // IvfIndex.load(path, map?: boolean): map leaves the lists in the file's pages.
@@ -272,28 +288,28 @@ Napi::Value IvfIndexWrap::Load(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value IvfIndexWrap::MemoryBytes(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), double(index_->memory_bytes()));
+  return Napi::Number::New(info.Env(), double(Index(info.Env())->memory_bytes()));
 }
 
 Napi::Value IvfIndexWrap::MappedBytes(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), double(index_->mapped_bytes()));
+  return Napi::Number::New(info.Env(), double(Index(info.Env())->mapped_bytes()));
 }
 
 Napi::Value IvfIndexWrap::ListSizes(const Napi::CallbackInfo& info) {
-  const std::vector<uint32_t> sizes = index_->list_sizes();
+  const std::vector<uint32_t> sizes = Index(info.Env())->list_sizes();
   auto out = Napi::Uint32Array::New(info.Env(), sizes.size());
   std::copy(sizes.begin(), sizes.end(), out.Data());
   return out;
 }
 
-Napi::Value IvfIndexWrap::Size(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(index_->size())); }
-Napi::Value IvfIndexWrap::Rows(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(index_->rows())); }
-Napi::Value IvfIndexWrap::Trained(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), index_->trained()); }
+Napi::Value IvfIndexWrap::Size(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(Index(info.Env())->size())); }
+Napi::Value IvfIndexWrap::Rows(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(Index(info.Env())->rows())); }
+Napi::Value IvfIndexWrap::Trained(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), Index(info.Env())->trained()); }
 
 // params: { dim, metric, type, nlist, m, nbits, keepVectors, seed, iterations }
 Napi::Value IvfIndexWrap::Params(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const qv::IvfParams& p = index_->params();
+  const qv::IvfParams& p = Index(env)->params();
   Napi::Object out = Napi::Object::New(env);
   out.Set("dim", double(p.dim));
   out.Set("metric", MetricName(p.metric));

@@ -17,13 +17,14 @@ class IvfIndexWrap : public Napi::ObjectWrap<IvfIndexWrap> {
   explicit IvfIndexWrap(const Napi::CallbackInfo& info);
   // load(path): Promise<IvfIndex>
   static Napi::Value Load(const Napi::CallbackInfo& info);
-  // The index behind a JavaScript IvfIndex, or null when value is not one.
+  // The index behind a JavaScript IvfIndex, or null when value is not one (a ClosedError when it is closed).
   static std::shared_ptr<qv::IvfIndex> Find(Napi::Env env, Napi::Value value);
 
  private:
   Napi::Value Train(const Napi::CallbackInfo& info);
   Napi::Value Add(const Napi::CallbackInfo& info);
   Napi::Value Search(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Remove(const Napi::CallbackInfo& info);
   Napi::Value Save(const Napi::CallbackInfo& info);
   Napi::Value MemoryBytes(const Napi::CallbackInfo& info);
@@ -37,7 +38,10 @@ class IvfIndexWrap : public Napi::ObjectWrap<IvfIndexWrap> {
 
   qv::ThreadPool& pool() const { return background_ ? qv::ThreadPool::background() : qv::ThreadPool::shared(); }
 
-  std::shared_ptr<qv::IvfIndex> index_;
+  // The index, or a ClosedError once close() was called.
+  const std::shared_ptr<qv::IvfIndex>& Index(Napi::Env env) const;
+
+  std::shared_ptr<qv::IvfIndex> index_;  // null once closed
   bool background_ = false;
 };
 

@@ -1,5 +1,5 @@
 import { optionsObject, readArguments } from '../arguments.js';
-import { InvalidArgumentError, native } from '../errors.js';
+import { ClosedError, InvalidArgumentError, native } from '../errors.js';
 import type { NativeFlatIndex } from '../native/binding.js';
 import { loadNative } from '../native/load.js';
 import { type Metric, parseMetric } from './metric.js';
@@ -33,7 +33,7 @@ export interface SearchOptions {
  * that fails changes nothing.
  */
 export class FlatIndex implements VectorIndex {
-  readonly #native: NativeFlatIndex;
+  #native: NativeFlatIndex | undefined;
   readonly dim: number;
   readonly metric: Metric;
 
@@ -46,19 +46,34 @@ export class FlatIndex implements VectorIndex {
     this.#native = new NativeFlat(this.dim, this.metric);
   }
 
+  /**
+   * Frees the index's memory now rather than when the object is garbage collected: at once,
+   * or, with searches or adds still running, as soon as they finish (they finish as usual).
+   * Every later call throws ClosedError; closing twice does nothing.
+   */
+  close(): void {
+    this.#native?.close();
+    this.#native = undefined;
+  }
+
+  get #open(): NativeFlatIndex {
+    if (!this.#native) throw new ClosedError('the FlatIndex is closed');
+    return this.#native;
+  }
+
   /** Vectors currently searchable (added and not removed). */
   get size(): number {
-    return this.#native.size;
+    return this.#open.size;
   }
 
   /** Rows ever added, removed ones included: the length a filter bitset can cover. */
   get rows(): number {
-    return this.#native.rows;
+    return this.#open.rows;
   }
 
   /** Bytes of native memory the index holds. */
   memoryUsage(): number {
-    return this.#native.memoryBytes();
+    return this.#open.memoryBytes();
   }
 
   /**
@@ -71,7 +86,7 @@ export class FlatIndex implements VectorIndex {
       throw new InvalidArgumentError(`${packed.length / this.dim} vectors but ${keys.length} ids`);
     }
     if (keys.length === 0) return;
-    await native(() => this.#native.add(packed, keys));
+    await native(() => this.#open.add(packed, keys));
   }
 
   /**
@@ -83,7 +98,7 @@ export class FlatIndex implements VectorIndex {
       checkK(k);
       return [toQueries(queries, this.dim), toExclude(optionsObject(options, 'search options').exclude)] as const;
     });
-    const raw = await native(() => this.#native.search(packed, k, exclude));
+    const raw = await native(() => this.#open.search(packed, k, exclude));
     return new SearchResults(raw, this.metric);
   }
 
@@ -98,12 +113,12 @@ export class FlatIndex implements VectorIndex {
       if (out.some((r, i) => r !== rows[i])) throw new InvalidArgumentError('rows must be integers from 0 to 2^32 - 1');
       return out;
     });
-    return native(() => this.#native.vectors(list));
+    return native(() => this.#open.vectors(list));
   }
 
   /** Removes vectors by id; unknown ids are ignored. Resolves to how many were removed. */
   async remove(ids: IdsInput): Promise<number> {
     const keys = readArguments(() => toIds(ids));
-    return native(() => this.#native.remove(keys));
+    return native(() => this.#open.remove(keys));
   }
 }

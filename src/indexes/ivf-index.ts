@@ -1,5 +1,5 @@
 import { optionsObject, readArguments } from '../arguments.js';
-import { InvalidArgumentError, native } from '../errors.js';
+import { ClosedError, InvalidArgumentError, native } from '../errors.js';
 import type { NativeIvfIndex, NativeIvfParams } from '../native/binding.js';
 import { loadNative } from '../native/load.js';
 import type { SearchOptions } from './flat-index.js';
@@ -65,7 +65,9 @@ function toProgress(options: ProgressOptions | undefined): ((fraction: number) =
  * pass). Searches may run concurrently with each other and with add.
  */
 export class IvfIndex implements VectorIndex {
-  readonly #native: NativeIvfIndex;
+  #native: NativeIvfIndex | undefined;
+  /** The parameters, read once: they never change, and each native read makes a new object. */
+  readonly #params: Readonly<NativeIvfParams>;
 
   constructor(options: IvfIndexOptions);
   /** @internal */
@@ -73,17 +75,35 @@ export class IvfIndex implements VectorIndex {
   constructor(options: IvfIndexOptions | typeof fromNative, loaded?: NativeIvfIndex) {
     if (options === fromNative && loaded) {
       this.#native = loaded;
+      this.#params = Object.freeze(loaded.params);
       return;
     }
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('IvfIndex needs options: { dim, metric?, type?, nlist?, m? }');
     }
-    const params = readArguments(() => IvfIndex.#params(options));
+    const params = readArguments(() => IvfIndex.#checked(options));
     const { IvfIndex: NativeIvf } = loadNative();
     this.#native = new NativeIvf(params);
+    this.#params = Object.freeze(this.#native.params);
   }
 
-  static #params(options: IvfIndexOptions): Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'> {
+  /**
+   * Frees the index's memory now rather than when the object is garbage collected: at once,
+   * or, with work on it still running (a search, an add, a save), as soon as that finishes
+   * (it finishes as usual). Every later call throws ClosedError, but for the parameters
+   * (dim, metric, type, nlist, params); closing twice does nothing.
+   */
+  close(): void {
+    this.#native?.close();
+    this.#native = undefined;
+  }
+
+  get #open(): NativeIvfIndex {
+    if (!this.#native) throw new ClosedError('the IvfIndex is closed');
+    return this.#native;
+  }
+
+  static #checked(options: IvfIndexOptions): Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'> {
     const type = options.type ?? 'IVF_FLAT';
     if (!TYPES.includes(type)) throw new InvalidArgumentError(`type must be one of ${TYPES.join(', ')}, got ${String(type)}`);
     const params: Partial<NativeIvfParams> & Pick<NativeIvfParams, 'dim' | 'metric' | 'type'> = {
@@ -122,50 +142,50 @@ export class IvfIndex implements VectorIndex {
 
   /** Bytes of the lists searched in place from a mapped file (0 unless loaded with mmap): page cache, not memoryUsage(). */
   mappedUsage(): number {
-    return this.#native.mappedBytes();
+    return this.#open.mappedBytes();
   }
 
   get dim(): number {
-    return this.#native.params.dim;
+    return this.#params.dim;
   }
   get metric(): Metric {
-    return this.#native.params.metric;
+    return this.#params.metric;
   }
   get type(): IvfType {
-    return this.#native.params.type;
+    return this.#params.type;
   }
   get nlist(): number {
-    return this.#native.params.nlist;
+    return this.#params.nlist;
   }
   /** Every parameter the index was made with. */
   get params(): Readonly<NativeIvfParams> {
-    return this.#native.params;
+    return this.#params;
   }
   get trained(): boolean {
-    return this.#native.trained;
+    return this.#open.trained;
   }
   /** Vectors held. */
   get size(): number {
-    return this.#native.size;
+    return this.#open.size;
   }
   /** Rows ever added, removed ones included: the length a filter bitset can cover. */
   get rows(): number {
-    return this.#native.rows;
+    return this.#open.rows;
   }
   /** Bytes of native memory the index holds. */
   memoryUsage(): number {
-    return this.#native.memoryBytes();
+    return this.#open.memoryBytes();
   }
   /** How many vectors each cell holds. */
   listSizes(): Uint32Array {
-    return this.#native.listSizes();
+    return this.#open.listSizes();
   }
 
   /** Learns the cells (and codes) from these vectors: at least nlist of them (256 for IVF_PQ);
    * at most 256 x nlist are sampled. Refused once the index holds vectors. */
   async train(vectors: VectorsInput, options?: ProgressOptions): Promise<void> {
     const [packed, onProgress] = readArguments(() => [toVectors(vectors, this.dim, 'training vector'), toProgress(options)] as const);
-    await native(() => this.#native.train(packed, onProgress));
+    await native(() => this.#open.train(packed, onProgress));
   }
 
   /** Adds vectors with their ids, all or nothing. Needs a trained index. */
@@ -175,7 +195,7 @@ export class IvfIndex implements VectorIndex {
       throw new InvalidArgumentError(`${packed.length / this.dim} vectors but ${keys.length} ids`);
     }
     if (keys.length === 0) return;
-    await native(() => this.#native.add(packed, keys, onProgress));
+    await native(() => this.#open.add(packed, keys, onProgress));
   }
 
   /** The k nearest vectors of each query, scanning nprobe cells (default 8). */
@@ -190,19 +210,19 @@ export class IvfIndex implements VectorIndex {
         toExclude(o.exclude),
       ] as const;
     });
-    const raw = await native(() => this.#native.search(packed, k, nprobe, refine, exclude));
+    const raw = await native(() => this.#open.search(packed, k, nprobe, refine, exclude));
     return new SearchResults(raw, this.metric);
   }
 
   /** Removes vectors by id; unknown ids are ignored. Resolves to how many were removed. */
   async remove(ids: IdsInput): Promise<number> {
     const keys = readArguments(() => toIds(ids));
-    return native(() => this.#native.remove(keys));
+    return native(() => this.#open.remove(keys));
   }
 
   /** Writes the index to a file (through a temporary file, renamed into place). */
   async save(path: string): Promise<void> {
     if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path must be a non-empty string');
-    await native(() => this.#native.save(path));
+    await native(() => this.#open.save(path));
   }
 }

@@ -21,4 +21,6 @@ export interface VectorIndex {
   remove(ids: IdsInput): Promise<number>;
   /** Bytes of native memory held. */
   memoryUsage(): number;
+  /** Frees the native memory now (once running work on it is done); later calls throw ClosedError. */
+  close(): void;
 }

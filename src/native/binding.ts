@@ -26,6 +26,8 @@ export interface NativeFlatIndex {
   vectors(rows: Uint32Array): Promise<Float32Array>;
   /** No more rows to come: gives back the capacity growth left (one copy, on the pool). */
   shrink(): Promise<void>;
+  /** Frees the index once queued work on it is done; later calls throw ClosedError. */
+  close(): void;
   memoryBytes(): number;
   readonly size: number;
   readonly rows: number;
@@ -66,6 +68,8 @@ export interface NativeIvfIndex {
   search(queries: Float32Array, k: number, nprobe: number, refine: number, exclude?: Uint8Array): Promise<NativeResult>;
   remove(ids: BigInt64Array): Promise<number>;
   save(path: string): Promise<void>;
+  /** Frees the index once queued work on it is done; later calls throw ClosedError. */
+  close(): void;
   memoryBytes(): number;
   /** Bytes of lists read in place from a mapped file (0 unless loaded with map). */
   mappedBytes(): number;
@@ -282,8 +286,18 @@ export const BINDING_SHAPE = {
     measureFmaRate: true,
   } satisfies Record<keyof NativeBinding, true>).sort(),
   classes: {
-    FlatIndex: names<NativeFlatIndex>({ add: true, addFromFile: true, search: true, remove: true, vectors: true, shrink: true, memoryBytes: true }),
+    FlatIndex: names<NativeFlatIndex>({
+      add: true,
+      addFromFile: true,
+      search: true,
+      remove: true,
+      vectors: true,
+      shrink: true,
+      close: true,
+      memoryBytes: true,
+    }),
     IvfIndex: names<NativeIvfIndex>({
+      close: true,
       train: true,
       add: true,
       buildFromFile: true,
