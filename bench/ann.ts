@@ -126,12 +126,14 @@ async function quiver(ds: Dataset, truth: Truth, type: IvfType): Promise<Run> {
     async (answer) => recall((await answer()).ids, K, truth),
   );
   const params = type === 'IVF_PQ' ? `nlist=${nlist}, m=${m}, refine=${refine}` : `nlist=${nlist}`;
+  const memory = mib(index.memoryUsage());
+  index.close();
   return {
     system: 'QuiverDB',
     variant: `${type} (${params})`,
     build: `${fixed(seconds, 1)} s (2 threads)`,
     buildSeconds: seconds,
-    memory: mib(index.memoryUsage()),
+    memory,
     points,
   };
 }
@@ -187,6 +189,7 @@ async function database(ds: Dataset, truth: Truth, type: 'IVF_FLAT' | 'IVF_SQ8')
     await built.add(ds.base, rowIds(ds.count));
     const barePath = join(scratch, `bare-${ds.name}-${type}.qvivf`);
     await built.save(barePath);
+    built.close();
     const bare = await IvfIndex.load(barePath);
     const queries = Array.from({ length: ds.queryCount }, (_, q) => ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim));
     const search = (nprobe: number) => db.search({ collection_name: 'ann', data: queries, limit: K, params: { nprobe } });
@@ -216,6 +219,7 @@ async function database(ds: Dataset, truth: Truth, type: 'IVF_FLAT' | 'IVF_SQ8')
       paired.push({ setting: `nprobe=${nprobe}`, recall: bareRecall, database: oneThread.a, bare: oneThread.b, ratio: oneThread.ratio });
       if (r > 0.999) break;
     }
+    bare.close();
     const { infos } = (await db.getQuerySegmentInfo({ collectionName: 'ann' })) as unknown as { infos: { mem_size: number }[] };
     return {
       system: DATABASE,
