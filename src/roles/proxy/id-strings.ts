@@ -11,24 +11,16 @@ export function keyString(key: Key): string {
 /** Where an int64's high 32-bit word is in memory: second on little-endian machines. */
 const HIGH_WORD = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 1 : 0;
 
-/**
- * Int64 keys that fit in 32 bits, the usual case short of auto_id, are read as two 32-bit
- * words and written by intString: that makes no BigInt per key, which was half the cost of
- * a batch's results.
- */
-export function keyStrings(keys: ArrayLike<Key>): string[] {
-  const out = new Array<string>(keys.length);
-  const words = keys instanceof BigInt64Array ? int64Words(keys) : undefined;
-  for (let i = 0; i < keys.length; i++) out[i] = words ? int64String(keys as BigInt64Array, words, i) : keyString(keys[i]);
-  return out;
-}
-
 /** Int64 keys as 32-bit words, for int64String. */
 export function int64Words(keys: BigInt64Array): Int32Array {
   return new Int32Array(keys.buffer, keys.byteOffset, keys.length * 2);
 }
 
-/** Key i of `keys` (whose words are `words`) in decimal. */
+/**
+ * Key i of `keys` (whose words are `words`) in decimal. Int64 keys that fit in 32 bits, the
+ * usual case short of auto_id, are read as two 32-bit words and written by intString: that
+ * makes no BigInt per key, which was half the cost of a batch's results.
+ */
 export function int64String(keys: BigInt64Array, words: Int32Array, i: number): string {
   const low = words[2 * i + 1 - HIGH_WORD];
   return words[2 * i + HIGH_WORD] === low >> 31 ? intString(low) : keys[i].toString();

@@ -112,12 +112,13 @@ export function queryVectors(
 ): { packed: Float32Array; nq: number; single: boolean } {
   const isVector = (v: unknown) => v instanceof Float32Array || (Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number'));
   if (data === undefined) throw new InvalidArgumentError('search needs data: a vector or an array of vectors');
+  const notVectors = 'search data must be a vector (numbers) or an array of vectors';
   const single = isVector(data);
   const list = (single ? [data] : data) as unknown[];
-  if (!Array.isArray(list) || list.length === 0) throw new InvalidArgumentError('search data must be a vector (numbers) or an array of vectors');
+  if (!Array.isArray(list) || list.length === 0) throw new InvalidArgumentError(notVectors);
   if (list.length > MAX_NQ) throw new InvalidArgumentError(`at most ${MAX_NQ} query vectors at once, got ${list.length}`);
   for (let i = 0; i < list.length; i++) {
-    if (!isVector(list[i])) throw new InvalidArgumentError('search data must be a vector (numbers) or an array of vectors');
+    if (!isVector(list[i])) throw new InvalidArgumentError(notVectors);
     const length = (list[i] as ArrayLike<number>).length;
     if (length !== dim) throw new DimensionMismatchError(`query vector ${i} has ${length} dimensions, the field has ${dim}`);
   }
