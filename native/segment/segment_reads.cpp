@@ -139,6 +139,9 @@ MergedHits search_segments(const std::vector<SegmentPart>& parts, const float* q
   out.rows.reserve(most);
   out.scores.reserve(most);
   if (int_keys) out.int_keys.reserve(most);
+  // Each part's metric, read once: a virtual call per hit showed in the merge's profile.
+  std::vector<Metric> metrics(parts.size());
+  for (size_t p = 0; p < parts.size(); ++p) metrics[p] = parts[p].index->metric();
   std::vector<Candidate> candidates;
   SeenKeys seen(key_type_of(parts));
   auto better = [&](const Candidate& a, const Candidate& b) {
@@ -150,11 +153,10 @@ MergedHits search_segments(const std::vector<SegmentPart>& parts, const float* q
     candidates.clear();
     for (size_t p = 0; p < parts.size(); ++p) {
       const SearchResult& r = results[p];
-      const Metric metric = parts[p].index->metric();
       for (size_t i = 0; i < r.counts[q]; ++i) {
         const size_t slot = q * r.k + i;
         const int64_t key = int_keys ? keys[p][slot] : 0;
-        candidates.push_back(Candidate{to_internal(r.distances[slot], metric), uint32_t(p), uint32_t(r.ids[slot]), key});
+        candidates.push_back(Candidate{to_internal(r.distances[slot], metrics[p]), uint32_t(p), uint32_t(r.ids[slot]), key});
       }
     }
     // One segment's hits come sorted already (unless two tie out of key order).
@@ -166,7 +168,7 @@ MergedHits search_segments(const std::vector<SegmentPart>& parts, const float* q
       if (!(int_keys ? seen.insert(c.key) : seen.insert(*parts[c.part].rows, c.row))) continue;
       out.parts.push_back(c.part);
       out.rows.push_back(c.row);
-      out.scores.push_back(to_score(c.distance, parts[c.part].index->metric()));
+      out.scores.push_back(to_score(c.distance, metrics[c.part]));
       if (int_keys) out.int_keys.push_back(c.key);
       ++count;
     }
