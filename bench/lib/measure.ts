@@ -54,6 +54,40 @@ export async function turns(rounds: number, a: () => Promise<number>, b: () => P
   return { a: median(as), b: median(bs), ratio: median(as.map((x, i) => x / bs[i])) };
 }
 
+/**
+ * Queries per second of a and b, and their ratio, from turns of about `turnMs` each (a, b, b,
+ * a, ...) for `seconds` in all, every turn a whole number of calls. Each figure is over all of
+ * its turns. On a shared 2-vCPU VM the speed of a call that hands work to a pool thread changes
+ * from one half-second to the next (the scheduler moves the two threads between vCPUs, and a
+ * call costs a quarter more when they are apart): turns much shorter than that fall on both
+ * alike, where turns of a second or more gave each side a different machine.
+ */
+export async function alternating(
+  nq: number,
+  seconds: number,
+  a: () => unknown | Promise<unknown>,
+  b: () => unknown | Promise<unknown>,
+  turnMs = 50,
+): Promise<{ a: number; b: number; ratio: number }> {
+  const calls = [0, 0];
+  const ms = [0, 0];
+  await a();
+  await b();
+  const end = performance.now() + seconds * 1000;
+  for (let turn = 0; turn % 4 !== 0 || performance.now() < end; turn++) {
+    const side = (turn + (turn >> 1)) & 1; // 0, 1, 1, 0, 0, 1, 1, 0, ...
+    const run = side === 0 ? a : b;
+    const start = performance.now();
+    do {
+      await run();
+      calls[side]++;
+    } while (performance.now() - start < turnMs);
+    ms[side] += performance.now() - start;
+  }
+  const [qpsA, qpsB] = [0, 1].map((side) => (calls[side] * nq) / (ms[side] / 1000));
+  return { a: qpsA, b: qpsB, ratio: qpsA / qpsB };
+}
+
 export function machine(): string {
   const cpu = cpus();
   return (
