@@ -81,3 +81,24 @@ test('bad input is a typed error', async () => {
   assert.throws(() => SegmentRows.searchEach([rows], [], Float32Array.of(0), 1, 1n), { code: 'QV_INVALID_ARGUMENT' });
   await assert.rejects((async () => SegmentRows.searchEach([rows], [new FlatIndex(2, 'L2')], Float32Array.of(0, 0), 0, 1n))(), { code: 'QV_INVALID_K' });
 });
+
+test('close frees a segment once the work queued on it ends; later calls throw ClosedError', async () => {
+  const rows = new SegmentRows('int64', ['int64']);
+  const index = new FlatIndex(2, 'L2');
+  rows.appendColumn(0, BigInt64Array.from([70n, 80n]));
+  rows.append(BigInt64Array.from([7n, 8n]), BigInt64Array.from([1n, 1n]));
+  await index.add(Float32Array.from([0, 0, 1, 1]), BigInt64Array.from([0n, 1n]));
+  const queued = SegmentRows.searchEach([rows], [index], Float32Array.from([0, 0]), 2, 5n);
+  rows.close();
+  index.close();
+  const [counts, , , , keys] = await queued; // the search holds both until it is done
+  assert.deepEqual([Array.from(counts), keys], [[2], BigInt64Array.from([7n, 8n])]);
+  const closed = { code: 'QV_CLOSED' };
+  assert.throws(() => rows.rows, closed);
+  assert.throws(() => rows.keysAt(Uint32Array.of(0)), closed);
+  assert.throws(() => rows.columnValues(0, Uint32Array.of(0)), closed);
+  assert.throws(() => rows.append(BigInt64Array.of(9n), BigInt64Array.of(2n)), closed);
+  assert.throws(() => SegmentRows.findEach([rows], BigInt64Array.of(7n)), closed);
+  assert.throws(() => SegmentRows.searchEach([rows], [new FlatIndex(2, 'L2')], Float32Array.of(0, 0), 1, 5n), closed);
+  rows.close(); // twice: nothing
+});

@@ -17,6 +17,7 @@ Napi::Function MappedFlatIndexWrap::Define(Napi::Env env) {
                          InstanceMethod<&MappedFlatIndexWrap::Vectors>("vectors"),
                          InstanceMethod<&MappedFlatIndexWrap::MemoryBytes>("memoryBytes"),
                          InstanceMethod<&MappedFlatIndexWrap::MappedBytes>("mappedBytes"),
+                         InstanceMethod<&MappedFlatIndexWrap::Close>("close"),
                          InstanceAccessor<&MappedFlatIndexWrap::Rows>("rows"),
                          InstanceAccessor<&MappedFlatIndexWrap::Dim>("dim"),
                      });
@@ -30,7 +31,7 @@ MappedFlatIndexWrap::MappedFlatIndexWrap(const Napi::CallbackInfo& info) : Napi:
 std::shared_ptr<qv::MappedFlatIndex> MappedFlatIndexWrap::Find(Napi::Env env, Napi::Value value) {
   Napi::Function constructor = Data(env).mapped_flat_index_constructor.Value();
   if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(constructor)) return nullptr;
-  return Unwrap(value.As<Napi::Object>())->index_;
+  return Unwrap(value.As<Napi::Object>())->Index(env);  // a ClosedError once closed
 }
 
 // MappedFlatIndex.map(path, dim, metric, crc, rows): Promise<MappedFlatIndex>. Checks the
@@ -49,15 +50,29 @@ Napi::Value MappedFlatIndexWrap::Map(const Napi::CallbackInfo& info) {
 }
 
 // vectors(rows: Uint32Array): Promise<Float32Array> (rows x dim, row-major)
-Napi::Value MappedFlatIndexWrap::Vectors(const Napi::CallbackInfo& info) { return QueueVectors(info.Env(), info[0], index_); }
+Napi::Value MappedFlatIndexWrap::Vectors(const Napi::CallbackInfo& info) { return QueueVectors(info.Env(), info[0], Index(info.Env())); }
 
-Napi::Value MappedFlatIndexWrap::Rows(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(index_->rows())); }
-Napi::Value MappedFlatIndexWrap::Dim(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(index_->dim())); }
+Napi::Value MappedFlatIndexWrap::Rows(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(Index(info.Env())->rows()));
+}
+Napi::Value MappedFlatIndexWrap::Dim(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(Index(info.Env())->dim())); }
 Napi::Value MappedFlatIndexWrap::MemoryBytes(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), double(index_->memory_bytes()));
+  return Napi::Number::New(info.Env(), double(Index(info.Env())->memory_bytes()));
 }
 Napi::Value MappedFlatIndexWrap::MappedBytes(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), double(index_->mapped_bytes()));
+  return Napi::Number::New(info.Env(), double(Index(info.Env())->mapped_bytes()));
+}
+
+// close(): the file is unmapped once the work already queued on it is done (each job holds
+// the index); every later call throws ClosedError. Closing twice does nothing.
+Napi::Value MappedFlatIndexWrap::Close(const Napi::CallbackInfo& info) {
+  index_.reset();
+  return info.Env().Undefined();
+}
+
+const std::shared_ptr<qv::MappedFlatIndex>& MappedFlatIndexWrap::Index(Napi::Env env) const {
+  if (!index_) ThrowError(env, qv::code::kClosed, "the MappedFlatIndex is closed");
+  return index_;
 }
 
 }  // namespace qvnode

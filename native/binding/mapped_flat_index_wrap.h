@@ -24,6 +24,9 @@ class MappedFlatIndexWrap : public Napi::ObjectWrap<MappedFlatIndexWrap> {
   Napi::Value Dim(const Napi::CallbackInfo& info);
   Napi::Value MemoryBytes(const Napi::CallbackInfo& info);
   Napi::Value MappedBytes(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  // The index, or a ClosedError once closed.
+  const std::shared_ptr<qv::MappedFlatIndex>& Index(Napi::Env env) const;
 
   std::shared_ptr<qv::MappedFlatIndex> index_;
 };

@@ -140,6 +140,7 @@ Napi::Function SegmentRowsWrap::Define(Napi::Env env) {
                          InstanceMethod<&SegmentRowsWrap::BuildScalarIndex>("buildScalarIndex"),
                          InstanceMethod<&SegmentRowsWrap::DropScalarIndex>("dropScalarIndex"),
                          InstanceMethod<&SegmentRowsWrap::MemoryBytes>("memoryBytes"),
+                         InstanceMethod<&SegmentRowsWrap::Close>("close"),
                          InstanceAccessor<&SegmentRowsWrap::Rows>("rows"),
                          InstanceAccessor<&SegmentRowsWrap::Deleted>("deleted"),
                          StaticMethod<&SegmentRowsWrap::SearchEach>("searchEach"),
@@ -157,7 +158,7 @@ std::shared_ptr<qv::SegmentRows> RowsOf(Napi::Env env, Napi::Value value, uint32
   if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(constructor)) {
     ThrowError(env, qv::code::kInvalidArgument, "segment " + std::to_string(i) + " is not a SegmentRows");
   }
-  return SegmentRowsWrap::Unwrap(value.As<Napi::Object>())->rows();
+  return SegmentRowsWrap::Unwrap(value.As<Napi::Object>())->rows(env);  // a ClosedError once closed
 }
 
 }  // namespace
@@ -213,6 +214,7 @@ SegmentRowsWrap::SegmentRowsWrap(const Napi::CallbackInfo& info) : Napi::ObjectW
 // appendColumn(column: number, values: TypedArray | string[], valid?: Uint8Array): void. Fixed-width
 // columns take their typed array (Bool: Uint8Array of 0/1), text columns strings (JSON as text).
 Napi::Value SegmentRowsWrap::AppendColumn(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   Napi::Env env = info.Env();
   const uint32_t index = ToUint32(env, info[0], "column");
   if (index >= rows_->column_count()) ThrowError(env, qv::code::kInvalidArgument, "no column " + std::to_string(index));
@@ -240,6 +242,7 @@ Napi::Value SegmentRowsWrap::AppendColumn(const Napi::CallbackInfo& info) {
 
 // columnValues(column: number, rows: Uint32Array): { values: TypedArray | string[], valid?: Uint8Array }
 Napi::Value SegmentRowsWrap::ColumnValues(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   Napi::Env env = info.Env();
   const uint32_t index = ToUint32(env, info[0], "column");
   if (index >= rows_->column_count()) ThrowError(env, qv::code::kInvalidArgument, "no column " + std::to_string(index));
@@ -279,12 +282,14 @@ Napi::Value SegmentRowsWrap::ColumnValues(const Napi::CallbackInfo& info) {
 
 // append(keys: BigInt64Array | string[], ts: BigInt64Array): void
 Napi::Value SegmentRowsWrap::Append(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   AppendTo(*rows_, *CopyStamped(info.Env(), rows_->key_type(), info[0], info[1]));
   return info.Env().Undefined();
 }
 
 // load(keys, ts): Promise<void>. append() for a whole sealed segment, on the pool.
 Napi::Value SegmentRowsWrap::Load(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   auto batch = CopyStamped(info.Env(), rows_->key_type(), info[0], info[1]);
   auto rows = rows_;
   return LambdaJob::Queue(info.Env(), [rows, batch] { AppendTo(*rows, *batch); });
@@ -293,6 +298,7 @@ Napi::Value SegmentRowsWrap::Load(const Napi::CallbackInfo& info) {
 // applyDeletes(keys, ts: BigInt64Array): Promise<void>. Deletes from a sealed segment's delta
 // files: each row of a key is deleted at the first of its timestamps after the row's insert.
 Napi::Value SegmentRowsWrap::ApplyDeletes(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   auto batch = CopyStamped(info.Env(), rows_->key_type(), info[0], info[1]);
   auto rows = rows_;
   return LambdaJob::Queue(info.Env(), [rows, batch] {
@@ -303,6 +309,7 @@ Napi::Value SegmentRowsWrap::ApplyDeletes(const Napi::CallbackInfo& info) {
 
 // remove(row: number, ts: bigint): boolean (false: not inserted before ts, or deleted already)
 Napi::Value SegmentRowsWrap::Remove(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   Napi::Env env = info.Env();
   const uint32_t row = ToUint32(env, info[0], "row");
   return Napi::Boolean::New(env, rows_->remove(row, ToTimestamp(env, info[1], "ts")));
@@ -310,6 +317,7 @@ Napi::Value SegmentRowsWrap::Remove(const Napi::CallbackInfo& info) {
 
 // visible(row: number, readTs: bigint): boolean
 Napi::Value SegmentRowsWrap::Visible(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   Napi::Env env = info.Env();
   const uint32_t row = ToUint32(env, info[0], "row");
   return Napi::Boolean::New(env, row < rows_->rows() && rows_->visible(row, ToReadAt(env, info[1])));
@@ -317,12 +325,14 @@ Napi::Value SegmentRowsWrap::Visible(const Napi::CallbackInfo& info) {
 
 // visibleCount(readTs: bigint): number
 Napi::Value SegmentRowsWrap::VisibleCount(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   Napi::Env env = info.Env();
   return Napi::Number::New(env, double(rows_->visible_count(ToReadAt(env, info[0]))));
 }
 
 // keysAt(rows: Uint32Array): BigInt64Array | string[]
 Napi::Value SegmentRowsWrap::KeysAt(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
     ThrowError(env, qv::code::kInvalidArgument, "rows must be a Uint32Array");
@@ -347,6 +357,7 @@ Napi::Value SegmentRowsWrap::KeysAt(const Napi::CallbackInfo& info) {
 
 // deletions(): { rows: Uint32Array, ts: BigInt64Array }: the deleted rows and when each was deleted.
 Napi::Value SegmentRowsWrap::Deletions(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   Napi::Env env = info.Env();
   std::vector<uint32_t> rows;
   std::vector<int64_t> ts;
@@ -370,6 +381,7 @@ Napi::Value SegmentRowsWrap::Deletions(const Napi::CallbackInfo& info) {
 
 // insertTs(row: number): bigint
 Napi::Value SegmentRowsWrap::InsertTs(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   Napi::Env env = info.Env();
   const uint32_t row = ToUint32(env, info[0], "row");
   if (row >= rows_->rows()) ThrowError(env, qv::code::kInvalidArgument, "row " + std::to_string(row) + " is past the end");
@@ -377,12 +389,14 @@ Napi::Value SegmentRowsWrap::InsertTs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SegmentRowsWrap::Shrink(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   rows_->shrink();
   return info.Env().Undefined();
 }
 
 // buildScalarIndex(column): Promise<void>. A sorted index over the column's rows now, on the pool.
 Napi::Value SegmentRowsWrap::BuildScalarIndex(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   Napi::Env env = info.Env();
   const uint32_t column = ToUint32(env, info[0], "column");
   if (column >= rows_->column_count()) ThrowError(env, qv::code::kInvalidArgument, "no column " + std::to_string(column));
@@ -392,18 +406,40 @@ Napi::Value SegmentRowsWrap::BuildScalarIndex(const Napi::CallbackInfo& info) {
 
 // dropScalarIndex(column): the column is scanned again.
 Napi::Value SegmentRowsWrap::DropScalarIndex(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   rows_->drop_scalar_index(ToUint32(info.Env(), info[0], "column"));
   return info.Env().Undefined();
 }
 
-Napi::Value SegmentRowsWrap::Rows(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(rows_->rows())); }
+Napi::Value SegmentRowsWrap::Rows(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
+  return Napi::Number::New(info.Env(), double(rows_->rows()));
+}
 
 Napi::Value SegmentRowsWrap::Deleted(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   return Napi::Number::New(info.Env(), double(rows_->deleted()));
 }
 
 Napi::Value SegmentRowsWrap::MemoryBytes(const Napi::CallbackInfo& info) {
+  ThrowIfClosed(info.Env());
   return Napi::Number::New(info.Env(), double(rows_->memory_bytes()));
+}
+
+// close(): the keys, timestamps and columns are freed once the work already queued on them is
+// done (each job holds them); every later call throws ClosedError. Closing twice does nothing.
+Napi::Value SegmentRowsWrap::Close(const Napi::CallbackInfo& info) {
+  rows_.reset();
+  return info.Env().Undefined();
+}
+
+void SegmentRowsWrap::ThrowIfClosed(Napi::Env env) const {
+  if (!rows_) ThrowError(env, qv::code::kClosed, "the SegmentRows is closed");
+}
+
+const std::shared_ptr<qv::SegmentRows>& SegmentRowsWrap::rows(Napi::Env env) const {
+  ThrowIfClosed(env);
+  return rows_;
 }
 
 // SegmentRows.findEach(segments: SegmentRows[], keys): { segments: Int32Array, rows: Uint32Array }:

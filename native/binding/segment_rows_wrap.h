@@ -16,7 +16,8 @@ class SegmentRowsWrap : public Napi::ObjectWrap<SegmentRowsWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit SegmentRowsWrap(const Napi::CallbackInfo& info);
-  const std::shared_ptr<qv::SegmentRows>& rows() const { return rows_; }
+  // The rows, or a ClosedError once closed.
+  const std::shared_ptr<qv::SegmentRows>& rows(Napi::Env env) const;
 
  private:
   static Napi::Value SearchEach(const Napi::CallbackInfo& info);
@@ -41,6 +42,8 @@ class SegmentRowsWrap : public Napi::ObjectWrap<SegmentRowsWrap> {
   Napi::Value Rows(const Napi::CallbackInfo& info);
   Napi::Value Deleted(const Napi::CallbackInfo& info);
   Napi::Value MemoryBytes(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  void ThrowIfClosed(Napi::Env env) const;
 
   std::shared_ptr<qv::SegmentRows> rows_;
 };

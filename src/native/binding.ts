@@ -42,6 +42,8 @@ export interface NativeMappedFlatIndex {
   memoryBytes(): number;
   /** The file's size: pages the kernel may drop and read again. */
   mappedBytes(): number;
+  /** Unmaps the file once queued work on it is done; later calls throw ClosedError. */
+  close(): void;
   readonly rows: number;
   readonly dim: number;
 }
@@ -162,6 +164,8 @@ export interface NativeSegmentRows {
   /** Column i is scanned again. */
   dropScalarIndex(column: number): void;
   memoryBytes(): number;
+  /** Frees keys, timestamps and columns once queued work on them is done; later calls throw ClosedError. */
+  close(): void;
   readonly rows: number;
   readonly deleted: number;
 }
@@ -308,7 +312,7 @@ export const BINDING_SHAPE = {
       mappedBytes: true,
       listSizes: true,
     }),
-    MappedFlatIndex: names<NativeMappedFlatIndex>({ vectors: true, memoryBytes: true, mappedBytes: true }),
+    MappedFlatIndex: names<NativeMappedFlatIndex>({ vectors: true, memoryBytes: true, mappedBytes: true, close: true }),
     RocksMq: names<NativeRocksMq>({
       createTopic: true,
       dropTopic: true,
@@ -341,6 +345,7 @@ export const BINDING_SHAPE = {
       buildScalarIndex: true,
       dropScalarIndex: true,
       memoryBytes: true,
+      close: true,
     }),
   },
   statics: {
