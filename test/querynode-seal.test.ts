@@ -11,6 +11,7 @@ import type { CollectionInfo, SegmentInfo } from '../src/meta/catalog.js';
 import type { InsertMessage } from '../src/msg/messages.js';
 import { LoadedCollection } from '../src/roles/querynode/collection.js';
 import { query } from '../src/roles/querynode/read.js';
+import { Reclaimer } from '../src/roles/querynode/reclaimer.js';
 import { DataType } from '../src/schema/data-type.js';
 import { toColumns } from '../src/schema/rows.js';
 import { makeSchema } from '../src/schema/schema.js';
@@ -89,12 +90,14 @@ test('flush events before and after their seal messages: each segment gets the i
 });
 
 /** A collection with rows 0..2 in a sealed segment (at ts 10), then `then` applied to its growing one. */
-async function sealedThen(then: InsertMessage): Promise<LoadedCollection> {
+async function sealedThen(then: InsertMessage, retire?: (close: () => void) => void): Promise<LoadedCollection> {
   const collection = new LoadedCollection(
     info,
     1,
     async () => new Float32Array(),
     () => {},
+    false,
+    retire,
   );
   collection.channels.set('ch', { next: 1n, serviceableTs: 0n, flushedUpTo: new Map() });
   await collection.apply('ch', 1n, insert(0, 3, 10n));
@@ -102,6 +105,28 @@ async function sealedThen(then: InsertMessage): Promise<LoadedCollection> {
   await collection.apply('ch', 3n, then);
   return collection;
 }
+
+test('segments let go of are closed once the reads begun before end; at once when none runs', async () => {
+  const reclaimer = new Reclaimer();
+  const collection = await sealedThen(insert(3, 2, 20n), (close) => reclaimer.retire(close));
+  const [sealed, growing] = collection.segments;
+  const epoch = reclaimer.begin(); // a read, as the query node runs one
+  const reading = query(collection, { collectionId: 1, consistency: 'Strong', readTs: 100n, outputFields: ['id'], offset: 0 });
+  await collection.replaceSegments([sealed], undefined);
+  assert.deepEqual(
+    (await reading).map((row) => row.id),
+    ['0', '1', '2', '3', '4'],
+  );
+  assert.equal(sealed.rows, 3); // still open: the read has not ended
+  reclaimer.end(epoch);
+  const closed = { code: 'QV_CLOSED' };
+  assert.throws(() => sealed.rows, closed);
+  assert.throws(() => sealed.vectors.get('vector')?.memoryBytes(), closed);
+  assert.equal(growing.rows, 2);
+  collection.close(); // released: no read runs, so at once
+  assert.throws(() => growing.rows, closed);
+  assert.equal(reclaimer.pending, 0);
+});
 
 test('a read keeps the segments it began with while a compaction swaps them out', async () => {
   const collection = await sealedThen(insert(3, 2, 20n));

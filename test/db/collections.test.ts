@@ -218,3 +218,48 @@ test('release frees the collection for reads; load brings every row back', async
   assert.equal(stats.data.row_count, '33');
   assert.equal((await db.getLoadState({ collection_name: 'nope' })).state, 'LoadStateNotExist');
 });
+
+test('release gives the native memory back at once; searches already running finish first', async () => {
+  const db = await openDb(folder('memory'));
+  const dim = 256;
+  const rows = 50_000; // 51 MB of vectors, searched exactly
+  await db.createCollection({
+    collection_name: 'big',
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'n', data_type: DataType.Int64 },
+      { name: 'v', data_type: DataType.FloatVector, dim },
+    ],
+    index_params: [{ field_name: 'v', index_type: 'FLAT', metric_type: 'L2' }],
+  });
+  const matrix = Float32Array.from({ length: rows * dim }, (_, i) => Math.sin(i * 0.37) + (i % 7));
+  for (let first = 0; first < rows; first += 5000) {
+    const data = Array.from({ length: 5000 }, (_, i) => ({
+      id: first + i,
+      n: 2 * (first + i) + 1,
+      v: matrix.subarray((first + i) * dim, (first + i + 1) * dim),
+    }));
+    await db.insert({ collection_name: 'big', data });
+  }
+  await db.flush({ collection_names: ['big'] });
+  // Its output field is read from the segment after the search: later than the search's own native call.
+  const nearest = async () => {
+    const { results } = await db.search({ collection_name: 'big', data: matrix.subarray(0, dim), limit: 1, output_fields: ['n'] });
+    const [hit] = results as unknown as { id: string; n: string }[];
+    return `${hit?.id}:${hit?.n}`;
+  };
+  assert.equal(await nearest(), '0:1');
+  const running = Array.from({ length: 8 }, nearest);
+  const before = process.memoryUsage().rss;
+  await db.releaseCollection({ collection_name: 'big' });
+  // Each search began before the release: it answers (its segments are closed after it), or
+  // finds the collection released; never a closed segment.
+  for (const outcome of await Promise.allSettled(running)) {
+    if (outcome.status === 'fulfilled') assert.equal(outcome.value, '0:1');
+    else assert.ok(outcome.reason instanceof NotLoadedError, String(outcome.reason));
+  }
+  const freed = before - process.memoryUsage().rss;
+  assert.ok(freed > (rows * dim * 4) / 2, `the release gave back ${freed} bytes, not the vectors' ${rows * dim * 4}`);
+  await db.loadCollectionSync({ collection_name: 'big' });
+  assert.equal(await nearest(), '0:1');
+});

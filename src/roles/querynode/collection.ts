@@ -56,6 +56,8 @@ export class LoadedCollection {
     private readonly onSealed: (segment: Segment) => void = () => {},
     /** mmap: sealed segments' vectors and indexes stay in their files, mapped. */
     readonly mapped = false,
+    /** Closes what the collection lets go of once no read can use it (the query node's Reclaimer); by default, the garbage collector frees it. */
+    readonly retire: (close: () => void) => void = () => {},
   ) {
     this.#pk = primaryField(info.schema);
     this.#metrics = new Map(info.indexes.map((i) => [i.field_name, i.metric_type]));
@@ -152,6 +154,7 @@ export class LoadedCollection {
       }
       const kept = this.segments.filter((s) => !olds.includes(s));
       this.segments.splice(0, this.segments.length, ...kept, ...(fresh ? [fresh] : []));
+      for (const old of olds) this.retire(() => old.close());
     });
   }
 
@@ -232,11 +235,17 @@ export class LoadedCollection {
     return this.readStored(column, rows);
   }
 
-  /** Lets go of the segments of partitions dropped since they were loaded. */
+  /** Lets go of the segments of partitions dropped since they were loaded (reads already running keep them until they end). */
   forgetDroppedPartitions(): void {
-    const kept = this.segments.filter((s) => !partitionDropped(this.info, s.partitionId));
-    this.segments.splice(0, this.segments.length, ...kept);
-    for (const [slot, segment] of this.#growing) if (partitionDropped(this.info, segment.partitionId)) this.#growing.delete(slot);
+    const dropped = this.segments.filter((s) => partitionDropped(this.info, s.partitionId));
+    this.segments.splice(0, this.segments.length, ...this.segments.filter((s) => !dropped.includes(s)));
+    for (const [slot, segment] of this.#growing) if (dropped.includes(segment)) this.#growing.delete(slot);
+    for (const segment of dropped) this.retire(() => segment.close());
+  }
+
+  /** Lets go of every segment: the collection was released or dropped (reads already running keep them until they end). */
+  close(): void {
+    for (const segment of this.segments) this.retire(() => segment.close());
   }
 
   /**

@@ -11,7 +11,6 @@ import { keys as metaKeys, storageState } from '../../meta/catalog.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import type { LogLine } from '../../mq/open-broker.js';
 import type { CompactedEvent } from '../../msg/messages.js';
-import { releaseMemory } from '../../native/memory.js';
 import { readColumns } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import type { LoadedCollection } from './collection.js';
@@ -73,8 +72,7 @@ export class CompactionSwaps {
     let indexes = (await loadBuiltIndexes(this.store, info, records, () => made.rows, collection.mapped, this.log)).get(made.id);
     indexes = await loadExactVectors(this.store, made, (field) => collection.metricOf(field), collection.mapped, indexes);
     const fresh = await collection.sealedSegment(made, await readColumns(this.store, columnsToRead(made, indexes)), indexes);
-    await collection.replaceSegments(olds, fresh);
-    await releaseMemory(); // the old segments go with the next garbage collection
+    await collection.replaceSegments(olds, fresh); // which retires the old segments
     return true;
   }
 }

@@ -12,7 +12,6 @@ import type { CollectionInfo, IndexInfo, SegmentIndexInfo, SegmentInfo, StoredCo
 import type { LogLine } from '../../mq/open-broker.js';
 import type { NativeFlatIndex, NativeIvfIndex, NativeMappedFlatIndex } from '../../native/binding.js';
 import { loadNative } from '../../native/load.js';
-import { releaseMemory } from '../../native/memory.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import type { LoadedCollection } from './collection.js';
 import type { BuiltIndex, Segment } from './segment.js';
@@ -72,8 +71,8 @@ export async function swapIn(collection: LoadedCollection, record: SegmentIndexI
   const index = await loadBuiltIndex(store, record, segment.rows, collection.mapped, log);
   // Checked again: the index may have been replaced while its file was read.
   if (index && isCurrent(collection.info, record)) {
-    segment.useIndex(record.field, index.native, index.built as BuiltIndex);
-    await releaseMemory(); // the segment's FlatIndex goes with the next garbage collection
+    const replaced = segment.useIndex(record.field, index.native, index.built as BuiltIndex);
+    if (replaced) collection.retire(() => replaced.close());
   }
 }
 
@@ -127,7 +126,8 @@ export async function loadExactVectors(
 /** Searches a segment's field exactly from now on: mapped from its vector file with mmap, else read into a FlatIndex. */
 export async function useExact(collection: LoadedCollection, segment: Segment, field: string, store: SegmentStore): Promise<void> {
   const column = segment.info?.columns.find((c) => c.name === field) as StoredColumn;
-  segment.useExact(field, await exactVectors(store, column, collection.metricOf(field), segment.rows, collection.mapped));
+  const replaced = segment.useExact(field, await exactVectors(store, column, collection.metricOf(field), segment.rows, collection.mapped));
+  if (replaced) collection.retire(() => replaced.close());
 }
 
 /** Keeps a sealed segment's scalar indexes as the collection asks: built (in memory, on the pool) or dropped. */

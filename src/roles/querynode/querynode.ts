@@ -28,6 +28,7 @@ import type { MetaStore } from '../../meta/meta-store.js';
 import { type LogBroker, MessageId, type Reader } from '../../mq/broker.js';
 import type { LogLine } from '../../mq/open-broker.js';
 import { type CoordMessage, decodeDml } from '../../msg/messages.js';
+import { releaseMemory } from '../../native/memory.js';
 import { readColumns, readDeletes } from '../../segment/segment-file.js';
 import type { SegmentStore } from '../../segment/segment-store.js';
 import { composeTs } from '../../tso/tso.js';
@@ -39,6 +40,7 @@ import { LoadedCollection } from './collection.js';
 import { CompactionSwaps, columnsToRead } from './compactions.js';
 import { dropStaleIndexes, loadBuiltIndexes, loadExactVectors, swapIn, syncScalarIndexes, useExact } from './indexes.js';
 import { count, query, search } from './read.js';
+import { Reclaimer } from './reclaimer.js';
 import type { Segment } from './segment.js';
 
 const BATCH = 256;
@@ -55,6 +57,8 @@ export class QueryNode implements Role, QueryService {
   readonly #failures = new Map<number, Error>();
   #loads = 0;
   readonly #compactions: CompactionSwaps;
+  /** Every task that may touch a segment's native objects runs in it, so that what is let go of is closed only once none can. */
+  readonly #reclaimer = new Reclaimer(() => void releaseMemory().catch(() => {}));
 
   constructor(
     private readonly broker: LogBroker,
@@ -94,18 +98,20 @@ export class QueryNode implements Role, QueryService {
       this.#compactions.add(event);
       return this.#trySwaps(event.collectionId);
     }
-    const collection = this.#collections.get(event.collectionId);
-    if (!collection) return;
-    const infos = await Promise.all(event.segmentIds.map((id) => this.meta.get<SegmentInfo>(metaKeys.segment(event.collectionId, id))));
-    collection.markFlushed(
-      event.channel,
-      infos.filter((i): i is SegmentInfo => i !== undefined),
-    );
+    return this.#reclaimer.during(async () => {
+      const collection = this.#collections.get(event.collectionId);
+      if (!collection) return;
+      const infos = await Promise.all(event.segmentIds.map((id) => this.meta.get<SegmentInfo>(metaKeys.segment(event.collectionId, id))));
+      collection.markFlushed(
+        event.channel,
+        infos.filter((i): i is SegmentInfo => i !== undefined),
+      );
+    });
   }
 
   /** Brings the collection to what the catalog says: loaded, released, dropped, or renamed. */
   #reconcile(collectionId: number): Promise<void> {
-    return this.#reconciling.run(collectionId, async () => {
+    return this.#task(collectionId, async () => {
       if (this.#coord.stopped) return;
       const info = await this.meta.get<CollectionInfo>(metaKeys.collection(collectionId));
       const loaded = this.#collections.get(collectionId);
@@ -136,7 +142,7 @@ export class QueryNode implements Role, QueryService {
 
   /** The index node built a segment's index: swap it in (in the collection's queue, so never across a reload). */
   #swapIn(collectionId: number, segmentId: number, field: string): Promise<void> {
-    return this.#reconciling.run(collectionId, async () => {
+    return this.#task(collectionId, async () => {
       const collection = this.#collections.get(collectionId);
       const record = collection && (await this.meta.get<SegmentIndexInfo>(metaKeys.segmentIndex(collectionId, segmentId, field)));
       if (collection && record) await swapIn(collection, record, this.store, this.log);
@@ -151,19 +157,22 @@ export class QueryNode implements Role, QueryService {
    * without, its in-memory vectors give back their spare capacity.
    */
   #sealed(collectionId: number, segment: Segment): void {
-    this.#reconciling
-      .run(collectionId, async () => {
-        const collection = this.#collections.get(collectionId);
-        if (!collection?.segments.includes(segment)) return;
-        for (const field of segment.vectors.keys()) {
-          const record = await this.meta.get<SegmentIndexInfo>(metaKeys.segmentIndex(collectionId, segment.id as number, field));
-          if (record) await swapIn(collection, record, this.store, this.log);
-          if (collection.mapped && !segment.built.has(field)) await useExact(collection, segment, field, this.store);
-        }
-        await segment.shrinkVectors(); // those it still holds in memory
-        await syncScalarIndexes(collection.info, segment);
-      })
-      .catch((error) => this.log(`quiverdb: querynode: segment ${segment.id}: ${(error as Error).message}`, 'warn'));
+    this.#task(collectionId, async () => {
+      const collection = this.#collections.get(collectionId);
+      if (!collection?.segments.includes(segment)) return;
+      for (const field of segment.vectors.keys()) {
+        const record = await this.meta.get<SegmentIndexInfo>(metaKeys.segmentIndex(collectionId, segment.id as number, field));
+        if (record) await swapIn(collection, record, this.store, this.log);
+        if (collection.mapped && !segment.built.has(field)) await useExact(collection, segment, field, this.store);
+      }
+      await segment.shrinkVectors(); // those it still holds in memory
+      await syncScalarIndexes(collection.info, segment);
+    }).catch((error) => this.log(`quiverdb: querynode: segment ${segment.id}: ${(error as Error).message}`, 'warn'));
+  }
+
+  /** Work on a collection's segments, in its queue (never across a reload) and in the Reclaimer. */
+  #task(collectionId: number, work: () => Promise<void>): Promise<void> {
+    return this.#reconciling.run(collectionId, () => this.#reclaimer.during(work));
   }
 
   #mapped(info: CollectionInfo): boolean {
@@ -172,7 +181,7 @@ export class QueryNode implements Role, QueryService {
 
   /** Compacted segments whose replacement is ready are swapped in. */
   #trySwaps(collectionId: number): Promise<void> {
-    return this.#reconciling.run(collectionId, async () => {
+    return this.#task(collectionId, async () => {
       const collection = this.#collections.get(collectionId);
       if (collection) await this.#compactions.trySwaps(collection);
     });
@@ -186,6 +195,7 @@ export class QueryNode implements Role, QueryService {
       (column, rows) => readStoredVectors(this.store, column, rows),
       (segment) => this.#sealed(info.id, segment),
       this.#mapped(info),
+      (close) => this.#reclaimer.retire(close),
     );
     const stored = storageState(info.id, await this.meta.entries(metaKeys.storage(info.id)));
     const rowsOf = new Map(stored.segments.map((s) => [s.id, s.rows]));
@@ -211,11 +221,13 @@ export class QueryNode implements Role, QueryService {
   }
 
   async #unload(collectionId: number): Promise<void> {
+    const collection = this.#collections.get(collectionId);
     this.#collections.delete(collectionId);
     this.#compactions.forget(collectionId);
     for (const reader of this.#readers.get(collectionId) ?? []) await reader.close();
     this.#readers.delete(collectionId);
     this.#notify();
+    collection?.close(); // its segments are freed once the reads that hold them end
   }
 
   async #follow(collection: LoadedCollection, channel: string, reader: Reader): Promise<void> {
@@ -241,9 +253,14 @@ export class QueryNode implements Role, QueryService {
    */
   async #applyNext(collection: LoadedCollection, channel: string, reader: Reader): Promise<boolean> {
     const messages = await reader.receive({ max: BATCH });
-    if (this.#collections.get(collection.info.id) !== collection) return false;
-    for (const message of messages) await collection.apply(channel, message.id.sequence, decodeDml(message.payload));
-    return true;
+    const epoch = this.#reclaimer.begin(); // not while waiting for messages, which may take long
+    try {
+      if (this.#collections.get(collection.info.id) !== collection) return false;
+      for (const message of messages) await collection.apply(channel, message.id.sequence, decodeDml(message.payload));
+      return true;
+    } finally {
+      this.#reclaimer.end(epoch);
+    }
   }
 
   #notify(): void {
@@ -306,19 +323,30 @@ export class QueryNode implements Role, QueryService {
     return loaded;
   }
 
+  // Each read holds the Reclaimer from before it finds its collection until it has its answer.
+
   async search(request: SearchRequest): Promise<SearchHits> {
-    return search(await this.#ready(request), request);
+    const epoch = this.#reclaimer.begin();
+    try {
+      return await search(await this.#ready(request), request);
+    } finally {
+      this.#reclaimer.end(epoch);
+    }
   }
 
-  async query(request: QueryRequest): Promise<Record<string, unknown>[]> {
-    return query(await this.#ready(request), request);
+  query(request: QueryRequest): Promise<Record<string, unknown>[]> {
+    return this.#reclaimer.during(async () => query(await this.#ready(request), request));
   }
 
-  async count(request: Omit<QueryRequest, 'outputFields' | 'offset' | 'limit'>): Promise<number> {
-    return count(await this.#ready(request), request);
+  count(request: Omit<QueryRequest, 'outputFields' | 'offset' | 'limit'>): Promise<number> {
+    return this.#reclaimer.during(async () => count(await this.#ready(request), request));
   }
 
-  async existingKeys(collectionId: number, keys: Key[], consistency: 'Strong' | 'Eventually'): Promise<Set<Key>> {
+  existingKeys(collectionId: number, keys: Key[], consistency: 'Strong' | 'Eventually'): Promise<Set<Key>> {
+    return this.#reclaimer.during(() => this.#existingKeys(collectionId, keys, consistency));
+  }
+
+  async #existingKeys(collectionId: number, keys: Key[], consistency: 'Strong' | 'Eventually'): Promise<Set<Key>> {
     const collection = await this.#ready({ collectionId, consistency });
     // A bulk load's keys are usually all above every key seen so far: then none can exist.
     const highest = collection.highestKey;

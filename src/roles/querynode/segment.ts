@@ -62,6 +62,9 @@ export interface BuiltIndex {
   nlist: number;
 }
 
+/** How a segment holds a vector field: exact, mapped exact, or a built index. */
+export type SegmentVectors = NativeFlatIndex | NativeIvfIndex | NativeMappedFlatIndex;
+
 export class Segment {
   state: SegmentState;
   /** The catalog id, once the data node has flushed it. */
@@ -77,7 +80,7 @@ export class Segment {
    * Per vector field: exact (a FlatIndex in memory, or with mmap a MappedFlatIndex over the
    * segment's vector file; both give vectors back) or a built IVF index.
    */
-  readonly vectors = new Map<string, NativeFlatIndex | NativeIvfIndex | NativeMappedFlatIndex>();
+  readonly vectors = new Map<string, SegmentVectors>();
   /** The vector fields searched through a built index, and which. */
   readonly built = new Map<string, BuiltIndex>();
   /** The scalar fields with a sorted index (sealed segments), and which (its catalog id). */
@@ -152,16 +155,29 @@ export class Segment {
     }
   }
 
-  /** Searches the field through a built index from now on (a read already running keeps the index it took). */
-  useIndex(field: string, index: NativeIvfIndex, built: BuiltIndex): void {
+  /**
+   * Searches the field through a built index from now on (a read already running keeps the
+   * index it took). Returns the index it replaced, for the caller to retire.
+   */
+  useIndex(field: string, index: NativeIvfIndex, built: BuiltIndex): SegmentVectors | undefined {
+    const replaced = this.vectors.get(field);
     this.vectors.set(field, index);
     this.built.set(field, built);
+    return replaced;
   }
 
-  /** Searches the field exactly (its index was dropped or replaced, or its vectors are mapped now). */
-  useExact(field: string, index: NativeFlatIndex | NativeMappedFlatIndex): void {
+  /** Searches the field exactly (its index was dropped or replaced, or its vectors are mapped now); returns what it replaced. */
+  useExact(field: string, index: NativeFlatIndex | NativeMappedFlatIndex): SegmentVectors | undefined {
+    const replaced = this.vectors.get(field);
     this.vectors.set(field, index);
     this.built.delete(field);
+    return replaced;
+  }
+
+  /** Frees its native memory (keys, columns, vectors and indexes); the query node's Reclaimer says when. */
+  close(): void {
+    for (const index of this.vectors.values()) index.close();
+    this.keys.close();
   }
 
   /** Bytes the process holds for this segment: keys, columns and vectors or indexes. */
