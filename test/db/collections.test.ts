@@ -219,7 +219,7 @@ test('release frees the collection for reads; load brings every row back', async
   assert.equal((await db.getLoadState({ collection_name: 'nope' })).state, 'LoadStateNotExist');
 });
 
-test('release gives the native memory back at once; searches already running finish first', async () => {
+test('searches running across a release answer or find it released, never a closed segment; the memory comes back', async () => {
   const db = await openDb(folder('memory'));
   const dim = 256;
   const rows = 50_000; // 51 MB of vectors, searched exactly
