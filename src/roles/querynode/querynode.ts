@@ -326,6 +326,7 @@ export class QueryNode implements Role, QueryService {
   // Each read holds the Reclaimer from before it finds its collection until it has its answer.
 
   async search(request: SearchRequest): Promise<SearchHits> {
+    // begin()/end() written out rather than during(): one Promise fewer on the search path.
     const epoch = this.#reclaimer.begin();
     try {
       return await search(await this.#ready(request), request);
